@@ -1,0 +1,149 @@
+# swarm — build, test, bench, install.
+#
+#   make deps      install every build/test dependency (Debian packages)
+#   make           build build/swarm, build/swarm-trace, build/libswarm.a
+#   make test      build and run every test (unit, BPF, end-to-end)
+#   make demo      run a swarm of the built-in demo agent and print its report
+#   make bench     quick benchmark pass against the reference-protocol baseline
+#   make asan      unit tests under ASan+UBSan
+#   make vmlinux   regenerate vmlinux/<arch>/vmlinux.h from the running kernel
+#   make install PREFIX=/usr/local
+#
+# V=1 shows full commands.
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+CC       ?= cc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := x86
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BUILD)
+CFLAGS   ?= -O2 -g
+CFLAGS   += $(CFLAGS_BASE)
+# libbpf static, libelf/zlib dynamic: what bcc's libbpf-tools do.
+LDLIBS   := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+# Everything in user/ is library code except the CLI front ends.
+CLI_SRCS  := user/main.c $(wildcard user/cmd_*.c)
+LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
+LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+TRACE_OBJS := $(BUILD)/obj/swarm-trace.o
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
+BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+
+BINS := $(BUILD)/swarm $(if $(wildcard tools/swarm-trace.c),$(BUILD)/swarm-trace)
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test unit-test bpf-test e2e-test demo bench asan vmlinux install clean
+
+all: $(BINS) $(BUILD)/libswarm.a
+
+deps:
+	$(Q)tools/deps.sh
+
+$(BUILD)/obj $(BUILD)/bpf $(BUILD)/tests:
+	$(Q)mkdir -p $@
+
+# --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		-Iinclude -Ivmlinux/$(ARCH) -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+
+# --- user space --------------------------------------------------------------
+$(BUILD)/obj/%.o: user/%.c $(wildcard include/*.h) | $(BUILD)/obj $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/swarm-trace.o: tools/swarm-trace.c $(wildcard include/*.h) | $(BUILD)/obj $(BPF_SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libswarm.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/swarm: $(CLI_OBJS) $(BUILD)/libswarm.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/swarm-trace: $(TRACE_OBJS) $(BUILD)/libswarm.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# --- tests ---------------------------------------------------------------------
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/bpf/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libswarm.a $(LDLIBS) -o $@
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all test-bins
+	$(Q)tests/run.sh $(BUILD)
+
+test-bins: $(UNIT_BINS) $(BPFT_BINS) $(HELPER_BINS)
+
+unit-test: all test-bins
+	$(Q)tests/run.sh $(BUILD) unit
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BUILD)/swarm run -n 100 -- $(BUILD)/swarm demo-agent
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all test-bins
+	$(Q)bench/run --quick
+
+# Sanitizer build in its own tree so it never mixes with the normal objects.
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" all test-bins
+	$(Q)ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run.sh build-asan unit
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarm
+	install -m 0644 $(BUILD)/libswarm.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 include/*.h $(DESTDIR)$(PREFIX)/include/swarm/
+	if [ -d man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
+		install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+
+clean:
+	rm -rf $(BUILD) build-asan

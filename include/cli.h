@@ -1,0 +1,20 @@
+/* CLI sub-commands of the swarm binary: one cmd_*.c file each. */
+#ifndef SWARM_CLI_H
+#define SWARM_CLI_H
+
+#include <stdio.h>
+
+/* Each returns an exit code from enum swarm_exit. argv[0] is the
+ * sub-command name. */
+int cmd_init(int argc, char **argv);
+int cmd_send(int argc, char **argv);
+int cmd_recv(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+
+/* One clear line on stderr, prefixed "swarm: ". */
+void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Map a negative errno from the bus to an exit code. */
+int exit_code_for(int err);
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install every build and test dependency from Debian packages.
+# Idempotent: only runs apt-get when something is missing, so `make test`
+# can call it on every run at no cost.
+set -euo pipefail
+
+pkgs=(
+  make gcc clang llvm pkg-config
+  libbpf-dev bpftool libelf-dev zlib1g-dev
+  libcmocka-dev libcap-ng-dev
+  util-linux procps psmisc
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "swarm: missing packages: ${missing[*]}; run 'make deps' as root" >&2
+  exit 3
+fi
+echo "swarm: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,79 @@
+/* swarm: dispatch to sub-commands. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "swarm.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "init", cmd_init, "create a private bus, print its path" },
+	{ "send", cmd_send, "append a message (or a batch) to an inbox" },
+	{ "recv", cmd_recv, "read messages from an inbox" },
+	{ "ls", cmd_ls, "list the inboxes of a bus" },
+	{ "destroy", cmd_destroy, "remove a bus directory" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "USAGE: swarm SUBCOMMAND [OPTIONS]   (swarm SUBCOMMAND --help)\n\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nEXIT CODES: 0 ok, 1 job failed / nothing to read, 2 usage,\n"
+		   "  3 environment (permission, no space, no such bus), 4 inbox full,\n"
+		   "  124 timeout\n");
+}
+
+void die_msg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("swarm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int exit_code_for(int err)
+{
+	switch (-err) {
+	case 0: return EXIT_OK;
+	case ENOBUFS: return EXIT_FULL;
+	case ETIMEDOUT: return EXIT_TIMEOUT;
+	case EINVAL: case EMSGSIZE: case ENAMETOOLONG: return EXIT_USAGE;
+	default: return EXIT_ENV;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("swarm %s\n", SWARM_VERSION);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	die_msg("unknown sub-command '%s' (see 'swarm --help')", argv[1]);
+	return EXIT_USAGE;
+}
