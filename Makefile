@@ -49,6 +49,10 @@ BPFT_SRCS := $(wildcard tests/bpf/test_*.c)
 BPFT_BINS := $(patsubst tests/bpf/%.c,$(BUILD)/tests/%,$(BPFT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
+# Benchmark programs: bench/X.c + the shared bench/lib/*.c -> build/bench/X.
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_LIB  := $(wildcard bench/lib/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 BINS := $(BUILD)/swarm $(if $(wildcard tools/swarm-trace.c),$(BUILD)/swarm-trace)
 
@@ -112,7 +116,12 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory all test-bins
 	$(Q)tests/run.sh $(BUILD)
 
-test-bins: $(UNIT_BINS) $(BPFT_BINS) $(HELPER_BINS)
+$(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(wildcard bench/lib/*.h) $(BUILD)/libswarm.a
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Ibench/lib $< $(BENCH_LIB) $(BUILD)/libswarm.a $(LDLIBS) -o $@
+
+test-bins: $(UNIT_BINS) $(BPFT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
 unit-test: all test-bins
 	$(Q)tests/run.sh $(BUILD) unit
