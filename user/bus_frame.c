@@ -29,7 +29,7 @@ void frame_encode(void *dst, const char *from, uint32_t type, uint64_t seq,
 	h.type = type;
 	h.seq = seq;
 	h.ts_ns = ts_ns;
-	memcpy(h.from, from, strnlen(from, sizeof(h.from) - 1));
+	memcpy(h.from, from, strnlen(from, sizeof(h.from)));
 	if (len)
 		memcpy(p + FRAME_HDR_SIZE, payload, len);
 	memset(p + FRAME_HDR_SIZE + len, 0, pad);
@@ -37,19 +37,21 @@ void frame_encode(void *dst, const char *from, uint32_t type, uint64_t seq,
 	memcpy(p, &h, sizeof(h));
 }
 
-/* The sender field must be a valid name, NUL-padded to the end. */
+/* The sender field must be a valid name, NUL-padded to the end (a name of
+ * the full 64 bytes has no NUL). */
 static int from_valid(const char *from)
 {
 	size_t n = strnlen(from, NAME_MAX_LEN);
 	size_t i;
 	char name[NAME_MAX_LEN + 1];
 
-	if (n == 0 || n == NAME_MAX_LEN)
+	if (n == 0)
 		return 0;
 	for (i = n; i < NAME_MAX_LEN; i++)
 		if (from[i])
 			return 0;
-	memcpy(name, from, n + 1);
+	memcpy(name, from, n);
+	name[n] = 0;
 	return name_valid(name) == 0;
 }
 
