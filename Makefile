@@ -119,7 +119,7 @@ test: deps
 $(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(wildcard bench/lib/*.h) $(BUILD)/libswarm.a
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Ibench/lib $< $(BENCH_LIB) $(BUILD)/libswarm.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench/lib $< $(BENCH_LIB) $(BUILD)/libswarm.a $(LDLIBS) -o $@
 
 test-bins: $(UNIT_BINS) $(BPFT_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
@@ -132,7 +132,7 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all test-bins
-	$(Q)bench/run --quick
+	$(Q)BUILD=$(BUILD) bench/run --quick
 
 # Sanitizer build in its own tree so it never mixes with the normal objects.
 asan:
