@@ -78,6 +78,9 @@ ROWS = [
     ("CPU, whole run, flat 300 (% of one core)", "spawn < 50 %, coord. < 20 % per core", "flat_300", "cpu.cpu_pct", "%", "median"),
     ("CPU, whole run, hybrid 7x50 (% of one core)", "spawn < 50 %, coord. < 20 % per core", "hybrid_7x50", "cpu.cpu_pct", "%", "median"),
 
+    ("Coordination time, flat 100: untraced (--no-trace) | traced", "-", "trace_flat_100", "coordination_s", "s", "median", ("untraced", "traced")),
+    ("Spawn time, flat 100: untraced (--no-trace) | traced", "-", "trace_flat_100", "spawn_s", "s", "median", ("untraced", "traced")),
+
     ("Scaling beyond the seed (--full)", None),
     ("Coordination time, flat 1000", "-", "flat_1000", "coordination_s", "s", "median"),
     ("Coordination time, hybrid 20x50", "-", "hybrid_20x50", "coordination_s", "s", "median"),
@@ -231,7 +234,7 @@ def plot(runs, out):
     series, points = {}, {}
     for r in runs:
         wl, d = r["workload"], r["data"]
-        if not (wl.startswith("flat_") or wl.startswith("hybrid_")):
+        if not (wl.startswith("flat_") or wl.startswith("hybrid_")) or r["system"] not in ("baseline", "swarm"):
             continue
         v = get(d, "coordination_s")
         if v is None:
@@ -307,14 +310,15 @@ def main():
             md.append("| **%s** | | | | |" % spec[0])
             text.append(("## " + spec[0],))
             continue
-        label, target, wl, path, unit, how = spec
+        label, target, wl, path, unit, how = spec[:6]
+        systems = spec[6] if len(spec) > 6 else ("baseline", "swarm")
         if "%s" in label:
             label = label % (fmt(statistics.median(xargs_wall), "s") if xargs_wall else "-")
         res = {}
-        for sysname in ("baseline", "swarm"):
+        for col, sysname in zip(("baseline", "swarm"), systems):
             vals, na, errors = values(runs, sysname, wl, path)
             med, spread = agg(vals, how)
-            res[sysname] = {"median": med, "spread_pct": spread, "values": vals, "na": na,
+            res[col] = {"system": sysname, "median": med, "spread_pct": spread, "values": vals, "na": na,
                             "errors": errors, "cell": cell(med, spread, unit, na, errors, how)}
         b, s = res["baseline"]["median"], res["swarm"]["median"]
         ratio = s / b if b and s is not None and path != "@overhead" else None

@@ -12,8 +12,11 @@
 #   - no copy into the sender's outbox, no FIFO eviction at 100 messages
 #     (the reference silently dropped the oldest message: delivery here is
 #     counted honestly and nothing is evicted);
-#   - builtins (read, printf, EPOCHREALTIME) where the reference forked
-#     cat/date; flock, sync and mv stay external commands as in the reference.
+#   - builtins (read, printf, EPOCHREALTIME, a glob) where the reference
+#     forked cat/date/find, and the 100 ms poll sleeps in `read -t` on a
+#     pipe instead of forking sleep(1): 300 polling bash workers would
+#     otherwise fork 6000 times a second and starve everything else;
+#     flock, sync, mv and rm stay external commands as in the reference.
 #
 # Usable as a library (source it) or as a command:
 #   blbus.sh init DIR
@@ -25,6 +28,14 @@
 BL_POLL=${BL_POLL:-0.1}
 
 bl_now_us() { BL_NOW=${EPOCHREALTIME/./}; }
+
+# Sleep without a fork: wait for input that never comes on a pipe this
+# shell holds both ends of.
+bl_sleep() {
+	[[ -n ${BL_SLEEP_FD:-} ]] || exec {BL_SLEEP_FD}<> <(:)
+	read -r -t "$1" -u "$BL_SLEEP_FD" _
+	return 0
+}
 
 bl_init() { mkdir -p "$1/inbox" "$1/seq"; }
 
@@ -93,23 +104,26 @@ bl_send_batch() {
 	} 201> "$ib/.lock"
 }
 
-# One poll pass: print every message now in the inbox (oldest name first),
-# then remove them. Returns 1 when the inbox was empty.
-# Sets BL_GOT to the number of messages printed.
-bl_drain() {
+# One poll pass: take every message now in the inbox (oldest name first)
+# into BL_LINES, then remove the files. Returns 1 when the inbox was empty.
+bl_take() {
 	local ib="$1/inbox/$2" f line
 	local -a files=("$ib"/msg-*)
-	BL_GOT=0
+	BL_LINES=()
 	[[ -e ${files[0]} ]] || return 1
 	for f in "${files[@]}"; do
-		IFS= read -r line < "$f" && printf '%s\n' "$line" && BL_GOT=$((BL_GOT + 1))
+		IFS= read -r line < "$f" && BL_LINES+=("$line")
 	done
 	rm -f "${files[@]}"
-	[[ $BL_GOT -gt 0 ]]
+	[[ ${#BL_LINES[@]} -gt 0 ]]
 }
 
-# bl_recv DIR NAME WAIT_S COUNT: poll every BL_POLL until COUNT messages
-# (0 = whatever is there) or WAIT_S seconds; exit 124 if nothing came.
+# bl_take, printed one message per line.
+bl_drain() {
+	bl_take "$@" || return 1
+	printf '%s\n' "${BL_LINES[@]}"
+}
+
 bl_sec_to_us() {
 	local s=$1 i f
 	i=${s%%.*}; f=
@@ -124,7 +138,7 @@ bl_recv() {
 	bl_now_us; start=$BL_NOW
 	while :; do
 		if bl_drain "$d" "$me"; then
-			got=$((got + BL_GOT))
+			got=$((got + ${#BL_LINES[@]}))
 			[[ $want -eq 0 || $got -ge $want ]] && return 0
 		fi
 		bl_now_us
@@ -132,7 +146,7 @@ bl_recv() {
 			[[ $got -gt 0 ]] && return 0
 			return 124
 		fi
-		sleep "$BL_POLL"
+		bl_sleep "$BL_POLL"
 	done
 }
 

@@ -6,14 +6,16 @@
 # the only failure detector, as in the reference.
 #
 #   blcoord.sh [--topology flat|hybrid] [-n N | --coordinators C --workers W]
-#              [--tasks FILE] [--timeout S] [--json] -- CMD ARGS...
+#              [--tasks FILE] [--timeout S] [--json] [-- CMD ARGS...]
 #
+# Each worker gets one task message ("task <i>", or a line of FILE), runs
+# CMD when one is given, and answers with a result message.
 # Prints the same report fields as `swarm run --json`. Exit 0 when every
 # result arrived, 1 when some did not (timeout), 2 on bad usage.
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/blbus.sh"
 
-usage() { echo "usage: blcoord.sh [--topology flat|hybrid] [-n N | --coordinators C --workers W] [--tasks FILE] [--timeout S] [--json] -- CMD..." >&2; exit 2; }
+usage() { echo "usage: blcoord.sh [--topology flat|hybrid] [-n N | --coordinators C --workers W] [--tasks FILE] [--timeout S] [--json] [-- CMD...]" >&2; exit 2; }
 
 # Append the fd count of this shell to the running maximum (no fork).
 sample_fds() {
@@ -21,49 +23,48 @@ sample_fds() {
 	(( ${#fds[@]} > FDS_PEAK )) && FDS_PEAK=${#fds[@]}
 }
 
-# Spawn `count` workers named PREFIX1.. reporting to PARENT. Tasks come
-# from the lines of TASKS (sent as messages first) or are the index.
+# Queue each worker's task message (a line of TASKS, or "task <i>") in its
+# inbox, then spawn it, a bash process: its first poll finds the task.
+# (Spawning first and sending after only adds a poll period per worker.)
 spawn_workers() {
-	local parent=$1 prefix=$2 count=$3 base=$4 i name
+	local parent=$1 prefix=$2 count=$3 base=$4 i task
 	local -a paths=()
 	shift 4
 	for ((i = 1; i <= count; i++)); do paths+=("$DIR/inbox/$prefix$i"); done
 	mkdir -p "${paths[@]}"
 	for ((i = 1; i <= count; i++)); do
-		name=$prefix$i
-		if [[ -n $TASKS ]]; then
-			bl_send "$DIR" "$parent" "$name" task "${TASK_LINES[base + i - 1]}"
-			BL_TASK=$((base + i)) "$BASH" "$here/blworker.sh" "$DIR" "$name" "$parent" --task-inbox -- "$@" &
-		else
-			BL_TASK=$((base + i)) "$BASH" "$here/blworker.sh" "$DIR" "$name" "$parent" -- "$@" &
-		fi
+		task="task $((base + i))"
+		[[ -n $TASKS ]] && task=${TASK_LINES[base + i - 1]}
+		bl_send "$DIR" "$parent" "$prefix$i" task "$task"
+		"$BASH" "$here/blworker.sh" "$DIR" "$prefix$i" "$parent" -- "$@" &
 	done
+	bl_now_us; SPAWNED=$BL_NOW
 }
 
 # Poll ME's inbox every 100 ms until `expected` distinct (sender, seq)
 # messages or the deadline. Results go to LAT (latencies, us) and to the
 # handler function given (called per message with its fields).
 collect() {
-	local me=$1 expected=$2 handler=$3 out from seq type ts rest
-	out="$AUX/drain.$me"   # not in the line above: bash expands it before me is set
+	local me=$1 expected=$2 handler=$3 line from seq type ts rest
 	local -A seen=()
 	GOT=0
 	while :; do
 		sample_fds
 		[[ $me == master ]] && sample_shm
-		if bl_drain "$DIR" "$me" > "$out"; then
+		if bl_take "$DIR" "$me"; then
 			bl_now_us
-			while read -r from seq type ts rest; do
+			for line in "${BL_LINES[@]}"; do
+				read -r from seq type ts rest <<< "$line"
 				[[ -n ${seen[$from.$seq]:-} ]] && continue
 				seen[$from.$seq]=1
 				GOT=$((GOT + 1))
 				"$handler" "$from" "$((BL_NOW - ts))" "$rest"
-			done < "$out"
+			done
 		fi
 		(( GOT >= expected )) && return 0
 		bl_now_us
 		(( BL_NOW >= DEADLINE )) && return 1
-		sleep "$BL_POLL"
+		bl_sleep "$BL_POLL"
 	done
 }
 
@@ -91,9 +92,8 @@ run_coordinator() {
 	[[ -n $TASKS ]] && mapfile -t TASK_LINES < "$TASKS"
 	bl_mkinbox "$DIR" "$ME"
 	spawn_workers "$ME" "$ME-w" "$W" "$BASE" "$@"
-	bl_now_us; local spawn_end=$BL_NOW
 	collect "$ME" "$W" on_result
-	bl_send "$DIR" "$ME" "$PARENT" result "$DELIVERED $spawn_end $FDS_PEAK 0"
+	bl_send "$DIR" "$ME" "$PARENT" result "$DELIVERED $SPAWNED $FDS_PEAK 0"
 	wait
 }
 
@@ -135,7 +135,6 @@ run_master() {
 		*) usage;;
 		esac
 	done
-	[[ $# -gt 0 ]] || usage
 	case $TOPO in
 	flat) [[ $N =~ ^[1-9][0-9]*$ ]] || usage;;
 	hybrid) [[ $C =~ ^[1-9][0-9]*$ && $W =~ ^[1-9][0-9]*$ ]] || usage;;
@@ -153,19 +152,18 @@ run_master() {
 	local rc=0 agents expected messages i
 	if [[ $TOPO == flat ]]; then
 		spawn_workers master w "$N" 0 "$@"
-		bl_now_us; SPAWN_END=$BL_NOW
+		SPAWN_END=$SPAWNED
 		collect master "$N" on_result || rc=1
-		agents=$N expected=$N messages=$N
+		agents=$N expected=$N messages=$((2 * N))
 	else
 		for ((i = 1; i <= C; i++)); do
 			"$BASH" "${BASH_SOURCE[0]}" --role coordinator "$DIR" "c$i" master "$W" \
 				"$(( (i - 1) * W ))" "$((DEADLINE - 500000))" "$AUX" "$TASKS" -- "$@" &
 		done
 		collect master "$C" on_summary || rc=1
-		agents=$((C * W + C)) expected=$((C * W)) messages=$((C * W + C))
+		agents=$((C * W + C)) expected=$((C * W)) messages=$((2 * C * W + C))
 	fi
 	bl_now_us; T_DONE=$BL_NOW
-	[[ -n $TASKS ]] && messages=$((messages + expected))
 	(( DELIVERED < expected )) && rc=1
 	if (( rc != 0 )); then
 		pkill -P $$ 2>/dev/null

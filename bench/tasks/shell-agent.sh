@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The coordination benchmarks' agent under `swarm run`: a bash process that
+# reads its task from its inbox and answers its parent — what the baseline's
+# bash worker does over the reference protocol (bench/baseline/blworker.sh).
+task=$("${SWARM_BIN:?}" recv --wait 60 --count 1) || exit 1
+exec "$SWARM_BIN" send --to "$SWARM_PARENT" "0 $task"
