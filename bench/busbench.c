@@ -104,7 +104,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .senders = 1, .inboxes = 1, .batch = 1, .size = 128,
 			    .messages = 10000, .timeout_s = 120 };
-	for (i = 1; i < argc; i++) {
+	for (i = 1; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v)
 			usage();
@@ -126,7 +126,6 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->timeout_s = arg_u(v, 1, 3600);
 		else
 			usage();
-		i++;
 	}
 	if (!o->be || o->inboxes > o->senders)
 		usage();
@@ -391,6 +390,7 @@ static int abandon(pid_t *pids, unsigned n, const char *path, const struct opts 
 	while (wait(NULL) > 0)
 		;
 	o->be->destroy(path);
+	free(pids);
 	fprintf(stderr, "busbench: %s\n", why);
 	return 3;
 }
@@ -454,6 +454,7 @@ int main(int argc, char **argv)
 	close(go[1]);
 	reap(pids, o.senders, n, sh);
 	alarm(0);
+	free(pids);
 	o.be->destroy(path);
 	print_report(&o, sh, t_start);
 	return 0;
