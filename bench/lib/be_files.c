@@ -291,7 +291,8 @@ static int scan(struct be_rx *r)
 			r->n++;
 	}
 	closedir(d);
-	qsort(r->names, r->n, sizeof(*r->names), cmp_name);
+	if (r->n)
+		qsort(r->names, r->n, sizeof(*r->names), cmp_name);
 	r->last_scan = now_ns();
 	return (int)(r->n > 0);
 }
