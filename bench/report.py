@@ -225,18 +225,21 @@ def machine(args):
         "kernel": platform.release(), "arch": platform.machine(), "cores": os.cpu_count(),
         "cpu": cpu, "mem_gb": round(mem_kb / 1048576, 1),
         "loadavg_before": args.load_before, "loadavg_after": args.load_after,
-        "git": rev, "mode": args.mode, "reps": args.reps,
+        "git": rev, "swarm_bin": args.swarm_bin, "mode": args.mode, "reps": args.reps,
     }
 
 
-def plot(runs, out):
-    """Coordination time vs agents, both systems, flat and hybrid."""
+def plot(runs, out, metric="coordination_s", ylabel="seconds",
+         title="Coordination time vs agents (spawn, deliver, detect completion), median",
+         logy=True):
+    """A metric of the coordination runs vs agents, both systems, flat and
+    hybrid; writes <out>.png and returns its path."""
     series, points = {}, {}
     for r in runs:
         wl, d = r["workload"], r["data"]
         if not (wl.startswith("flat_") or wl.startswith("hybrid_")) or r["system"] not in ("baseline", "swarm"):
             continue
-        v = get(d, "coordination_s")
+        v = get(d, metric)
         if v is None:
             continue
         if wl.startswith("flat_"):
@@ -260,9 +263,9 @@ def plot(runs, out):
     gp = [
         "set terminal pngcairo size 900,560 noenhanced" if term_ok("pngcairo") else "set terminal png size 900,560",
         "set output '%s.png'" % out,
-        "set title 'Coordination time vs agents (spawn, deliver, detect completion), median'",
-        "set xlabel 'agents'", "set ylabel 'seconds'", "set key top left", "set grid",
-        "set logscale y",
+        "set title '%s'" % title,
+        "set xlabel 'agents'", "set ylabel '%s'" % ylabel, "set key top left", "set grid",
+        "set logscale y" if logy else "unset logscale",
         "plot " + ", ".join("'%s' index %d with linespoints lw 2 title '%s'" % (dat, i, t)
                             for i, t in enumerate(names)),
     ]
@@ -294,6 +297,7 @@ def main():
     ap.add_argument("--load-before", default="")
     ap.add_argument("--load-after", default="")
     ap.add_argument("--have-run", default="0")
+    ap.add_argument("--swarm-bin", default="")
     ap.add_argument("--have-cli", default="0")
     args = ap.parse_args()
 
@@ -332,9 +336,12 @@ def main():
 
     facts = machine(args)
     png = plot(runs, args.out)
+    png_fds = plot(runs, args.out + "-fds", "fds_peak", "open fds (peak, per coordinator)",
+                   "File descriptors per coordinator vs agents, median", logy=False)
     doc = {"schema_version": 1, "machine": facts, "swarm_run_available": args.have_run == "1",
            "swarm_cli_available": args.have_cli == "1", "rows": rows, "runs": runs,
-           "plot": os.path.basename(png) if png else None}
+           "plot": os.path.basename(png) if png else None,
+           "plot_fds": os.path.basename(png_fds) if png_fds else None}
     with open(args.out + ".json", "w") as f:
         json.dump(doc, f, indent=1)
     note = ("Machine: %s, %s cores (%s), kernel %s, load %s -> %s; %s pass, %d repetitions, "
@@ -347,6 +354,8 @@ def main():
         f.write("\n".join(md) + "\n")
         if png:
             f.write("\n![coordination time vs agents](%s)\n" % os.path.basename(png))
+        if png_fds:
+            f.write("\n![fds per coordinator vs agents](%s)\n" % os.path.basename(png_fds))
 
     widths = [52, 26, 30, 30, 8]
     print(note)
@@ -356,7 +365,8 @@ def main():
             print("\n" + line[0])
         else:
             print("  ".join(str(c).ljust(w) for c, w in zip(line, widths)))
-    print("\nwrote %s.json, %s.md%s" % (args.out, args.out, ", " + png if png else ""))
+    print("\nwrote %s.json, %s.md%s%s" % (args.out, args.out, ", " + png if png else "",
+                                          ", " + png_fds if png_fds else ""))
 
 
 if __name__ == "__main__":
