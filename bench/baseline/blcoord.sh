@@ -68,12 +68,19 @@ collect() {
 	done
 }
 
-on_result() { printf '%s\n' "$2" >> "$AUX/lat"; DELIVERED=$((DELIVERED + 1)); }
+on_result() {
+	local rc rss _
+	read -r rc rss _ <<< "$3"
+	printf '%s\n' "$2" >> "$AUX/lat"
+	DELIVERED=$((DELIVERED + 1))
+	(( rss > AGENT_RSS )) && AGENT_RSS=$rss
+}
 
-# A coordinator's summary: "delivered spawn_end_us fds_peak".
+# A coordinator's summary: "delivered spawn_end_us fds_peak agent_rss_kb".
 on_summary() {
-	local d s f
-	read -r d s f _ <<< "$3"
+	local d s f r
+	read -r d s f r _ <<< "$3"
+	(( r > AGENT_RSS )) && AGENT_RSS=$r
 	DELIVERED=$((DELIVERED + d))
 	(( s > SPAWN_END )) && SPAWN_END=$s
 	(( f > FDS_PEAK )) && FDS_PEAK=$f
@@ -88,12 +95,12 @@ sample_shm() {
 run_coordinator() {
 	DIR=$1 ME=$2 PARENT=$3 W=$4 BASE=$5 DEADLINE=$6 AUX=$7 TASKS=$8
 	shift 8; [[ ${1:-} == -- ]] && shift
-	FDS_PEAK=0 DELIVERED=0
+	FDS_PEAK=0 DELIVERED=0 AGENT_RSS=0
 	[[ -n $TASKS ]] && mapfile -t TASK_LINES < "$TASKS"
 	bl_mkinbox "$DIR" "$ME"
 	spawn_workers "$ME" "$ME-w" "$W" "$BASE" "$@"
 	collect "$ME" "$W" on_result
-	bl_send "$DIR" "$ME" "$PARENT" result "$DELIVERED $SPAWNED $FDS_PEAK 0"
+	bl_send "$DIR" "$ME" "$PARENT" result "$DELIVERED $SPAWNED $FDS_PEAK $AGENT_RSS"
 	wait
 }
 
@@ -109,12 +116,12 @@ report() {
 	while read -r k v _; do [[ $k == VmHWM: ]] && rss=$v; done < /proc/$BASHPID/status
 	awk -v sys=baseline -v topo="$TOPO" -v agents="$agents" -v del="$DELIVERED" -v expct="$expected" \
 	    -v coord="$((T_DONE - T0))" -v spawn="$((SPAWN_END - T0))" -v msgs="$messages" \
-	    -v p50="$p50" -v p95="$p95" -v p99="$p99" -v shm="$SHM_PEAK" -v fds="$FDS_PEAK" -v rss="$rss" \
+	    -v p50="$p50" -v p95="$p95" -v p99="$p99" -v shm="$SHM_PEAK" -v fds="$FDS_PEAK" -v rss="$rss" -v arss="$AGENT_RSS" \
 	    -v json="$JSON" 'BEGIN {
 		cs = coord / 1e6; ss = spawn / 1e6
 		rate = 0; if (expct > 0) rate = del / expct
 		aps = 0; mps = 0; if (cs > 0) { aps = agents / cs; mps = msgs / cs }
-		if (json) printf "{\"schema_version\":1,\"system\":\"%s\",\"topology\":\"%s\",\"agents\":%d,\"delivered\":%d,\"expected\":%d,\"delivery_rate\":%.4f,\"coordination_s\":%.6f,\"spawn_s\":%.6f,\"agents_per_s\":%.2f,\"messages\":%d,\"msgs_per_s\":%.1f,\"latency_us\":{\"p50\":%d,\"p95\":%d,\"p99\":%d},\"shm_peak_bytes\":%d,\"fds_peak\":%d,\"rss_peak_kb\":%d}\n", sys, topo, agents, del, expct, rate, cs, ss, aps, msgs, mps, p50, p95, p99, shm, fds, rss
+		if (json) printf "{\"schema_version\":1,\"system\":\"%s\",\"topology\":\"%s\",\"agents\":%d,\"delivered\":%d,\"expected\":%d,\"delivery_rate\":%.4f,\"coordination_s\":%.6f,\"spawn_s\":%.6f,\"agents_per_s\":%.2f,\"messages\":%d,\"msgs_per_s\":%.1f,\"latency_us\":{\"p50\":%d,\"p95\":%d,\"p99\":%d},\"shm_peak_bytes\":%d,\"fds_peak\":%d,\"rss_peak_kb\":%d,\"agents_rss_peak_kb\":%d}\n", sys, topo, agents, del, expct, rate, cs, ss, aps, msgs, mps, p50, p95, p99, shm, fds, rss, arss
 		else printf "baseline %s: %d/%d delivered in %.3f s (spawn %.3f s), %.1f agents/s, latency p50 %d us p95 %d us, shm %d B, fds %d\n", topo, del, expct, cs, ss, aps, p50, p95, shm, fds
 	}'
 	return "$rc"
@@ -146,7 +153,7 @@ run_master() {
 	bl_sec_to_us "$TIMEOUT"; DEADLINE=$((T0 + BL_US))
 	DIR=$(mktemp -d /dev/shm/swarm-bl.XXXXXX) AUX=$(mktemp -d /tmp/swarm-bl-aux.XXXXXX)
 	trap 'rm -rf "$DIR" "$AUX"' EXIT
-	FDS_PEAK=0 SHM_PEAK=0 DELIVERED=0 SPAWN_END=0
+	FDS_PEAK=0 SHM_PEAK=0 DELIVERED=0 SPAWN_END=0 AGENT_RSS=0
 	[[ -n $TASKS ]] && mapfile -t TASK_LINES < "$TASKS"
 	bl_init "$DIR"; bl_mkinbox "$DIR" master
 	local rc=0 agents expected messages i

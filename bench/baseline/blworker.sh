@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Baseline worker (a bash process, as in the reference): poll its inbox
 # every 100 ms until the task message is there, run CMD if one was given
-# (task in SWARM_TASK), answer "rc task" to the parent's inbox.
+# (task in SWARM_TASK), answer "rc rss_kb task" to the parent's inbox.
 #   blworker.sh DIR NAME PARENT [-- CMD ARGS...]
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/blbus.sh"
@@ -18,4 +18,6 @@ if [[ $# -gt 0 ]]; then
 	SWARM_AGENT=$me SWARM_PARENT=$parent SWARM_TASK=$task "$@" > /dev/null
 	rc=$?
 fi
-bl_send "$dir" "$me" "$parent" result "$rc $task"
+rss=0
+while read -r k v _; do [[ $k == VmHWM: ]] && rss=$v; done < /proc/$BASHPID/status
+bl_send "$dir" "$me" "$parent" result "$rc $rss $task"
