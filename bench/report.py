@@ -46,7 +46,7 @@ ROWS = [
     ("Delivery, shell-level runs", "100 %", "cli_*", "@delivery", "%", "min"),
     ("CPU of an idle waiting reader", "< 5 % per core", "idle", "cpu.cpu_pct", "%", "median"),
 
-    ("Coordination (swarm run vs the bash coordinator; agent = `true`)", None),
+    ("Coordination (swarm run vs the bash coordinator; agents: bash, read a task message, answer)", None),
     ("Spawn time, flat 10", "< 1 s", "flat_10", "spawn_s", "s", "median"),
     ("Spawn time, flat 50", "< 2 s", "flat_50", "spawn_s", "s", "median"),
     ("Spawn time, flat 100", "< 5 s", "flat_100", "spawn_s", "s", "median"),
