@@ -82,6 +82,9 @@ ROWS = [
     ("Coordination time, flat 100: untraced (--no-trace) | traced", "-", "trace_flat_100", "coordination_s", "s", "median", ("untraced", "traced")),
     ("Spawn time, flat 100: untraced (--no-trace) | traced", "-", "trace_flat_100", "spawn_s", "s", "median", ("untraced", "traced")),
 
+    ("Worker failure detection, flat 10, 1 agent dies (--full)", "< 30 s", "worker_fail", "coordination_s", "s", "median"),
+    ("Delivery with 1 of 10 agents dead (expect 90 %)", "-", "worker_fail", "@delivery", "%", "min"),
+
     ("Scaling beyond the seed (--full)", None),
     ("Coordination time, flat 1000", "-", "flat_1000", "coordination_s", "s", "median"),
     ("Coordination time, hybrid 20x50", "-", "hybrid_20x50", "coordination_s", "s", "median"),

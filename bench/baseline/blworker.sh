@@ -12,6 +12,8 @@ while ! bl_take "$dir" "$me"; do
 	bl_sleep "$BL_POLL"
 done
 read -r _ _ _ _ task <<< "${BL_LINES[0]}"
+# The failure-detection benchmark: this agent dies without answering.
+[[ ${BENCH_DIE_AGENT:-} == "$me" ]] && exit 1
 rc=0
 if [[ $# -gt 0 ]]; then
 	# The command sees the same identity variables swarm gives its agents.
