@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "doctor_checks.h"
+#include "json.h"
 
 #define PAGE 4096ull
 #define PAGEUP(x) (((x) + PAGE - 1) / PAGE * PAGE)
@@ -159,20 +160,10 @@ void doctor_print_text(FILE *f, const struct doctor_report *r)
 		n[0], n[1], n[2], (unsigned long long)r->opts.agents, r->opts.shm_path);
 }
 
-static void json_str(FILE *f, const char *s)
+/* A NUL-terminated string through the project's JSON writer. */
+static void jstr(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)  /* keeps the output valid UTF-8 */
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+	json_str(f, s, strlen(s));
 }
 
 void doctor_print_json(FILE *f, const struct doctor_report *r)
@@ -183,23 +174,23 @@ void doctor_print_json(FILE *f, const struct doctor_report *r)
 	count(r, n);
 	fprintf(f, "{\"schema_version\":1,\"agents\":%llu,\"shm_path\":",
 		(unsigned long long)r->opts.agents);
-	json_str(f, r->opts.shm_path);
+	jstr(f, r->opts.shm_path);
 	fprintf(f, ",\"live_bytes_per_inbox\":%llu,\"shm_need_bytes\":%llu,"
 		   "\"fd_need\":%llu,\"result\":",
 		(unsigned long long)r->opts.live_bytes, (unsigned long long)r->shm_need,
 		(unsigned long long)r->fd_need);
-	json_str(f, doctor_status_name(doctor_worst(r)));
+	jstr(f, doctor_status_name(doctor_worst(r)));
 	fprintf(f, ",\"counts\":{\"ok\":%u,\"warn\":%u,\"fail\":%u},\"checks\":[",
 		n[0], n[1], n[2]);
 	for (i = 0; i < r->n; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
-		json_str(f, r->c[i].name);
+		jstr(f, r->c[i].name);
 		fputs(",\"status\":", f);
-		json_str(f, doctor_status_name(r->c[i].status));
+		jstr(f, doctor_status_name(r->c[i].status));
 		fputs(",\"found\":", f);
-		json_str(f, r->c[i].found);
+		jstr(f, r->c[i].found);
 		fputs(",\"fix\":", f);
-		json_str(f, r->c[i].fix);
+		jstr(f, r->c[i].fix);
 		fputc('}', f);
 	}
 	fputs("]}\n", f);
