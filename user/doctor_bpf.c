@@ -318,6 +318,10 @@ static void tracepoint_check(struct doctor_report *r, const struct bpf_probe *p)
 	if (p->tp_load)
 		check_add(r, "bpf_tracepoint", DOCTOR_WARN, fix,
 			  "loading a tracepoint program failed: %s", strerror(-p->tp_load));
+	else if (p->tracefs < 0)
+		check_add(r, "bpf_tracepoint", DOCTOR_WARN, fix,
+			  "loaded a tracepoint program; cannot attach it: tracefs is not "
+			  "mounted and mounting it failed (%s)", strerror(-p->tracefs));
 	else if (p->tp_attach)
 		check_add(r, "bpf_tracepoint", DOCTOR_WARN, fix,
 			  "loaded a tracepoint program; attaching it to sched_process_fork "
@@ -366,6 +370,7 @@ static void signal_checks(struct doctor_report *r, const struct bpf_probe *p)
 		extra = s == SIG_SPAWN ? p->tp_btf : s == SIG_FD ? p->iter :
 			s == SIG_LATENCY ? p->vmlinux_btf : 0;
 		why = p->tp_load ? "tracepoint programs do not load" :
+		      p->tracefs < 0 ? "no tracefs" :
 		      p->tp_attach ? "tracepoint programs do not attach" :
 		      p->missing[s][0] ? p->missing[s] : NULL;
 		if (why)

@@ -83,8 +83,8 @@ static void shm_space_checks(struct doctor_report *r, const struct statfs *sf)
 
 	st = avail < need ? DOCTOR_FAIL : avail < 2 * need ? DOCTOR_WARN : DOCTOR_OK;
 	check_add(r, "shm_free", st,
-		  "free space: remove stale buses (swarm destroy, or rm -r /dev/shm/swarm-*) "
-		  "or enlarge the tmpfs as for shm_size",
+		  "free space: remove stale buses (swarm destroy --dir DIR) or enlarge the "
+		  "tmpfs as for shm_size",
 		  "%s free of %s, need %s", s_avail, s_size, s_need);
 
 	/* tmpfs with nr_inodes=0 reports no inode limit (f_files == 0). */
@@ -188,13 +188,16 @@ static void pids_check(struct doctor_report *r)
 					"ulimit -u %llu (counts all your processes); ",
 					(unsigned long long)rl.rlim_cur);
 	}
-	if (!read_limit("/proc/sys/kernel/pid_max", &pid_max) && pid_max < room)
-		room = pid_max;
+	if (!read_limit("/proc/sys/kernel/pid_max", &pid_max)) {
+		if (pid_max < room)
+			room = pid_max;
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "pid_max %llu; ",
+					pid_max);
+	}
 	check_add(r, "processes", room < need ? DOCTOR_FAIL : DOCTOR_OK,
 		  "raise the limit: docker run --pids-limit, Kubernetes podPidsLimit, "
 		  "ulimit -u, or pids.max of the cgroup",
-		  "%sneed %llu processes (agents + coordinators + master)%s",
-		  text, need, room == ~0ull ? "; no limit found" : "");
+		  "%sneed %llu processes (agents + coordinators + master)", text, need);
 }
 
 void doctor_host_checks(struct doctor_report *r)

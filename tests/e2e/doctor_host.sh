@@ -39,4 +39,17 @@ expect signal_spawn WARN "$out"
 expect shm_size OK "$out"
 $drop $S doctor -n 10 --strict >/dev/null; rc=$?
 [ $rc -eq 1 ] || fail "--strict with warnings must exit 1, got $rc"
+# CAP_BPF + CAP_PERFMON without CAP_SYS_ADMIN: enough once tracefs is there,
+# and without tracefs (cannot mount it) the reason is named.
+bpfcaps="setpriv --inh-caps=-all --bounding-set=-all,+bpf,+perfmon,+dac_override"
+out=$(unshare -m --propagation private bash -c \
+	'mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing; '"$bpfcaps $S"' doctor -n 10')
+expect bpf_privileges OK "$out"
+expect bpf_tracepoint OK "$out"
+expect signal_latency OK "$out"
+out=$(unshare -m --propagation private bash -c \
+	'umount /sys/kernel/tracing 2>/dev/null; umount /sys/kernel/debug/tracing 2>/dev/null; '"$bpfcaps $S"' doctor -n 10')
+expect tracefs WARN "$out"
+expect bpf_tracepoint WARN "$out"
+printf '%s\n' "$out" | grep -q 'bpf_tracepoint .*tracefs is not mounted' || fail "tracefs not named as the cause"
 echo "doctor on this host: OK as root, WARN without BPF capabilities"
