@@ -142,15 +142,44 @@ static int read_limit(const char *path, unsigned long long *v)
 	return sscanf(buf, "%llu", v) == 1 ? 0 : -EINVAL;
 }
 
-/* Tightest pids.max - pids.current from our v2 cgroup up to the root. */
-static unsigned long long cgroup_pids_room(char *where, size_t wlen)
+/* This process's group in the v1 hierarchy of `controller`: 0 or -errno. */
+static int own_cgroup_v1(const char *controller, char *root, size_t rlen,
+			 char *dir, size_t dlen)
 {
-	char root[1024], dir[2048], path[2200];
-	unsigned long long room = ~0ull, max, cur;
+	char line[4096], *ctl, *path;
+	FILE *f;
+	int err = find_mount("cgroup", controller, root, rlen);
+
+	if (err)
+		return err;
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return -errno;
+	err = -ENOENT;
+	while (err && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		ctl = strchr(line, ':');
+		path = ctl ? strchr(ctl + 1, ':') : NULL;
+		if (!path)
+			continue;
+		*path++ = '\0';
+		if (strcmp(ctl + 1, controller))   /* exact: "pids" */
+			continue;
+		err = (size_t)snprintf(dir, dlen, "%s%s", root, strcmp(path, "/") ? path : "")
+			>= dlen ? -ENAMETOOLONG : 0;
+	}
+	fclose(f);
+	return err;
+}
+
+/* Tightest pids.max - pids.current from dir up to root. */
+static unsigned long long pids_room_walk(const char *root, char *dir, char *where,
+					 size_t wlen, unsigned long long room)
+{
+	char path[2200];
+	unsigned long long max, cur;
 	char *slash;
 
-	if (own_cgroup_v2(root, sizeof(root), dir, sizeof(dir)))
-		return room;
 	for (;;) {
 		snprintf(path, sizeof(path), "%s/pids.max", dir);
 		if (!read_limit(path, &max) && max != ~0ull) {
@@ -166,6 +195,19 @@ static unsigned long long cgroup_pids_room(char *where, size_t wlen)
 			break;
 		*slash = '\0';
 	}
+	return room;
+}
+
+/* Room left under the pids limits of our cgroup (v2, and v1 "pids"). */
+static unsigned long long cgroup_pids_room(char *where, size_t wlen)
+{
+	char root[1024], dir[2048];
+	unsigned long long room = ~0ull;
+
+	if (!own_cgroup_v2(root, sizeof(root), dir, sizeof(dir)))
+		room = pids_room_walk(root, dir, where, wlen, room);
+	if (!own_cgroup_v1("pids", root, sizeof(root), dir, sizeof(dir)))
+		room = pids_room_walk(root, dir, where, wlen, room);
 	return room;
 }
 
