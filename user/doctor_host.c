@@ -172,18 +172,19 @@ static int own_cgroup_v1(const char *controller, char *root, size_t rlen,
 	return err;
 }
 
-/* Tightest pids.max - pids.current from dir up to root. */
-static unsigned long long pids_room_walk(const char *root, char *dir, char *where,
-					 size_t wlen, unsigned long long room)
+/* Tightest limit - usage (files `lim`, `use`) from dir up to root. */
+static unsigned long long room_walk(const char *root, char *dir, const char *lim,
+				    const char *use, char *where, size_t wlen,
+				    unsigned long long room)
 {
 	char path[2200];
 	unsigned long long max, cur;
 	char *slash;
 
 	for (;;) {
-		snprintf(path, sizeof(path), "%s/pids.max", dir);
+		snprintf(path, sizeof(path), "%s/%s", dir, lim);
 		if (!read_limit(path, &max) && max != ~0ull) {
-			snprintf(path, sizeof(path), "%s/pids.current", dir);
+			snprintf(path, sizeof(path), "%s/%s", dir, use);
 			if (read_limit(path, &cur))
 				cur = 0;
 			if (max - (cur < max ? cur : max) < room) {
@@ -205,10 +206,50 @@ static unsigned long long cgroup_pids_room(char *where, size_t wlen)
 	unsigned long long room = ~0ull;
 
 	if (!own_cgroup_v2(root, sizeof(root), dir, sizeof(dir)))
-		room = pids_room_walk(root, dir, where, wlen, room);
+		room = room_walk(root, dir, "pids.max", "pids.current", where, wlen, room);
 	if (!own_cgroup_v1("pids", root, sizeof(root), dir, sizeof(dir)))
-		room = pids_room_walk(root, dir, where, wlen, room);
+		room = room_walk(root, dir, "pids.max", "pids.current", where, wlen, room);
 	return room;
+}
+
+/* tmpfs pages are memory, charged to our memory cgroup: the bus must fit
+ * in what the cgroup limit and the machine have left. */
+static void memory_check(struct doctor_report *r)
+{
+	char root[1024], dir[2048], where[2048] = "", s_room[32], s_need[32];
+	unsigned long long room = ~0ull, avail_kb = 0;
+	char line[256];
+	FILE *f;
+
+	if (!own_cgroup_v2(root, sizeof(root), dir, sizeof(dir)))
+		room = room_walk(root, dir, "memory.max", "memory.current", where,
+				 sizeof(where), room);
+	if (!own_cgroup_v1("memory", root, sizeof(root), dir, sizeof(dir)))
+		room = room_walk(root, dir, "memory.limit_in_bytes", "memory.usage_in_bytes",
+				 where, sizeof(where), room);
+	f = fopen("/proc/meminfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %llu kB", &avail_kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (avail_kb && avail_kb * 1024 < room) {
+		room = avail_kb * 1024;
+		snprintf(where, sizeof(where), "MemAvailable");
+	}
+	fmt_size(s_need, sizeof(s_need), r->shm_need);
+	if (room == ~0ull) {
+		check_add(r, "memory", DOCTOR_OK, NULL, "no memory limit found; bus needs %s",
+			  s_need);
+		return;
+	}
+	fmt_size(s_room, sizeof(s_room), room);
+	check_add(r, "memory",
+		  room < r->shm_need ? DOCTOR_FAIL : room < 2 * r->shm_need ? DOCTOR_WARN : DOCTOR_OK,
+		  "raise the memory limit (docker run --memory, Kubernetes resources.limits.memory): "
+		  "tmpfs pages count against it",
+		  "%s left (%s); the bus alone needs %s of RAM (tmpfs), agents need more",
+		  s_room, where, s_need);
 }
 
 static void pids_check(struct doctor_report *r)
@@ -248,6 +289,7 @@ void doctor_host_checks(struct doctor_report *r)
 
 	if (shm_mount_check(r, &sf) >= 0)
 		shm_space_checks(r, &sf);
+	memory_check(r);
 	nofile_check(r);
 	pids_check(r);
 }
