@@ -10,7 +10,8 @@
  * printable ASCII, the request ending in CRLF CRLF within 4 KiB; anything
  * else gets 400/404/405 and the connection is closed. At most 16
  * connections; each is dropped 2 s after accept (slow clients cannot hold
- * the loop; no call here ever blocks).
+ * the loop; no call here ever blocks). Call metrics_http_step() when the
+ * fd is readable and at least once a second so stale connections expire.
  */
 #ifndef SWARM_METRICS_HTTP_H
 #define SWARM_METRICS_HTTP_H
@@ -30,6 +31,10 @@ uint16_t metrics_http_port(const struct metrics_http *h);
 int metrics_http_fd(const struct metrics_http *h);
 /* Copy the exposition text served from now on. */
 int metrics_http_set_body(struct metrics_http *h, const char *text, size_t len);
+/* Render the registry and serve that text from now on (call it after each
+ * sample, as you would metrics_write_file). */
+struct metrics;
+int metrics_http_publish(struct metrics_http *h, const struct metrics *m);
 /* Accept, read, answer, expire: waits at most timeout_ms (0 = do what is
  * ready). Returns the number of responses completed, or -errno. */
 int metrics_http_step(struct metrics_http *h, int timeout_ms);

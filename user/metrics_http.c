@@ -181,6 +181,20 @@ int metrics_http_set_body(struct metrics_http *h, const char *text, size_t len)
 	return 0;
 }
 
+int metrics_http_publish(struct metrics_http *h, const struct metrics *m)
+{
+	char *text;
+	size_t len;
+	int err = metrics_render(m, &text, &len);
+
+	if (err)
+		return err;
+	free(h->body);
+	h->body = text;
+	h->body_len = len;
+	return 0;
+}
+
 /* Checks one request line or header line (without CRLF). */
 static bool header_line_ok(const char *s, size_t n)
 {

@@ -78,18 +78,11 @@ static int serve(struct metrics *m, const char *spec, uint64_t requests)
 {
 	struct metrics_http *h;
 	uint64_t done = 0, deadline = now_ns() + 30ull * 1000000000ull;
-	size_t len;
-	char *text;
-	int err = metrics_render(m, &text, &len);
+	int err = metrics_http_start(spec, &h);
 
 	if (err)
 		return err;
-	err = metrics_http_start(spec, &h);
-	if (err) {
-		free(text);
-		return err;
-	}
-	err = metrics_http_set_body(h, text, len);
+	err = metrics_http_publish(h, m);
 	printf("%u\n", metrics_http_port(h));
 	fflush(stdout);
 	while (!err && done < requests && now_ns() < deadline) {
@@ -102,7 +95,6 @@ static int serve(struct metrics *m, const char *spec, uint64_t requests)
 	if (!err && done < requests)
 		err = -ETIMEDOUT;
 	metrics_http_stop(h);
-	free(text);
 	return err;
 }
 
