@@ -7,7 +7,9 @@
  * The checks read only, except three probes that undo themselves: a
  * child cgroup made and removed, tracefs mounted in a private mount
  * namespace of a child process, and trivial BPF programs loaded and
- * attached (in that child, released when it exits).
+ * attached (in that child, released when it exits). Because of those
+ * forks, call doctor_run() from a single-threaded process (the CLI, or
+ * before the coordinator starts its helper threads).
  */
 #ifndef SWARM_DOCTOR_H
 #define SWARM_DOCTOR_H

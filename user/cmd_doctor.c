@@ -43,6 +43,15 @@ static void doctor_usage(FILE *f)
 		DOCTOR_DEF_AGENTS);
 }
 
+/* A path with a newline or escape in it could forge report lines. */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 static int parse_opts(int argc, char **argv, struct doctor_opts *o, bool *json,
 		      bool *strict)
 {
@@ -69,8 +78,8 @@ static int parse_opts(int argc, char **argv, struct doctor_opts *o, bool *json,
 			}
 			break;
 		case 's':
-			if (!optarg[0] || strlen(optarg) >= 4096) {
-				die_msg("doctor: --shm wants a directory path");
+			if (!optarg[0] || strlen(optarg) >= 4096 || has_control(optarg)) {
+				die_msg("doctor: --shm wants a directory path (no control characters)");
 				return -EINVAL;
 			}
 			o->shm_path = optarg;

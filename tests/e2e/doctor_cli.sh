@@ -30,8 +30,8 @@ lines = [l.split()[:2] for l in text[:-1]]
 assert lines == [[c["status"], c["name"]] for c in d["checks"]], lines
 ' "$rc" "$text" || fail "json check"
 
-# Non-ASCII and quotes in a path stay valid JSON.
-$S doctor -n 1 --shm $'/nonexistent/"q\\uot\xe9"\n' --json | python3 -c 'import json,sys; json.load(sys.stdin)' ||
+# Non-ASCII and quotes in a path stay valid JSON; control characters are refused.
+$S doctor -n 1 --shm $'/nonexistent/"q\\uot\xe9"' --json | python3 -c 'import json,sys; json.load(sys.stdin)' ||
 	fail "json with odd path"
 
 for args in "-n 0" "-n abc" "-n -5" "-n 1000001" "-n" "--bogus" "extra" "--live 100G" "--live x" "--shm="; do
@@ -40,6 +40,9 @@ for args in "-n 0" "-n abc" "-n -5" "-n 1000001" "-n" "--bogus" "extra" "--live 
 	[ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "doctor $args: want one stderr line: $err"
 	printf '%s' "$err" | grep -q '^swarm: doctor: ' || fail "doctor $args: message '$err'"
 done
+err=$($S doctor --shm $'/tmp/a\nOK   fake' 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] || fail "--shm with a newline: exit $rc, want 2"
+printf '%s' "$err" | grep -q 'no control characters' || fail "newline path message: $err"
 $S doctor --help | grep -q 'EXIT CODES' || fail "--help"
 $S doctor --help >/dev/null; [ $? -eq 0 ] || fail "--help exit"
 echo "doctor cli: json valid and consistent, usage errors exit 2"
