@@ -377,16 +377,19 @@ static void expire(struct metrics_http *h)
 int metrics_http_step(struct metrics_http *h, int timeout_ms)
 {
 	struct epoll_event evs[HTTP_MAX_CONNS + 1];
+	bool listen_ready = false;
 	int n, i, done = 0, r;
 
 	n = epoll_wait(h->epfd, evs, HTTP_MAX_CONNS + 1, timeout_ms);
 	if (n < 0)
 		return errno == EINTR ? 0 : -errno;
+	/* Connections first: the ones that ended free their slots before
+	 * new ones are accepted (a full table refuses newcomers). */
 	for (i = 0; i < n; i++) {
 		struct conn *c;
 
 		if (evs[i].data.u64 == 0) {
-			accept_all(h);
+			listen_ready = true;
 			continue;
 		}
 		c = &h->c[evs[i].data.u64 - 1];
@@ -399,5 +402,7 @@ int metrics_http_step(struct metrics_http *h, int timeout_ms)
 			conn_close(h, c);
 	}
 	expire(h);
+	if (listen_ready)
+		accept_all(h);
 	return done;
 }

@@ -375,6 +375,55 @@ static void test_http(void **state)
 	metrics_http_stop(h);
 }
 
+/* 1 if the server closed fd (EOF) within the steps, else 0. */
+static int closed_by_server(struct metrics_http *h, int fd, int steps)
+{
+	char buf[256];
+	int i;
+
+	for (i = 0; i < steps; i++) {
+		ssize_t n;
+
+		assert_true(metrics_http_step(h, 50) >= 0);
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return 1;
+	}
+	return 0;
+}
+
+/* Slow and surplus clients cannot hold the server: a half-sent request is
+ * dropped after the 2 s deadline, a 17th connection is closed at once, and
+ * a well-formed request is still answered afterwards. */
+static void test_http_limits(void **state)
+{
+	struct metrics_http *h;
+	int idle[16], extra, slow, i;
+	char *r;
+
+	(void)state;
+	assert_int_equal(metrics_http_start("127.0.0.1:0", &h), 0);
+	assert_int_equal(metrics_http_set_body(h, "x 1\n", 4), 0);
+	slow = http_connect(metrics_http_port(h));
+	assert_int_equal(write_full(slow, "GET /metr", 9), 0);
+	assert_false(closed_by_server(h, slow, 10));         /* 0.5 s: still open */
+	assert_true(closed_by_server(h, slow, 80));          /* gone by ~2 s */
+	close(slow);
+
+	for (i = 0; i < 16; i++)
+		idle[i] = http_connect(metrics_http_port(h));
+	assert_false(closed_by_server(h, idle[0], 4));       /* all 16 accepted */
+	extra = http_connect(metrics_http_port(h));
+	assert_true(closed_by_server(h, extra, 10));         /* 17th refused */
+	close(extra);
+	for (i = 0; i < 16; i++)
+		close(idle[i]);
+	r = XCHG(h, "GET /metrics HTTP/1.0\r\n\r\n");
+	assert_true(!strncmp(r, "HTTP/1.0 200 ", 13));
+	free(r);
+	metrics_http_stop(h);
+}
+
 static void test_http_listen_spec(void **state)
 {
 	struct metrics_http *h;
@@ -404,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_swarm_families),
 		cmocka_unit_test(test_write_file),
 		cmocka_unit_test(test_http),
+		cmocka_unit_test(test_http_limits),
 		cmocka_unit_test(test_http_listen_spec),
 	};
 
