@@ -26,6 +26,17 @@
  * The registry is not thread-safe; one owner (the coordinator loop) sets
  * values and renders.
  *
+ * Wiring for `swarm run` / `swarm soak` (--metrics-file, --metrics-listen):
+ *   metrics_new(&m); metrics_declare_swarm(m);
+ *   if (listen) metrics_http_start(listen, &http);   // -EINVAL/-EADDRNOTAVAIL: usage
+ *   epoll: add metrics_http_fd(http) for EPOLLIN; when ready, and on every
+ *          tick (>= 1/s), call metrics_http_step(http, 0)
+ *   every interval: metrics_set(m, "swarm_agents", &role, 1, alive);
+ *                   metrics_set_log2(m, "swarm_latency_seconds", NULL, 0,
+ *                                    slots, nslots, 1e-9, sum_ns * 1e-9);
+ *                   if (file) metrics_write_file(m, file);
+ *                   if (http) metrics_http_publish(http, m);
+ *
  * ---------------------------------------------------------------------
  * Metric names swarm exports (declared by metrics_declare_swarm(); the
  * coordinator and `swarm soak` set them). Labels in braces.
