@@ -19,9 +19,12 @@
  * Since values are integers, every value of slots 0..i is <= 2^(i+1) - 1,
  * so the cumulative bucket of slot i is exported with
  *     le = (2^(i+1) - 1) * scale
- * (scale converts the raw unit to the base unit, e.g. 1e-9 for ns). All
- * nslots buckets are always written, then le="+Inf", so the bucket set of
- * a series never changes between scrapes.
+ * (scale converts the raw unit to the base unit, e.g. 1e-9 for ns). The
+ * last slot is taken as open-ended, because the BPF side clamps larger
+ * values into it (bpf/common.bpf.h log2_slot): it gets no finite le and
+ * is counted only in le="+Inf". Buckets for slots 0..nslots-2 are always
+ * written, then +Inf, so the bucket set of a series never changes between
+ * scrapes.
  *
  * The registry is not thread-safe; one owner (the coordinator loop) sets
  * values and renders.
@@ -126,7 +129,9 @@ int metrics_set_log2(struct metrics *m, const char *name,
 		     double sum);
 /* For callers whose kernel histogram keeps no sum: an estimate of the sum
  * in raw units, taking each slot's values at its midpoint 1.5 * 2^i
- * (slot 0 at 0.5). Say so where you use it. */
+ * (slot 0 at 0.5); values clamped into the top slot make it an
+ * underestimate. Prefer a sum kept by the BPF side; say so where you use
+ * this. */
 double metrics_log2_sum_estimate(const uint64_t *slots, size_t nslots);
 
 /* Render the exposition text. */

@@ -77,7 +77,9 @@ static void write_histogram(FILE *f, const char *name, const struct metric_sampl
 	uint64_t cum = 0;
 	size_t i;
 
-	for (i = 0; i < s->nslots; i++) {
+	/* The last slot is open-ended: kernel histograms clamp larger values
+	 * into it, so it has no finite upper bound and only +Inf holds it. */
+	for (i = 0; i + 1 < s->nslots; i++) {
 		cum += s->slots[i];
 		/* Integer raw values of slots 0..i are all <= 2^(i+1) - 1. */
 		/* 12 digits: boundaries differ by ~2x, and 3e-09 reads
@@ -87,6 +89,7 @@ static void write_histogram(FILE *f, const char *name, const struct metric_sampl
 		snprintf(val, sizeof(val), "%llu", (unsigned long long)cum);
 		write_line(f, name, "_bucket", s->labels, extra, val);
 	}
+	cum += s->slots[s->nslots - 1];
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)cum);
 	write_line(f, name, "_bucket", s->labels, "le=\"+Inf\"", val);
 	fmt_double(val, sizeof(val), s->sum);

@@ -98,21 +98,20 @@ static void test_log2_histogram(void **state)
 	assert_int_equal(metrics_set_log2(m, "lat_seconds", &l, 1, slots, 4, 1e-9, 3.5e-8), 0);
 	assert_int_equal(metrics_set_log2(m, "size_bytes", NULL, 0, slots, 2, 1, 1), 0);
 	t = render(m);
-	/* slot i holds [2^i, 2^(i+1)): cumulative le = (2^(i+1)-1) * scale */
+	/* slot i holds [2^i, 2^(i+1)): cumulative le = (2^(i+1)-1) * scale;
+	 * the last slot holds everything clamped into it: +Inf only */
 	assert_string_equal(t,
 		"# HELP lat_seconds L.\n"
 		"# TYPE lat_seconds histogram\n"
 		"lat_seconds_bucket{inbox=\"w1\",le=\"1e-09\"} 1\n"
 		"lat_seconds_bucket{inbox=\"w1\",le=\"3e-09\"} 1\n"
 		"lat_seconds_bucket{inbox=\"w1\",le=\"7e-09\"} 4\n"
-		"lat_seconds_bucket{inbox=\"w1\",le=\"1.5e-08\"} 6\n"
 		"lat_seconds_bucket{inbox=\"w1\",le=\"+Inf\"} 6\n"
 		"lat_seconds_sum{inbox=\"w1\"} 3.5e-08\n"
 		"lat_seconds_count{inbox=\"w1\"} 6\n"
 		"# HELP size_bytes \n"
 		"# TYPE size_bytes histogram\n"
 		"size_bytes_bucket{le=\"1\"} 1\n"
-		"size_bytes_bucket{le=\"3\"} 1\n"
 		"size_bytes_bucket{le=\"+Inf\"} 1\n"
 		"size_bytes_sum 1\n"
 		"size_bytes_count 1\n");
@@ -139,8 +138,33 @@ static void test_top_slot_boundary(void **state)
 	assert_int_equal(metrics_declare(m, "h", METRIC_HISTOGRAM, "x"), 0);
 	assert_int_equal(metrics_set_log2(m, "h", NULL, 0, slots, 64, 1, 0), 0);
 	t = render(m);
-	assert_non_null(strstr(t, "h_bucket{le=\"1.84467440737e+19\"} 1\n"));
+	assert_null(strstr(t, "1.84467440737e+19"));   /* open-ended top slot */
 	assert_non_null(strstr(t, "h_bucket{le=\"9.22337203685e+18\"} 0\n"));
+	assert_non_null(strstr(t, "h_bucket{le=\"+Inf\"} 1\n"));
+	assert_non_null(strstr(t, "h_count 1\n"));
+	free(t);
+	metrics_free(m);
+}
+
+/* A BPF histogram of 3 slots clamps a huge value into slot 2; no finite
+ * bucket may claim it. */
+static void test_clamped_top_slot(void **state)
+{
+	struct metrics *m;
+	uint64_t slots[3] = { 0, 0, 1 };   /* e.g. v = 1e9 clamped into slot 2 */
+	char *t;
+
+	(void)state;
+	assert_int_equal(metrics_new(&m), 0);
+	assert_int_equal(metrics_declare(m, "c_seconds", METRIC_HISTOGRAM, "x"), 0);
+	assert_int_equal(metrics_set_log2(m, "c_seconds", NULL, 0, slots, 3, 1, 1e9), 0);
+	t = render(m);
+	assert_string_equal(t, "# HELP c_seconds x\n# TYPE c_seconds histogram\n"
+			       "c_seconds_bucket{le=\"1\"} 0\n"
+			       "c_seconds_bucket{le=\"3\"} 0\n"
+			       "c_seconds_bucket{le=\"+Inf\"} 1\n"
+			       "c_seconds_sum 1000000000\n"
+			       "c_seconds_count 1\n");
 	free(t);
 	metrics_free(m);
 }
@@ -448,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_escaping_and_special_values),
 		cmocka_unit_test(test_log2_histogram),
 		cmocka_unit_test(test_top_slot_boundary),
+		cmocka_unit_test(test_clamped_top_slot),
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_sum_estimate),
 		cmocka_unit_test(test_swarm_families),
