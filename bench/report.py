@@ -296,8 +296,11 @@ def term_ok(name):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--raw", required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--raw", help="bench/run's raw JSON lines")
+    ap.add_argument("--rerender", help="a results .json to render again (same runs, same machine facts)")
+    ap.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""),
+                    help="free text recorded with the machine facts (e.g. which swarm build)")
+    ap.add_argument("--out", help="output path without extension (default: the --rerender file's)")
     ap.add_argument("--mode", default="quick")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--load-before", default="")
@@ -307,7 +310,21 @@ def main():
     ap.add_argument("--have-cli", default="0")
     args = ap.parse_args()
 
-    runs = load(args.raw)
+    old_facts = None
+    if args.rerender:
+        with open(args.rerender) as f:
+            old = json.load(f)
+        runs, old_facts = old["runs"], old["machine"]
+        args.out = args.out or args.rerender[:-5]
+        args.have_run = "1" if old.get("swarm_run_available") else "0"
+        args.have_cli = "1" if old.get("swarm_cli_available") else "0"
+        args.mode, args.reps = old_facts.get("mode", args.mode), old_facts.get("reps", args.reps)
+        args.load_before = old_facts.get("loadavg_before", "")
+        args.load_after = old_facts.get("loadavg_after", "")
+    elif args.raw and args.out:
+        runs = load(args.raw)
+    else:
+        ap.error("--raw and --out, or --rerender")
     xargs_wall, _, _ = values(runs, "xargs", "real50", "wall_s")
     rows, md = [], []
     header = ["row", "seed target", "baseline", "swarm", "swarm/baseline"]
@@ -340,7 +357,9 @@ def main():
         md.append("| " + " | ".join(line) + " |")
         text.append(line)
 
-    facts = machine(args)
+    facts = old_facts or machine(args)
+    if args.note:
+        facts["note"] = args.note
     png = plot(runs, args.out)
     png_fds = plot(runs, args.out + "-fds", "fds_peak", "open fds (peak, per coordinator)",
                    "File descriptors per coordinator vs agents, median", logy=False)
@@ -355,6 +374,8 @@ def main():
             "for times lower is better)." % (facts["arch"], facts["cores"], facts["cpu"],
                                               facts["kernel"], facts["loadavg_before"],
                                               facts["loadavg_after"], args.mode, args.reps))
+    if facts.get("note"):
+        note += " " + facts["note"]
     with open(args.out + ".md", "w") as f:
         f.write("# swarm vs baseline (%s)\n\n%s\n\n" % (os.path.basename(args.out), note))
         f.write("\n".join(md) + "\n")
