@@ -75,7 +75,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
 
 # --- user space --------------------------------------------------------------
-$(BUILD)/obj/%.o: user/%.c $(wildcard include/*.h user/*.h) | $(BUILD)/obj $(BPF_SKELS)
+$(BUILD)/obj/%.o: user/%.c $(wildcard include/*.h user/*.h) $(BPF_SKELS) | $(BUILD)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 

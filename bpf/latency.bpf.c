@@ -75,6 +75,7 @@ static __always_inline int call_enter(unsigned int fd, bool has_pos, __u64 pos)
 static __always_inline struct lat_stat *inode_stat(struct lat_call *c)
 {
 	struct lat_stat *st = bpf_map_lookup_elem(&inodes, &c->ino);
+	struct file *f = c->file; /* CO-RE reads need a kernel type at the root */
 	const unsigned char *name;
 
 	if (st)
@@ -82,7 +83,7 @@ static __always_inline struct lat_stat *inode_stat(struct lat_call *c)
 	if (bpf_map_update_elem(&inodes, &c->ino, &zero_stat, BPF_NOEXIST) == 0) {
 		st = bpf_map_lookup_elem(&inodes, &c->ino);
 		if (st) {
-			name = BPF_CORE_READ(c->file, f_path.dentry, d_name.name);
+			name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
 			bpf_probe_read_kernel_str(st->name, sizeof(st->name), name);
 		}
 	}
@@ -99,6 +100,7 @@ static __always_inline int write_exit(long ret, bool has_pos)
 	struct lat_pending *q;
 	struct lat_stat *st;
 	struct lat_call *c;
+	struct file *f;
 	__u32 i;
 
 	if (!tgid_tracked(id >> 32))
@@ -128,7 +130,8 @@ static __always_inline int write_exit(long ret, bool has_pos)
 	q->ts[i] = bpf_ktime_get_ns();
 	/* O_APPEND or not, the file position after write() is where the
 	 * written bytes end */
-	q->end[i] = has_pos ? c->pos + ret : BPF_CORE_READ(c->file, f_pos);
+	f = c->file;
+	q->end[i] = has_pos ? c->pos + ret : BPF_CORE_READ(f, f_pos);
 	q->tgid[i] = id >> 32;
 	q->count++;
 out:
