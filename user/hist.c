@@ -57,7 +57,7 @@ void hist_print(FILE *f, const uint32_t *slots, int nslots, const char *unit)
 		fprintf(f, "     (no samples)\n");
 		return;
 	}
-	fprintf(f, "%*s%-8s : count     distribution\n", 13, "", unit);
+	fprintf(f, "%24s : count    distribution\n", unit);
 	for (i = first; i <= last; i++) {
 		uint64_t lo = i ? 1ULL << i : 0;
 		uint64_t hi = (1ULL << (i + 1)) - 1;

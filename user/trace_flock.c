@@ -107,6 +107,17 @@ static int read_locks(struct tracer *t, struct lock_row **rows, size_t *n)
 	return 0;
 }
 
+static double max_wait_us(const struct lock_row *rows, size_t n)
+{
+	uint64_t m = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].st.wait_ns_max > m)
+			m = rows[i].st.wait_ns_max;
+	return m / 1e3;
+}
+
 int trace_flock_json(struct tracer *t, FILE *f)
 {
 	struct lock_row *rows;
@@ -118,7 +129,7 @@ int trace_flock_json(struct tracer *t, FILE *f)
 	fprintf(f, "{\"contention_known\":%s,\"calls\":%llu,\"wait_us\":",
 		t->flock_contention ? "true" : "false",
 		(unsigned long long)t->flock->bss->totals.calls);
-	trace_json_pcts(f, t->flock->bss->totals.wait_us, -1);
+	trace_json_pcts(f, t->flock->bss->totals.wait_us, n ? max_wait_us(rows, n) : -1);
 	fprintf(f, ",\"locks\":[");
 	for (i = 0; i < n && i < t->top; i++) {
 		struct flock_stat *s = &rows[i].st;
@@ -160,8 +171,8 @@ int trace_flock_text(struct tracer *t, FILE *f)
 				(unsigned long long)rows[i].key.ino,
 				(unsigned long long)s->acquisitions,
 				(unsigned long long)s->contended,
-				hist_percentile(s->wait_us, HIST_SLOTS, 0.5),
-				hist_percentile(s->wait_us, HIST_SLOTS, 0.99),
+				trace_pct(s->wait_us, 0.5, s->wait_ns_max / 1e3),
+				trace_pct(s->wait_us, 0.99, s->wait_ns_max / 1e3),
 				s->wait_ns_max / 1e3);
 		}
 		fprintf(f, "\nflock wait (all locks)\n");

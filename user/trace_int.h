@@ -86,6 +86,8 @@ void trace_latency_clear(struct tracer *t);
 /* trace_json.c: tiny JSON helpers shared by the reports. */
 void trace_json_str(FILE *f, const char *s, size_t max);
 void trace_json_pcts(FILE *f, const uint32_t *slots, double max_us);
+/* Percentile (0..1) of a log2 histogram in us, capped at max_us if >= 0. */
+double trace_pct(const uint32_t *slots, double p, double max_us);
 /* Delete every key of a hash map (for tracer_clear). */
 void trace_map_clear(int map_fd, size_t key_size);
 

@@ -24,15 +24,22 @@ void trace_json_str(FILE *f, const char *s, size_t max)
 	fputc('"', f);
 }
 
+double trace_pct(const uint32_t *slots, double p, double max_us)
+{
+	double v = hist_percentile(slots, HIST_SLOTS, p);
+
+	/* interpolation inside the top slot can overshoot the true max */
+	return max_us >= 0 && v > max_us ? max_us : v;
+}
+
 void trace_json_pcts(FILE *f, const uint32_t *slots, double max_us)
 {
 	int i, j;
 
 	fprintf(f, "{\"count\":%llu,\"p50\":%.1f,\"p95\":%.1f,\"p99\":%.1f",
 		(unsigned long long)hist_total(slots, HIST_SLOTS),
-		hist_percentile(slots, HIST_SLOTS, 0.50),
-		hist_percentile(slots, HIST_SLOTS, 0.95),
-		hist_percentile(slots, HIST_SLOTS, 0.99));
+		trace_pct(slots, 0.50, max_us), trace_pct(slots, 0.95, max_us),
+		trace_pct(slots, 0.99, max_us));
 	if (max_us >= 0)
 		fprintf(f, ",\"max\":%.1f", max_us);
 	/* raw slots (slot i counts values in [2^i, 2^(i+1)) us), trailing

@@ -95,13 +95,25 @@ static int read_inboxes(struct tracer *t, struct inbox_row **rows, size_t *n)
 			continue;
 		v[len].ino = k;
 		v[len].st.name[LAT_NAME_LEN - 1] = '\0';
-		v[len].p99 = hist_percentile(v[len].st.lat_us, HIST_SLOTS, 0.99);
+		v[len].p99 = trace_pct(v[len].st.lat_us, 0.99, v[len].st.max_ns / 1e3);
 		len++;
 	}
 	qsort(v, len, sizeof(*v), by_p99_desc);
 	*rows = v;
 	*n = len;
 	return 0;
+}
+
+/* Overall max: the largest per-inbox max (-1: unknown, no inbox). */
+static double max_us(const struct inbox_row *rows, size_t n)
+{
+	double m = -1;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (rows[i].st.max_ns / 1e3 > m)
+			m = rows[i].st.max_ns / 1e3;
+	return m;
 }
 
 int trace_latency_json(struct tracer *t, FILE *f)
@@ -114,7 +126,7 @@ int trace_latency_json(struct tracer *t, FILE *f)
 	if (err)
 		return err;
 	fprintf(f, "{\"write_read_us\":");
-	trace_json_pcts(f, tot->lat_us, -1);
+	trace_json_pcts(f, tot->lat_us, max_us(rows, n));
 	fprintf(f, ",\"per_inbox\":[");
 	for (i = 0; i < n && i < t->top; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
@@ -146,10 +158,11 @@ int trace_latency_text(struct tracer *t, FILE *f)
 	fprintf(f, "write -> read latency: %llu samples on %zu inboxes\n",
 		(unsigned long long)tot->samples, n);
 	if (tot->samples) {
-		fprintf(f, "  p50 %.0f us, p95 %.0f us, p99 %.0f us\n",
-			hist_percentile(tot->lat_us, HIST_SLOTS, 0.50),
-			hist_percentile(tot->lat_us, HIST_SLOTS, 0.95),
-			hist_percentile(tot->lat_us, HIST_SLOTS, 0.99));
+		double mx = max_us(rows, n);
+
+		fprintf(f, "  p50 %.0f us, p95 %.0f us, p99 %.0f us, max %.0f us\n",
+			trace_pct(tot->lat_us, 0.50, mx), trace_pct(tot->lat_us, 0.95, mx),
+			trace_pct(tot->lat_us, 0.99, mx), mx);
 		hist_print(f, tot->lat_us, HIST_SLOTS, "usecs");
 	}
 	if (n) {
@@ -160,7 +173,7 @@ int trace_latency_text(struct tracer *t, FILE *f)
 				rows[i].st.name[0] ? rows[i].st.name : "?",
 				(unsigned long long)rows[i].ino,
 				(unsigned long long)rows[i].st.samples,
-				hist_percentile(rows[i].st.lat_us, HIST_SLOTS, 0.5), rows[i].p99,
+				trace_pct(rows[i].st.lat_us, 0.5, rows[i].st.max_ns / 1e3), rows[i].p99,
 				rows[i].st.max_ns / 1e3);
 	}
 	free(rows);
