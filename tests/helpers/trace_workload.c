@@ -149,5 +149,6 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st) || WEXITSTATUS(st))
 			fails++;
+	free(kids);
 	return fails ? 1 : 0;
 }
