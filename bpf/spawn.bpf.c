@@ -6,6 +6,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+#define RINGBUF_BYTES (256 * 1024)
+#define RINGBUF_WAKE_BYTES (RINGBUF_BYTES / 4)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TRACE_MAX_TGIDS);
@@ -15,7 +18,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
+	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
 
 struct spawn_totals totals = {};
@@ -114,7 +117,11 @@ int spawn_exit(struct trace_event_raw_sched_process_exit *ctx)
 		e->exec_exit_ns = p && p->exec_ns ? now - p->exec_ns : 0;
 		e->life_ns = p && p->fork_ns ? now - p->fork_ns : 0;
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
-		bpf_ringbuf_submit(e, 0);
+		/* waking the reader costs microseconds per exit: wake it only
+		 * when a quarter of the ring is used; it also polls on a timer */
+		bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+					      RINGBUF_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
+								 : BPF_RB_NO_WAKEUP);
 	} else {
 		__sync_fetch_and_add(&totals.ringbuf_drops, 1);
 	}

@@ -12,8 +12,10 @@
  *	// err < 0: tr is NULL, run untraced (-EPERM: not privileged,
  *	// -ENOTSUP: no BTF / kernel lacks the hooks). Never fatal.
  *	...spawn agents (children of getpid() are followed automatically);
- *	...in the epoll loop: add tracer_event_fd(tr) for EPOLLIN and call
- *	   tracer_poll(tr, 0) when it is readable (or call it every second);
+ *	...from the epoll loop, call tracer_poll(tr, 0) about once a second
+ *	   (and when tracer_event_fd(tr), added for EPOLLIN, is readable: it
+ *	   only wakes when the exit-event ring is a quarter full, because a
+ *	   wake-up per exit cost ~20 us in the kernel);
  *	...at the end, before the agents' pids are reaped or after:
  *	fprintf(out, ",\"kernel\":");  tracer_report_json(tr, out);
  *	tracer_report_text(tr, stderr);           // the short human section
