@@ -160,8 +160,15 @@ static __always_inline int read_exit(long ret)
 	if (!q || !q->count)
 		goto out;
 	st = inode_stat(c);
-	if (st)
+	if (st) {
+		struct file *f = c->file;
+
 		__sync_fetch_and_add(&st->bytes_read, ret);
+		/* files are often written under a temporary name and renamed
+		 * into place: take the name again when they are read */
+		bpf_probe_read_kernel_str(st->name, sizeof(st->name),
+					  BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	}
 	end = c->pos + ret;
 	now = bpf_ktime_get_ns();
 #pragma unroll

@@ -178,7 +178,11 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 
 	if (!t || !t->rb)
 		return -EINVAL;
-	n = ring_buffer__poll(t->rb, timeout_ms);
+	/* the programs do not wake us for every event (see spawn.bpf.c), so
+	 * waiting may time out with data ready: always consume afterwards */
+	n = timeout_ms > 0 ? ring_buffer__poll(t->rb, timeout_ms) : 0;
+	if (n >= 0 || n == -EINTR)
+		n = ring_buffer__consume(t->rb);
 	return n < 0 && n != -EINTR ? n : 0;
 }
 

@@ -137,10 +137,13 @@ int trace_flock_json(struct tracer *t, FILE *f)
 		fprintf(f, "%s{\"path\":", i ? "," : "");
 		trace_json_str(f, s->name, sizeof(s->name));
 		fprintf(f, ",\"inode\":%llu,\"dev\":\"%u:%u\",\"acquisitions\":%llu,"
-			"\"contended\":%llu,\"ewouldblock\":%llu,\"wait_us\":",
+			"\"contended\":%llu,\"uncontended\":%llu,\"ewouldblock\":%llu,"
+			"\"errors\":%llu,\"wait_us\":",
 			(unsigned long long)rows[i].key.ino, rows[i].key.dev >> 20,
 			rows[i].key.dev & 0xfffff, (unsigned long long)s->acquisitions,
-			(unsigned long long)s->contended, (unsigned long long)s->ewouldblock);
+			(unsigned long long)s->contended,
+			(unsigned long long)(s->acquisitions - s->contended),
+			(unsigned long long)s->ewouldblock, (unsigned long long)s->errors);
 		trace_json_pcts(f, s->wait_us, s->wait_ns_max / 1e3);
 		fputc('}', f);
 	}

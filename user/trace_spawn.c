@@ -137,8 +137,9 @@ int trace_spawn_json(struct tracer *t, FILE *f)
 	for (i = 0; i < t->nslow; i++) {
 		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", t->slow[i].pid);
 		trace_json_str(f, t->slow[i].comm, sizeof(t->slow[i].comm));
-		fprintf(f, ",\"fork_exec_us\":%.1f,\"exit_status\":%u}",
-			t->slow[i].fork_exec_ns / 1e3, t->slow[i].exit_code);
+		fprintf(f, ",\"fork_exec_us\":%.1f,\"exit_code\":%u,\"signal\":%u}",
+			t->slow[i].fork_exec_ns / 1e3, (t->slow[i].exit_code >> 8) & 0xff,
+			t->slow[i].exit_code & 0x7f);
 	}
 	fprintf(f, "]}");
 	return 0;
@@ -169,11 +170,18 @@ int trace_spawn_text(struct tracer *t, FILE *f)
 	}
 	if (t->nslow) {
 		fprintf(f, "\nslowest spawns (fork -> exec)\n%-8s %-16s %12s %6s\n",
-			"PID", "COMM", "USECS", "STATUS");
-		for (i = 0; i < t->nslow; i++)
-			fprintf(f, "%-8u %-16s %12.1f %6u\n", t->slow[i].pid,
-				t->slow[i].comm, t->slow[i].fork_exec_ns / 1e3,
-				t->slow[i].exit_code);
+			"PID", "COMM", "USECS", "EXIT");
+		for (i = 0; i < t->nslow; i++) {
+			unsigned st = t->slow[i].exit_code;
+			char ex[16];
+
+			if (st & 0x7f)
+				snprintf(ex, sizeof(ex), "sig %u", st & 0x7f);
+			else
+				snprintf(ex, sizeof(ex), "%u", (st >> 8) & 0xff);
+			fprintf(f, "%-8u %-16s %12.1f %6s\n", t->slow[i].pid,
+				t->slow[i].comm, t->slow[i].fork_exec_ns / 1e3, ex);
+		}
 	}
 	return 0;
 }

@@ -41,6 +41,22 @@ static void build_tree(struct traced *t, void *arg)
 	traced_step(t, ok ? 0 : 1);
 }
 
+static int count_in_report(struct tracer *tr, const char *needle)
+{
+	char *buf = NULL, *p;
+	size_t len = 0;
+	int n = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(tracer_report_json(tr, f), 0);
+	fclose(f);
+	for (p = buf; (p = strstr(p, needle)); p++)
+		n++;
+	free(buf);
+	return n;
+}
+
 static void test_spawn_exact_tree(void **state)
 {
 	struct spawn_totals s;
@@ -66,6 +82,8 @@ static void test_spawn_exact_tree(void **state)
 	assert_int_equal(hist_total(s.fork_exec_us, HIST_SLOTS), K);
 	assert_int_equal(hist_total(s.exec_exit_us, HIST_SLOTS), K);
 	assert_int_equal(s.ringbuf_drops, 0);
+	/* every exit also came through the ring buffer into the report */
+	assert_int_equal(count_in_report(tr, "\"comm\":\"true\""), K);
 	traced_end(&t);
 	tracer_close(tr);
 }
