@@ -158,20 +158,29 @@ struct held_file {
 	char name[FD_NAME_LEN];
 };
 
-/* Group pid's open fds by file; most-held first. */
+#define FD_OLDEST 5
+
+/* Group pid's open fds by file, most-held first; oldest[] gets the lowest
+ * numbered fds above stdio (the kernel hands out the lowest free number, so
+ * in a leaking process those were opened first). */
 static size_t held_files(struct tracer *t, pid_t pid, struct held_file *out, size_t max,
-			 size_t *total)
+			 size_t *total, struct fd_iter_rec *oldest, size_t *noldest)
 {
 	struct fd_iter_rec *recs = calloc(FD_SNAP_MAX, sizeof(*recs));
 	struct held_file tmp;
 	size_t n = 0, nf = 0, i, j;
 
 	*total = 0;
+	*noldest = 0;
 	if (!recs || tracer_fd_snapshot(t, pid, recs, FD_SNAP_MAX, &n)) {
 		free(recs);
 		return 0;
 	}
 	*total = n;
+	*noldest = 0;
+	for (i = 0; i < n && *noldest < FD_OLDEST; i++) /* the walk is in fd order */
+		if (recs[i].fd > 2)
+			oldest[(*noldest)++] = recs[i];
 	struct held_file *all = calloc(n + 1, sizeof(*all));
 
 	if (!all) {
@@ -210,18 +219,18 @@ static size_t held_files(struct tracer *t, pid_t pid, struct held_file *out, siz
 
 /* Full path from /proc when the process still has the fd, else the
  * dentry name the iterator saw. */
-static void file_path(pid_t pid, const struct held_file *h, char *buf, size_t len)
+static void file_path(pid_t pid, unsigned fd, const char *name, char *buf, size_t len)
 {
 	char link[64];
 	ssize_t r;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%u", pid, h->lowest_fd);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%u", pid, fd);
 	r = readlink(link, buf, len - 1);
 	if (r > 0) {
 		buf[r] = '\0';
 		return;
 	}
-	snprintf(buf, len, "%s", h->name);
+	snprintf(buf, len, "%s", name);
 }
 
 static const char *agent_of(struct tracer *t, pid_t pid)
@@ -231,20 +240,29 @@ static const char *agent_of(struct tracer *t, pid_t pid)
 
 static void json_suspect(struct tracer *t, FILE *f, const struct proc_row *r)
 {
+	struct fd_iter_rec old[FD_OLDEST];
 	struct held_file h[FD_TOP_FILES];
-	size_t nh, total, i;
+	size_t nh, total, i, nold;
 	char path[512];
 
-	nh = held_files(t, (pid_t)r->pid, h, FD_TOP_FILES, &total);
+	nh = held_files(t, (pid_t)r->pid, h, FD_TOP_FILES, &total, old, &nold);
 	fprintf(f, "{\"pid\":%u,\"growth\":%lld,\"fds_snapshot\":%zu,\"holds\":[", r->pid,
 		(long long)(r->p.now - r->p.base), total);
 	for (i = 0; i < nh; i++) {
-		file_path((pid_t)r->pid, &h[i], path, sizeof(path));
+		file_path((pid_t)r->pid, h[i].lowest_fd, h[i].name, path, sizeof(path));
 		fprintf(f, "%s{\"path\":", i ? "," : "");
 		trace_json_str(f, path, sizeof(path));
 		fprintf(f, ",\"inode\":%llu,\"dev\":\"%u:%u\",\"fds\":%u,\"lowest_fd\":%u}",
 			(unsigned long long)h[i].ino, h[i].dev >> 20, h[i].dev & 0xfffff,
 			h[i].count, h[i].lowest_fd);
+	}
+	fprintf(f, "],\"oldest\":[");
+	for (i = 0; i < nold; i++) {
+		file_path((pid_t)r->pid, old[i].fd, old[i].name, path, sizeof(path));
+		fprintf(f, "%s{\"fd\":%u,\"inode\":%llu,\"path\":", i ? "," : "", old[i].fd,
+			(unsigned long long)old[i].ino);
+		trace_json_str(f, path, sizeof(path));
+		fputc('}', f);
 	}
 	fprintf(f, "]}");
 }
@@ -288,9 +306,10 @@ int trace_fd_json(struct tracer *t, FILE *f)
 
 int trace_fd_text(struct tracer *t, FILE *f)
 {
+	struct fd_iter_rec old[FD_OLDEST];
 	struct held_file h[FD_TOP_FILES];
 	struct proc_row *rows;
-	size_t n, i, j, nh, total;
+	size_t n, i, j, nh, total, nold;
 	char path[512];
 	int err = read_procs(t, &rows, &n);
 
@@ -307,11 +326,12 @@ int trace_fd_text(struct tracer *t, FILE *f)
 	for (i = 0; i < n && i < t->top; i++) {
 		if (rows[i].p.now - rows[i].p.base < FD_SUSPECT_GROWTH)
 			break;
-		nh = held_files(t, (pid_t)rows[i].pid, h, FD_TOP_FILES, &total);
+		nh = held_files(t, (pid_t)rows[i].pid, h, FD_TOP_FILES, &total, old, &nold);
 		fprintf(f, "\nsuspect: pid %u (%s) grew by %lld fds; holds %zu:\n", rows[i].pid,
 			rows[i].p.comm, (long long)(rows[i].p.now - rows[i].p.base), total);
 		for (j = 0; j < nh; j++) {
-			file_path((pid_t)rows[i].pid, &h[j], path, sizeof(path));
+			file_path((pid_t)rows[i].pid, h[j].lowest_fd, h[j].name, path,
+				  sizeof(path));
 			fprintf(f, "  %5u x %.60s (inode %llu)\n", h[j].count, path,
 				(unsigned long long)h[j].ino);
 		}

@@ -18,6 +18,7 @@ echo "$s"
 [ "$(echo "$s" | jq .growth)" -eq 100 ] || fail "growth is not 100"
 [ "$(echo "$s" | jq -r '.holds[0].path')" = "$f" ] || fail "top held file is not $f"
 [ "$(echo "$s" | jq '.holds[0].fds')" -eq 100 ] || fail "not 100 fds on $f"
+[ "$(echo "$s" | jq -r '.oldest[0].path')" = "$f" ] || fail "oldest fd is not on $f"
 proc=$(echo "$b" | jq -c --argjson p "$child" '.kernel.fd.processes[] | select(.pid == $p)')
 [ "$(echo "$proc" | jq .fds_now)" -ge 100 ] || fail "fds_now < 100: $proc"
 
