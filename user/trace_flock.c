@@ -147,7 +147,7 @@ int trace_flock_json(struct tracer *t, FILE *f)
 		trace_json_pcts(f, s->wait_us, s->wait_ns_max / 1e3);
 		fputc('}', f);
 	}
-	fprintf(f, "]}");
+	fprintf(f, "],\"map_full\":%llu}", (unsigned long long)t->flock->bss->totals.map_full);
 	free(rows);
 	return 0;
 }
