@@ -5,6 +5,7 @@
 #include "vmlinux.h"
 #include "common.bpf.h"
 #include "fdleak.h"
+#include "syscall_nr.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -19,14 +20,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fd_proc);
 } fds SEC(".maps");
-
-/* dup2/dup3/fcntl: what the enter side learned, by thread id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TRACE_MAX_TGIDS);
-	__type(key, __u32);
-	__type(value, __u32);
-} pending SEC(".maps");
 
 struct fd_totals totals = {};
 
@@ -103,142 +96,116 @@ static __always_inline void fd_adjust(__u32 tgid, __s64 delta)
 	p->last_ns = bpf_ktime_get_ns();
 }
 
-#define TRACKED_TGID(tgid)                 \
-	__u32 tgid = current_tgid();       \
-	if (!tgid_tracked(tgid))           \
-		return 0
-
-/* One fd on success (ret >= 0 is the new fd). */
-#define FD_CREATOR(name)                                              \
-	SEC("tp/syscalls/sys_exit_" #name)                            \
-	int fd_##name(struct trace_event_raw_sys_exit *ctx)           \
-	{                                                             \
-		TRACKED_TGID(tgid);                                   \
-		if (ctx->ret >= 0)                                    \
-			fd_adjust(tgid, 1);                           \
-		return 0;                                             \
-	}
-
-/* Two fds on success (ret == 0): pipe, socketpair. */
-#define FD_PAIR_CREATOR(name)                                         \
-	SEC("tp/syscalls/sys_exit_" #name)                            \
-	int fd_##name(struct trace_event_raw_sys_exit *ctx)           \
-	{                                                             \
-		TRACKED_TGID(tgid);                                   \
-		if (ctx->ret == 0)                                    \
-			fd_adjust(tgid, 2);                           \
-		return 0;                                             \
-	}
-
-FD_CREATOR(open)
-FD_CREATOR(openat)
-FD_CREATOR(openat2)
-FD_CREATOR(creat)
-FD_CREATOR(dup)
-FD_CREATOR(socket)
-FD_CREATOR(accept)
-FD_CREATOR(accept4)
-FD_CREATOR(eventfd2)
-FD_CREATOR(memfd_create)
-FD_CREATOR(pidfd_open)
-FD_CREATOR(inotify_init1)
-FD_CREATOR(epoll_create1)
-FD_CREATOR(timerfd_create)
-FD_PAIR_CREATOR(pipe)
-FD_PAIR_CREATOR(pipe2)
-FD_PAIR_CREATOR(socketpair)
-
-/* dup2/dup3 onto an open fd replace it: no new fd. Decide at enter,
- * while the target is still the old file. */
-static __always_inline int dup_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u32 adds;
-
-	TRACKED_TGID(tgid);
-	adds = ctx->args[0] == ctx->args[1] || fd_to_file(ctx->args[1]) ? 0 : 1;
-	bpf_map_update_elem(&pending, &tid, &adds, BPF_ANY);
-	return 0;
-}
-
-static __always_inline int pending_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u32 *adds;
-
-	TRACKED_TGID(tgid);
-	adds = bpf_map_lookup_elem(&pending, &tid);
-	if (!adds)
-		return 0;
-	if (ctx->ret >= 0 && *adds)
-		fd_adjust(tgid, *adds);
-	bpf_map_delete_elem(&pending, &tid);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_enter_dup2")
-int fd_dup2_enter(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ctx); }
-SEC("tp/syscalls/sys_exit_dup2")
-int fd_dup2_exit(struct trace_event_raw_sys_exit *ctx) { return pending_exit(ctx); }
-SEC("tp/syscalls/sys_enter_dup3")
-int fd_dup3_enter(struct trace_event_raw_sys_enter *ctx) { return dup_enter(ctx); }
-SEC("tp/syscalls/sys_exit_dup3")
-int fd_dup3_exit(struct trace_event_raw_sys_exit *ctx) { return pending_exit(ctx); }
-
-SEC("tp/syscalls/sys_enter_fcntl")
-int fd_fcntl_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u32 one = 1;
-
-	TRACKED_TGID(tgid);
-	if (ctx->args[1] == F_DUPFD || ctx->args[1] == F_DUPFD_CLOEXEC)
-		bpf_map_update_elem(&pending, &tid, &one, BPF_ANY);
-	return 0;
-}
-
-SEC("tp/syscalls/sys_exit_fcntl")
-int fd_fcntl_exit(struct trace_event_raw_sys_exit *ctx) { return pending_exit(ctx); }
-
-SEC("tp/syscalls/sys_exit_close")
-int fd_close(struct trace_event_raw_sys_exit *ctx)
-{
-	TRACKED_TGID(tgid);
-	if (ctx->ret == 0)
-		fd_adjust(tgid, -1);
-	return 0;
-}
-
 /* close_range may close any number of fds: recount the table. */
-SEC("tp/syscalls/sys_exit_close_range")
-int fd_close_range(struct trace_event_raw_sys_exit *ctx)
+static __always_inline void fd_recount(__u32 tgid)
 {
-	struct fd_proc *p;
-	__s64 now;
+	struct fd_proc *p = bpf_map_lookup_elem(&fds, &tgid);
+	__s64 now = count_open_fds();
 
-	TRACKED_TGID(tgid);
-	if (ctx->ret != 0)
-		return 0;
-	p = bpf_map_lookup_elem(&fds, &tgid);
-	now = count_open_fds();
 	if (!p) {
 		fd_reset(tgid, now, now);
-		return 0;
+		return;
 	}
 	if (now < p->now)
 		__sync_fetch_and_add(&p->closes, p->now - now);
 	p->now = now;
 	p->last_ns = bpf_ktime_get_ns();
+}
+
+/* How many fds a successful call created: 1 for most (ret is the fd), 2
+ * for pipe/socketpair (ret 0), 0 for anything else. */
+static __always_inline int fds_created(long nr, long ret, struct pt_regs *regs)
+{
+	switch (nr) {
+	case NR_pipe: case NR_pipe2: case NR_socketpair:
+		return ret == 0 ? 2 : 0;
+	case NR_signalfd: case NR_signalfd4:
+		/* fd -1 creates one; an existing fd is only updated */
+		return (int)PT_REGS_PARM1_SYSCALL(regs) == -1 && ret >= 0 ? 1 : 0;
+	case NR_open: case NR_openat: case NR_openat2: case NR_creat:
+	case NR_dup: case NR_socket: case NR_accept: case NR_accept4:
+	case NR_eventfd: case NR_eventfd2: case NR_epoll_create: case NR_epoll_create1:
+	case NR_inotify_init: case NR_inotify_init1: case NR_timerfd_create:
+	case NR_memfd_create: case NR_memfd_secret: case NR_pidfd_open:
+	case NR_pidfd_getfd: case NR_userfaultfd: case NR_perf_event_open:
+	case NR_fanotify_init: case NR_io_uring_setup: case NR_open_tree:
+	case NR_fsopen: case NR_fsmount: case NR_fspick: case NR_mq_open:
+	case NR_landlock_create_ruleset: case NR_open_by_handle_at:
+		return ret >= 0 ? 1 : 0;
+	}
+	return 0;
+}
+
+static __always_inline bool fd_syscall(long nr)
+{
+	switch (nr) {
+	case NR_close: case NR_close_range: case NR_dup2: case NR_dup3: case NR_fcntl:
+	case NR_pipe: case NR_pipe2: case NR_socketpair: case NR_signalfd: case NR_signalfd4:
+	case NR_open: case NR_openat: case NR_openat2: case NR_creat:
+	case NR_dup: case NR_socket: case NR_accept: case NR_accept4:
+	case NR_eventfd: case NR_eventfd2: case NR_epoll_create: case NR_epoll_create1:
+	case NR_inotify_init: case NR_inotify_init1: case NR_timerfd_create:
+	case NR_memfd_create: case NR_memfd_secret: case NR_pidfd_open:
+	case NR_pidfd_getfd: case NR_userfaultfd: case NR_perf_event_open:
+	case NR_fanotify_init: case NR_io_uring_setup: case NR_open_tree:
+	case NR_fsopen: case NR_fsmount: case NR_fspick: case NR_mq_open:
+	case NR_landlock_create_ruleset: case NR_open_by_handle_at:
+		return true;
+	}
+	return false;
+}
+
+/* One raw syscall-exit hook for every fd-changing call (a switch on the
+ * number) rather than ~30 syscall tracepoints: raw tracepoints cost less
+ * per event, and perf tracepoints each wait an RCU grace period (~55 ms
+ * here) when detached. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fd_sys_exit, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax;
+	__u32 tgid;
+	int n;
+
+	/* the number first: a compare, cheaper than the tracked lookup */
+	if (!fd_syscall(nr))
+		return 0;
+	tgid = current_tgid();
+	if (!tgid_tracked(tgid))
+		return 0;
+	switch (nr) {
+	case NR_close:
+		if (ret == 0)
+			fd_adjust(tgid, -1);
+		return 0;
+	case NR_close_range:
+	case NR_dup2:
+	case NR_dup3:
+		/* close_range closes any number; dup2/dup3 onto an open fd
+		 * replace it (no new fd): recount instead of guessing */
+		if (ret >= 0)
+			fd_recount(tgid);
+		return 0;
+	case NR_fcntl:
+		if (ret >= 0 && (PT_REGS_PARM2_SYSCALL(regs) == F_DUPFD ||
+				 PT_REGS_PARM2_SYSCALL(regs) == F_DUPFD_CLOEXEC))
+			fd_adjust(tgid, 1);
+		return 0;
+	}
+	n = fds_created(nr, ret, regs);
+	if (n)
+		fd_adjust(tgid, n);
 	return 0;
 }
 
 /* exec closes O_CLOEXEC fds and starts a new program: start over. */
-SEC("tp/sched/sched_process_exec")
-int fd_exec(void *ctx)
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(fd_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
+	__u32 tgid = current_tgid();
 	__s64 n;
 
-	TRACKED_TGID(tgid);
+	if (!tgid_tracked(tgid))
+		return 0;
 	n = count_open_fds();
 	fd_reset(tgid, n, n);
 	return 0;
@@ -246,8 +213,8 @@ int fd_exec(void *ctx)
 
 /* The tgid may already be gone from `tracked` (spawn's exit handler can
  * run first), so the fds entry itself is the filter here. */
-SEC("tp/sched/sched_process_exit")
-int fd_exit(void *ctx)
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(fd_exit, struct task_struct *p)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;

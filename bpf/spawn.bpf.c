@@ -47,8 +47,8 @@ int BPF_PROG(spawn_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp/sched/sched_process_exec")
-int spawn_exec(void *ctx)
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(spawn_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
 	__u32 tgid = current_tgid();
 	struct spawn_proc *p;
@@ -69,20 +69,12 @@ int spawn_exec(void *ctx)
 	return 0;
 }
 
-static __always_inline bool group_dead(struct trace_event_raw_sched_process_exit *ctx)
-{
-	struct task_struct *t;
-
-	/* group_dead joined the tracepoint in 6.x; before that, ask the
-	 * signal struct whether this was the last live thread. */
-	if (bpf_core_field_exists(ctx->group_dead))
-		return BPF_CORE_READ(ctx, group_dead);
-	t = (struct task_struct *)bpf_get_current_task();
-	return BPF_CORE_READ(t, signal, live.counter) == 0;
-}
-
-SEC("tp/sched/sched_process_exit")
-int spawn_exit(struct trace_event_raw_sched_process_exit *ctx)
+/* Raw (tp_btf) hooks throughout: a perf tracepoint costs an RCU grace
+ * period (~55 ms here) to detach, a raw one does not. group_dead is not a
+ * tracepoint argument before 6.x, so it is read where every kernel has it:
+ * do_exit() has already decremented signal->live when this fires. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(spawn_exit, struct task_struct *task)
 {
 	__u32 tgid = current_tgid();
 	struct task_struct *t;
@@ -93,8 +85,8 @@ int spawn_exit(struct trace_event_raw_sched_process_exit *ctx)
 
 	if (!tgid_tracked(tgid))
 		return 0;
-	if (!group_dead(ctx))
-		return 0;
+	if (BPF_CORE_READ(task, signal, live.counter) != 0)
+		return 0; /* not the last thread of the process */
 	now = bpf_ktime_get_ns();
 	t = (struct task_struct *)bpf_get_current_task();
 	code = BPF_CORE_READ(t, exit_code);

@@ -258,6 +258,7 @@ void tracer_close(struct tracer *t)
 {
 	if (!t)
 		return;
+	trace_detach_all(t);
 	/* the others share spawn's tracked map: close them first */
 	trace_latency_close(t);
 	trace_fd_close(t);

@@ -1,4 +1,5 @@
-/* The environment the tracer needs: privileges, kernel BTF, tracefs, and
+/* The environment the tracer needs: privileges, kernel BTF, the hooks this
+ * kernel has (tracefs is mounted only if a perf tracepoint is used), and
  * the process tree as /proc shows it before we attach. */
 #include <ctype.h>
 #include <dirent.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "trace_int.h"
@@ -51,9 +53,7 @@ int trace_env_check(char *why, size_t whylen)
 			 "kernel has no BTF (/sys/kernel/btf/vmlinux)");
 		return -ENOTSUP;
 	}
-	return trace_tracefs_mount() ? (snprintf(why, whylen,
-		"kernel tracing off (spawn, flock, fd, latency): tracefs not mounted "
-		"and mounting it at " TRACEFS " failed: %s", strerror(errno)), -ENOTSUP) : 0;
+	return 0;
 }
 
 int trace_tracefs_mount(void)
@@ -76,24 +76,39 @@ bool trace_tp_exists(const char *category, const char *name)
 	return !access(p, F_OK);
 }
 
+bool trace_btf_tp_exists(const struct btf *vmlinux, const char *name)
+{
+	char t[128];
+
+	snprintf(t, sizeof(t), "btf_trace_%s", name);
+	return btf__find_by_name_kind(vmlinux, t, BTF_KIND_TYPEDEF) >= 0;
+}
+
 int trace_autoload_existing(struct bpf_object *obj)
 {
+	struct btf *vmlinux = btf__load_vmlinux_btf();
 	struct bpf_program *prog;
 	int off = 0;
 
 	bpf_object__for_each_program(prog, obj) {
 		const char *sec = bpf_program__section_name(prog);
 		char cat[64], name[96];
+		bool ok = true;
 
-		if (strncmp(sec, "tp/", 3))
-			continue;
-		if (sscanf(sec + 3, "%63[^/]/%95s", cat, name) != 2)
-			continue;
-		if (!trace_tp_exists(cat, name)) {
+		if (!strncmp(sec, "tp_btf/", 7)) {
+			ok = vmlinux && trace_btf_tp_exists(vmlinux, sec + 7);
+		} else if (!strncmp(sec, "tp/", 3)) {
+			/* perf tracepoints need tracefs: mount it if we can */
+			trace_tracefs_mount();
+			ok = sscanf(sec + 3, "%63[^/]/%95s", cat, name) == 2 &&
+			     trace_tp_exists(cat, name);
+		}
+		if (!ok) {
 			bpf_program__set_autoload(prog, false);
 			off++;
 		}
 	}
+	btf__free(vmlinux);
 	return off;
 }
 

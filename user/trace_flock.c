@@ -20,12 +20,11 @@ int trace_flock_open(struct tracer *t)
 	err = bpf_map__reuse_fd(t->flock->maps.tracked, trace_tracked_fd(t));
 	if (err)
 		return err;
-	if (!trace_tp_exists("syscalls", "sys_enter_flock"))
-		return -ENOTSUP;
-	/* without filelock events we still time every call, but cannot tell
-	 * a contended acquisition from a slow one */
-	t->flock_contention = trace_tp_exists("filelock", "flock_lock_inode");
-	trace_autoload_existing(t->flock->obj);
+	/* without the filelock tracepoint we still time every call, but
+	 * cannot tell a contended acquisition from a slow one */
+	if (trace_autoload_existing(t->flock->obj))
+		return -ENOTSUP; /* no filelock tracepoint: nothing to time */
+	t->flock_contention = true;
 	err = flock_bpf__load(t->flock);
 	if (err)
 		return err;

@@ -49,9 +49,11 @@ int trace_tracefs_mount(void);
 bool trace_tp_exists(const char *category, const char *name);
 /* Call fn for pid and every descendant found in /proc. */
 int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, void *arg), void *arg);
-/* Turn off the programs whose tracepoint this kernel lacks; returns how
- * many were turned off. */
+/* Turn off the programs whose tracepoint (tp_btf/ or tp/) this kernel
+ * lacks; returns how many were turned off. */
 struct bpf_object;
+struct btf;
+bool trace_btf_tp_exists(const struct btf *vmlinux, const char *name);
 int trace_autoload_existing(struct bpf_object *obj);
 
 /* trace_spawn.c: owns the tracked map. */
@@ -82,6 +84,9 @@ void trace_latency_close(struct tracer *t);
 int trace_latency_json(struct tracer *t, FILE *f);
 int trace_latency_text(struct tracer *t, FILE *f);
 void trace_latency_clear(struct tracer *t);
+
+/* trace_detach.c: detach all links concurrently (before destroying). */
+void trace_detach_all(struct tracer *t);
 
 /* trace_json.c: tiny JSON helpers shared by the reports. */
 void trace_json_str(FILE *f, const char *s, size_t max);

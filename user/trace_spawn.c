@@ -51,6 +51,8 @@ int trace_spawn_open(struct tracer *t)
 	t->spawn = spawn_bpf__open();
 	if (!t->spawn)
 		return -errno;
+	if (trace_autoload_existing(t->spawn->obj))
+		return -ENOTSUP; /* the tree cannot be followed without all three */
 	err = spawn_bpf__load(t->spawn);
 	if (err)
 		return err;
