@@ -117,6 +117,8 @@ int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
 
 	if (!tgid_tracked(id >> 32))
 		return 0;
+	if (!fl || !inode)
+		return 0;
 	lock_fields(fl, &file, &type);
 	if (type == F_UNLCK)
 		return 0; /* unlock, or the implicit one at close */
