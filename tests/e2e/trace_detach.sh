@@ -17,10 +17,15 @@ kill -0 "$TRPID" 2>/dev/null && fail "still running 5 s after SIGINT"
 wait_trace
 blocks=$(grep -c '^\[[0-9:]*\]$' "$tmp/trace.out")
 [ "$blocks" -ge 2 ] || fail "expected the interval block and a final one, got $blocks"
-live=$(bpftool prog show -j | jq '.[].id')
-for id in $ids; do
-	echo "$live" | grep -qx "$id" && fail "program $id still loaded after exit"
+# programs are freed after an RCU grace period: allow a few seconds
+for _ in $(seq 50); do
+	live=$(bpftool prog show -j | jq '.[].id')
+	left=
+	for id in $ids; do echo "$live" | grep -qx "$id" && left="$left $id"; done
+	[ -z "$left" ] && break
+	sleep 0.1
 done
+[ -z "$left" ] || fail "programs still loaded 5 s after exit:$left"
 kill "$root"
 
 sleep 60 &
