@@ -136,23 +136,40 @@ static __always_inline int fds_created(long nr, long ret, struct pt_regs *regs)
 	return 0;
 }
 
+/* Bitmap of the syscall numbers fd_sys_exit cares about, built at compile
+ * time: one load and a shift decide for every syscall on the host, where a
+ * switch over ~40 values costs a chain of compares. */
+#define NR_BIT(nr, w) ((nr) >> 6 == (w) ? 1ULL << ((nr) & 63) : 0)
+#define FD_WORD(w)                                                              \
+	(NR_BIT(NR_close, w) | NR_BIT(NR_close_range, w) | NR_BIT(NR_dup2, w) |     \
+	 NR_BIT(NR_dup3, w) | NR_BIT(NR_fcntl, w) | NR_BIT(NR_pipe, w) |            \
+	 NR_BIT(NR_pipe2, w) | NR_BIT(NR_socketpair, w) | NR_BIT(NR_signalfd, w) |  \
+	 NR_BIT(NR_signalfd4, w) | NR_BIT(NR_open, w) | NR_BIT(NR_openat, w) |      \
+	 NR_BIT(NR_openat2, w) | NR_BIT(NR_creat, w) | NR_BIT(NR_dup, w) |          \
+	 NR_BIT(NR_socket, w) | NR_BIT(NR_accept, w) | NR_BIT(NR_accept4, w) |      \
+	 NR_BIT(NR_eventfd, w) | NR_BIT(NR_eventfd2, w) |                           \
+	 NR_BIT(NR_epoll_create, w) | NR_BIT(NR_epoll_create1, w) |                 \
+	 NR_BIT(NR_inotify_init, w) | NR_BIT(NR_inotify_init1, w) |                 \
+	 NR_BIT(NR_timerfd_create, w) | NR_BIT(NR_memfd_create, w) |                \
+	 NR_BIT(NR_memfd_secret, w) | NR_BIT(NR_pidfd_open, w) |                    \
+	 NR_BIT(NR_pidfd_getfd, w) | NR_BIT(NR_userfaultfd, w) |                    \
+	 NR_BIT(NR_perf_event_open, w) | NR_BIT(NR_fanotify_init, w) |              \
+	 NR_BIT(NR_io_uring_setup, w) | NR_BIT(NR_open_tree, w) |                   \
+	 NR_BIT(NR_fsopen, w) | NR_BIT(NR_fsmount, w) | NR_BIT(NR_fspick, w) |      \
+	 NR_BIT(NR_mq_open, w) | NR_BIT(NR_landlock_create_ruleset, w) |            \
+	 NR_BIT(NR_open_by_handle_at, w))
+#define FD_NR_WORDS 8 /* numbers 0..511 */
+
+static const volatile __u64 fd_nr_mask[FD_NR_WORDS] = {
+	FD_WORD(0), FD_WORD(1), FD_WORD(2), FD_WORD(3),
+	FD_WORD(4), FD_WORD(5), FD_WORD(6), FD_WORD(7),
+};
+
 static __always_inline bool fd_syscall(long nr)
 {
-	switch (nr) {
-	case NR_close: case NR_close_range: case NR_dup2: case NR_dup3: case NR_fcntl:
-	case NR_pipe: case NR_pipe2: case NR_socketpair: case NR_signalfd: case NR_signalfd4:
-	case NR_open: case NR_openat: case NR_openat2: case NR_creat:
-	case NR_dup: case NR_socket: case NR_accept: case NR_accept4:
-	case NR_eventfd: case NR_eventfd2: case NR_epoll_create: case NR_epoll_create1:
-	case NR_inotify_init: case NR_inotify_init1: case NR_timerfd_create:
-	case NR_memfd_create: case NR_memfd_secret: case NR_pidfd_open:
-	case NR_pidfd_getfd: case NR_userfaultfd: case NR_perf_event_open:
-	case NR_fanotify_init: case NR_io_uring_setup: case NR_open_tree:
-	case NR_fsopen: case NR_fsmount: case NR_fspick: case NR_mq_open:
-	case NR_landlock_create_ruleset: case NR_open_by_handle_at:
-		return true;
-	}
-	return false;
+	if ((unsigned long)nr >= FD_NR_WORDS * 64)
+		return false;
+	return (fd_nr_mask[nr >> 6] >> (nr & 63)) & 1;
 }
 
 /* One raw syscall-exit hook for every fd-changing call (a switch on the

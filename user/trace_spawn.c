@@ -143,7 +143,8 @@ int trace_spawn_json(struct tracer *t, FILE *f)
 			t->slow[i].fork_exec_ns / 1e3, (t->slow[i].exit_code >> 8) & 0xff,
 			t->slow[i].exit_code & 0x7f);
 	}
-	fprintf(f, "],\"map_full\":%llu}", (unsigned long long)s.map_full);
+	fprintf(f, "],\"exit_events\":%llu,\"map_full\":%llu}",
+		(unsigned long long)t->exit_events, (unsigned long long)s.map_full);
 	return 0;
 }
 

@@ -175,12 +175,74 @@ static void test_spawn_sees_existing_descendants(void **state)
 	tracer_close(tr);
 }
 
+/* More exits than the ring buffer holds, with nobody reading: every exit
+ * is still counted, and what did not fit is counted as dropped. */
+#define FLOOD 8000
+
+static void flood(struct traced *t, void *arg)
+{
+	volatile int i; /* vfork shares our stack */
+
+	(void)arg;
+	for (i = 0; i < FLOOD; i++) {
+		pid_t c = vfork();
+
+		if (c == 0)
+			_exit(0);
+		if (c > 0)
+			waitpid(c, NULL, 0);
+	}
+	traced_step(t, 0);
+}
+
+static unsigned long long json_u64(struct tracer *tr, const char *key)
+{
+	unsigned long long v = 0;
+	char *buf = NULL, *p;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(tracer_report_json(tr, f), 0);
+	fclose(f);
+	p = strstr(buf, key);
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + strlen(key), "%llu", &v), 1);
+	free(buf);
+	return v;
+}
+
+static void test_spawn_ringbuf_drops_counted(void **state)
+{
+	struct spawn_totals s;
+	struct traced t = { 0 };
+	struct tracer *tr;
+	unsigned long long events, drops;
+
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	assert_int_equal(traced_start(&t, flood, NULL), 0);
+	tr = traced_tracer(&t, TRACE_SPAWN);
+	assert_non_null(tr);
+	traced_go(&t);
+	assert_int_equal(traced_wait(&t), 0);
+	assert_int_equal(tracer_spawn_totals(tr, &s), 0);
+	assert_int_equal(s.exits, FLOOD);
+	events = json_u64(tr, "\"exit_events\":");  /* drains the ring */
+	drops = json_u64(tr, "\"ringbuf_drops\":");
+	assert_true(drops > 0);                    /* 256 KiB < 8000 events */
+	assert_int_equal(events + drops, FLOOD);
+	traced_end(&t);
+	tracer_close(tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spawn_exact_tree),
 		cmocka_unit_test(test_spawn_exit_codes),
 		cmocka_unit_test(test_spawn_sees_existing_descendants),
+		cmocka_unit_test(test_spawn_ringbuf_drops_counted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
