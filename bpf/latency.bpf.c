@@ -42,8 +42,8 @@ static const struct lat_stat zero_stat;
 
 /* Exit hook only: the syscall's arguments are still in the saved user
  * registers at sys_exit, so no enter hook (and no per-thread map) is
- * needed. Fills c
- * and returns true if fd is a regular file on the bus device. */
+ * needed. Fills c and returns true if fd is a regular file on the bus
+ * device. */
 static __always_inline bool bus_call(struct lat_call *c, struct pt_regs *regs, long ret,
 				     bool has_pos)
 {
