@@ -93,11 +93,18 @@ static __always_inline int write_exit(struct pt_regs *regs, long ret, bool has_p
 	struct lat_pending *q;
 	struct lat_call c;
 	struct lat_stat *st;
+	struct file *f;
 	__u32 i;
 
 	if (!tgid_tracked(tgid))
 		return 0;
 	if (ret <= 0 || !bus_call(&c, regs, ret, has_pos))
+		return 0;
+	f = c.file;
+	/* messages are appended; a write that ends before the end of the
+	 * file rewrites state in place (an inbox header, a cursor) and is not
+	 * a message anyone waits for */
+	if (c.pos + ret < BPF_CORE_READ(f, f_inode, i_size))
 		return 0;
 	st = inode_stat(&c);
 	if (st) {

@@ -143,12 +143,72 @@ static void test_latency_ignores_self_read(void **state)
 	unlink(j.path);
 }
 
+/* Rewriting bytes inside a file (an inbox header, a cursor) is state, not
+ * a message: only writes that reach the end of the file are samples. */
+static void rewrite_then_append(struct traced *t, void *arg)
+{
+	struct job *j = arg;
+	char buf[256];
+	pid_t w = fork();
+	int fd;
+
+	if (w == 0) {
+		fd = open(j->path, O_WRONLY);
+		if (fd < 0 || pwrite(fd, "abc", 3, 10) != 3)   /* inside: no sample */
+			_exit(1);
+		if (pwrite(fd, "tail\n", 5, 100) != 5)          /* at the end: one */
+			_exit(1);
+		_exit(0);
+	}
+	waitpid(w, NULL, 0);
+	fd = open(j->path, O_RDONLY);
+	if (fd < 0 || read(fd, buf, sizeof(buf)) != 105)
+		traced_step(t, 1);
+	close(fd);
+	traced_step(t, 0);
+}
+
+static void test_latency_ignores_rewrites(void **state)
+{
+	struct lat_totals tot;
+	struct lat_stat st;
+	struct traced t = { 0 };
+	struct tracer *tr;
+	struct stat sb;
+	struct job j;
+	char fill[100];
+	int fd;
+
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	snprintf(j.path, sizeof(j.path), "/dev/shm/swarm-test-lat-rw-%d", getpid());
+	fd = open(j.path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	memset(fill, 'x', sizeof(fill));
+	assert_int_equal(write(fd, fill, sizeof(fill)), sizeof(fill)); /* untraced */
+	assert_int_equal(fstat(fd, &sb), 0);
+	close(fd);
+	assert_int_equal(traced_start(&t, rewrite_then_append, &j), 0);
+	tr = traced_tracer(&t, TRACE_LATENCY);
+	assert_non_null(tr);
+	traced_go(&t);
+	assert_int_equal(traced_wait(&t), 0);
+	assert_int_equal(tracer_latency_totals(tr, &tot), 0);
+	assert_int_equal(tot.samples, 1);
+	assert_int_equal(tracer_latency_get(tr, sb.st_ino, &st), 0);
+	assert_int_equal(st.writes, 1);
+	traced_end(&t);
+	tracer_close(tr);
+	unlink(j.path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_latency_c_writer),
 		cmocka_unit_test(test_latency_shell_echo),
 		cmocka_unit_test(test_latency_ignores_self_read),
+		cmocka_unit_test(test_latency_ignores_rewrites),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
