@@ -20,6 +20,7 @@ struct lat_call {
 	struct file *file;
 	__u64 ino;
 	__u64 pos;       /* offset before the call */
+	__u64 size;      /* file size after the call */
 };
 
 struct {
@@ -44,25 +45,37 @@ static const struct lat_stat zero_stat;
  * registers at sys_exit, so no enter hook (and no per-thread map) is
  * needed. Fills c and returns true if fd is a regular file on the bus
  * device. */
+/* Turns the raw pointer read from the fd array into a BTF pointer, so the
+ * file/inode fields below are plain (fault-safe) loads instead of one
+ * bpf_probe_read_kernel() call each: this runs for every read and write of
+ * every traced process. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
 static __always_inline bool bus_call(struct lat_call *c, struct pt_regs *regs, long ret,
 				     bool has_pos)
 {
+	struct task_struct *t = bpf_get_current_task_btf();
 	unsigned int fd = PT_REGS_PARM1_SYSCALL(regs);
+	struct fdtable *fdt = t->files->fdt;
 	struct inode *inode;
+	void *raw = NULL;
 	struct file *f;
 
-	f = fd_to_file(fd);
-	if (!f)
+	if (fd >= fdt->max_fds)
 		return false;
-	inode = BPF_CORE_READ(f, f_inode);
-	if (BPF_CORE_READ(inode, i_sb, s_dev) != bus_dev)
+	if (bpf_probe_read_kernel(&raw, sizeof(raw), &fdt->fd[fd]) || !raw)
 		return false;
-	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+	f = bpf_rdonly_cast(raw, bpf_core_type_id_kernel(struct file));
+	inode = f->f_inode;
+	if (!inode || inode->i_sb->s_dev != bus_dev)
 		return false;
-	c->file = f;
-	c->ino = BPF_CORE_READ(inode, i_ino);
+	if ((inode->i_mode & S_IFMT) != S_IFREG)
+		return false;
+	c->file = raw;
+	c->ino = inode->i_ino;
 	/* read/write moved f_pos by ret; pread/pwrite took it as 4th arg */
-	c->pos = has_pos ? PT_REGS_PARM4_SYSCALL(regs) : BPF_CORE_READ(f, f_pos) - ret;
+	c->pos = has_pos ? PT_REGS_PARM4_SYSCALL(regs) : f->f_pos - ret;
+	c->size = inode->i_size;
 	return true;
 }
 
@@ -93,18 +106,16 @@ static __always_inline int write_exit(struct pt_regs *regs, long ret, bool has_p
 	struct lat_pending *q;
 	struct lat_call c;
 	struct lat_stat *st;
-	struct file *f;
 	__u32 i;
 
 	if (!tgid_tracked(tgid))
 		return 0;
 	if (ret <= 0 || !bus_call(&c, regs, ret, has_pos))
 		return 0;
-	f = c.file;
 	/* messages are appended; a write that ends before the end of the
 	 * file rewrites state in place (an inbox header, a cursor) and is not
 	 * a message anyone waits for */
-	if (c.pos + ret < BPF_CORE_READ(f, f_inode, i_size))
+	if (c.pos + ret < c.size)
 		return 0;
 	st = inode_stat(&c);
 	if (st) {
