@@ -1,5 +1,5 @@
-/* Shared by every BPF program: the tracked-tgid map, the filter, fd ->
- * struct file resolution and the log2 slot. Include after vmlinux.h. */
+/* Shared by every BPF program: the tracked-tgid map, the filter and the
+ * log2 slot. Include after vmlinux.h. */
 #ifndef SWARM_COMMON_BPF_H
 #define SWARM_COMMON_BPF_H
 
@@ -59,22 +59,6 @@ static __always_inline void hist_add(__u32 *slots, __u64 v)
 
 	if (s >= 0 && s < HIST_SLOTS)
 		__sync_fetch_and_add(&slots[s], 1);
-}
-
-/* fd -> struct file of the current task, NULL when not open. */
-static __always_inline struct file *fd_to_file(unsigned int fd)
-{
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **arr;
-	struct file *f = NULL;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]))
-		return NULL;
-	return f;
 }
 
 /* Create a zeroed entry if missing, then return it (NULL if map full). */
