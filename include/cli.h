@@ -11,6 +11,12 @@ int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_coordinator(int argc, char **argv);
+int cmd_demo_agent(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* One clear line on stderr, prefixed "swarm: ". */
 void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -61,7 +61,7 @@ struct run_report {
 	unsigned agents;            /* worker processes started (not coordinators) */
 	unsigned coordinators;
 	uint64_t expected, delivered, failed, duplicates;
-	double coordination_s, spawn_s;
+	double coordination_s, spawn_s, total_s; /* total_s: until every agent is reaped */
 	uint64_t messages;
 	uint64_t lat_p50_us, lat_p95_us, lat_p99_us, lat_samples;
 	uint64_t shm_peak_bytes;
@@ -70,9 +70,9 @@ struct run_report {
 	uint64_t agents_rss_peak_kb;
 	int timed_out, interrupted;
 	unsigned coordinator_restarts;
-	const char *bus_dir, *logs_dir;
 	int bus_kept;
-	const char *cgroup;         /* NULL: process-group fallback */
+	char bus_dir[4096], logs_dir[4096];
+	char cgroup[4096];          /* "": process-group fallback */
 	struct report_failure *failures;
 	size_t nfailures, cap_failures;
 	struct report_coord *coords;

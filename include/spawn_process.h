@@ -28,6 +28,8 @@ struct spawn_req {
 	int stderr_fd;          /* -1: /dev/null */
 	int cgroup_fd;          /* -1: stay in the parent's cgroup */
 	int new_pgroup;         /* 1: child leads a new process group */
+	int die_with_parent;    /* 1: PR_SET_PDEATHSIG(SIGKILL) before exec, so
+				   agents never outlive a killed coordinator */
 };
 
 struct spawned {

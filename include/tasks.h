@@ -48,7 +48,7 @@ struct task {
 	uint64_t t_start_ns, t_end_ns;  /* CLOCK_MONOTONIC */
 	uint64_t latency_ns;     /* answer frame: send -> receive */
 	char agent[NAME_MAX_LEN + 1];
-	char reason[96];
+	char reason[128];
 };
 
 struct task_list {

@@ -210,7 +210,7 @@ void report_print_json(FILE *f, const struct run_report *r)
 	fprintf(f, ",\"agents\":%u,\"coordinators\":%u,\"expected\":%llu,"
 		"\"delivered\":%llu,\"failed\":%llu,\"duplicates\":%llu,"
 		"\"delivery_rate\":%.4f,\"coordination_s\":%.6f,\"spawn_s\":%.6f,"
-		"\"agents_per_s\":%.1f,\"messages\":%llu,\"msgs_per_s\":%.1f,"
+		"\"total_s\":%.6f,\"agents_per_s\":%.1f,\"messages\":%llu,\"msgs_per_s\":%.1f,"
 		"\"latency_us\":{\"p50\":%llu,\"p95\":%llu,\"p99\":%llu,\"samples\":%llu},"
 		"\"shm_peak_bytes\":%llu,\"fds_peak\":%u,\"rss_peak_kb\":%llu,"
 		"\"agents_rss_peak_kb\":%llu,\"timed_out\":%s,\"interrupted\":%s,"
@@ -218,7 +218,7 @@ void report_print_json(FILE *f, const struct run_report *r)
 		r->agents, r->coordinators, (unsigned long long)r->expected,
 		(unsigned long long)r->delivered, (unsigned long long)r->failed,
 		(unsigned long long)r->duplicates, rate_d, r->coordination_s,
-		r->spawn_s, rate(r->agents, r->coordination_s),
+		r->spawn_s, r->total_s, rate(r->agents, r->coordination_s),
 		(unsigned long long)r->messages,
 		rate((double)r->messages, r->coordination_s),
 		(unsigned long long)r->lat_p50_us, (unsigned long long)r->lat_p95_us,
@@ -228,11 +228,11 @@ void report_print_json(FILE *f, const struct run_report *r)
 		(unsigned long long)r->agents_rss_peak_kb,
 		r->timed_out ? "true" : "false", r->interrupted ? "true" : "false",
 		r->coordinator_restarts, r->exit_code);
-	jstr(f, r->bus_dir);
+	jstr(f, r->bus_dir[0] ? r->bus_dir : NULL);
 	fprintf(f, ",\"bus_kept\":%s,\"logs_dir\":", r->bus_kept ? "true" : "false");
-	jstr(f, r->logs_dir);
+	jstr(f, r->logs_dir[0] ? r->logs_dir : NULL);
 	fputs(",\"cgroup\":", f);
-	jstr(f, r->cgroup);
+	jstr(f, r->cgroup[0] ? r->cgroup : NULL);
 	fputc(',', f);
 	print_failures_json(f, r);
 	fputc(',', f);
@@ -280,9 +280,9 @@ void report_print_text(FILE *f, const struct run_report *r)
 		fprintf(f, "  recovery     %u coordinator replacements, %llu duplicate "
 			"results dropped\n", r->coordinator_restarts,
 			(unsigned long long)r->duplicates);
-	fprintf(f, "  logs         %s\n", r->logs_dir ? r->logs_dir : "-");
+	fprintf(f, "  logs         %s\n", r->logs_dir[0] ? r->logs_dir : "-");
 	if (r->bus_kept)
-		fprintf(f, "  bus          %s (kept)\n", r->bus_dir ? r->bus_dir : "-");
+		fprintf(f, "  bus          %s (kept)\n", r->bus_dir[0] ? r->bus_dir : "-");
 	if (r->kernel && r->kernel->emit_text)
 		r->kernel->emit_text(f, r->kernel->arg);
 	else if (r->kernel && r->kernel->off_reason)

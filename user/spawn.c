@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,7 +40,7 @@ static void child_setup_fd(int from, int to)
 
 /* Runs in the child (its own copy of memory; the parent waits, CLONE_VFORK).
  * Only async-signal-safe calls: the parent may have other threads. */
-static void child_exec(const struct spawn_req *r)
+static void child_exec(const struct spawn_req *r, pid_t parent)
 {
 	sigset_t none;
 	int fds[3] = { r->stdin_fd, r->stdout_fd, r->stderr_fd };
@@ -65,6 +66,12 @@ static void child_exec(const struct spawn_req *r)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (r->new_pgroup)
 		setpgid(0, 0);
+	if (r->die_with_parent) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* The parent may have died before prctl took effect. */
+		if (getppid() != parent)
+			_exit(127);
+	}
 	execve(r->argv[0], r->argv, r->envp);
 	_exit(127);
 }
@@ -74,9 +81,11 @@ static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 	struct clone_args ca;
 	int pidfd = -1;
 	long pid;
+	pid_t self = getpid();
 
 	memset(&ca, 0, sizeof(ca));
 	ca.flags = CLONE_PIDFD | CLONE_VFORK;
+
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	ca.exit_signal = SIGCHLD;
 	if (r->cgroup_fd >= 0) {
@@ -87,7 +96,7 @@ static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_exec(r);
+		child_exec(r, self);
 	/* CLONE_PIDFD fds are always close-on-exec. */
 	out->pid = (pid_t)pid;
 	out->pidfd = pidfd;
