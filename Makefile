@@ -28,7 +28,7 @@ endif
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BUILD)
 CFLAGS   ?= -O2 -g
-CFLAGS   += $(CFLAGS_BASE)
+ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 # libbpf static, libelf/zlib dynamic: what bcc's libbpf-tools do.
 LDLIBS   := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
 
@@ -77,11 +77,11 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 # --- user space --------------------------------------------------------------
 $(BUILD)/obj/%.o: user/%.c $(wildcard include/*.h) | $(BUILD)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/swarm-trace.o: tools/swarm-trace.c $(wildcard include/*.h) | $(BUILD)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/libswarm.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -89,24 +89,24 @@ $(BUILD)/libswarm.a: $(LIB_OBJS)
 
 $(BUILD)/swarm: $(CLI_OBJS) $(BUILD)/libswarm.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/swarm-trace: $(TRACE_OBJS) $(BUILD)/libswarm.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # --- tests ---------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/bpf/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(BUILD)/libswarm.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(BUILD)/libswarm.a $(LDLIBS) -o $@
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all test-bins

@@ -111,6 +111,9 @@ int inbox_next(struct inbox *in, struct bus_msg *m);
 /* Make everything returned so far consumed: advances the committed cursor,
  * records seen seqs, frees fully read segments. */
 int inbox_commit(struct inbox *in);
+/* Put back the message the last inbox_next returned (it will be returned
+ * again); used to leave a STOP in place. Only the last one can be put back. */
+void inbox_unread(struct inbox *in);
 /* Forget uncommitted reads: the next inbox_next starts at the cursor. */
 void inbox_rewind(struct inbox *in);
 /* Block up to timeout_ms (-1 forever) until a message is there to read.

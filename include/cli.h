@@ -18,9 +18,21 @@ int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
+/* --- user/cli_util.c (in libswarm so tests and tools can use it) --- */
+struct bus;
+
 /* One clear line on stderr, prefixed "swarm: ". */
 void die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Map a negative errno from the bus to an exit code. */
 int exit_code_for(int err);
+/* Open the bus named by --dir (or $SWARM_DIR when dir is NULL); prints the
+ * error line itself. Returns 0 or an exit code. */
+int cli_open_bus(const char *dir, struct bus **out);
+/* --as / --from, or $SWARM_AGENT; NULL (after an error line) if missing
+ * or invalid. `what` names the option in the message. */
+const char *cli_agent(const char *opt, const char *what);
+/* "data", "task", ... or a number; -1 if unknown. */
+int msg_type_parse(const char *s);
+const char *msg_type_name(unsigned type);
 
 #endif

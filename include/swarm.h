@@ -11,6 +11,7 @@ enum swarm_exit {
 	EXIT_USAGE = 2,     /* bad arguments */
 	EXIT_ENV = 3,       /* environment: permission, no space, no such bus */
 	EXIT_FULL = 4,      /* inbox full: backpressure, retry later */
+	EXIT_STOP = 5,      /* recv: the coordinator said stop (no more tasks) */
 	EXIT_TIMEOUT = 124, /* --wait / --timeout elapsed */
 };
 

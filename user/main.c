@@ -1,6 +1,4 @@
 /* swarm: dispatch to sub-commands. */
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,28 +35,6 @@ static void usage(FILE *f)
 	fprintf(f, "\nEXIT CODES: 0 ok, 1 job failed / nothing to read, 2 usage,\n"
 		   "  3 environment (permission, no space, no such bus), 4 inbox full,\n"
 		   "  124 timeout\n");
-}
-
-void die_msg(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("swarm: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int exit_code_for(int err)
-{
-	switch (-err) {
-	case 0: return EXIT_OK;
-	case ENOBUFS: return EXIT_FULL;
-	case ETIMEDOUT: return EXIT_TIMEOUT;
-	case EINVAL: case EMSGSIZE: case ENAMETOOLONG: return EXIT_USAGE;
-	default: return EXIT_ENV;
-	}
 }
 
 int main(int argc, char **argv)
