@@ -84,7 +84,7 @@ static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 	pid_t self = getpid();
 
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_PIDFD | CLONE_VFORK;
+	ca.flags = CLONE_PIDFD;
 
 	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	ca.exit_signal = SIGCHLD;
