@@ -124,10 +124,6 @@ static int setup_events(struct master *m)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	/* Signals become events of the loop; agents get an empty mask back
-	 * in spawn_process. */
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (m->sigfd < 0 || m->epfd < 0)
@@ -435,8 +431,18 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	      struct run_report *rep, const char **what)
 {
 	struct master m;
+	sigset_t sigs;
 	int err;
 
+	/* Signals become events of the loop. Blocked before anything starts
+	 * a thread (the bus's notify helper), or that thread would take them
+	 * with the default action; agents get an empty mask back. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	memset(&m, 0, sizeof(m));
 	m.o = o;
 	m.rep = rep;

@@ -152,6 +152,13 @@ static int setup(struct node *n)
 	sigset_t set;
 	int err, lfd;
 
+	/* Before the bus starts its notify thread (see coord_run). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	if ((err = bus_open(o->dir, &n->bus)) ||
 	    (err = inbox_open(n->bus, o->name, &n->self)) ||
 	    (err = inbox_reader_begin(n->self)) ||
@@ -175,8 +182,6 @@ static int setup(struct node *n)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (n->sigfd < 0 || n->epfd < 0) {

@@ -480,10 +480,10 @@ static void describe_exit(char *buf, size_t len, int wstatus, const char *what)
 	int code = spawn_exit_code(wstatus);
 
 	if (code < 0)
-		snprintf(buf, len, "killed by signal %d (%s) %s", -code,
-			 strsignal(-code), what);
+		snprintf(buf, len, "killed by signal %d (%s)%s%s", -code,
+			 strsignal(-code), *what ? " " : "", what);
 	else
-		snprintf(buf, len, "exited with status %d %s", code, what);
+		snprintf(buf, len, "exited with status %d%s%s", code, *what ? " " : "", what);
 }
 
 /* Stdout mode: the exit decides the task. */
@@ -502,7 +502,7 @@ static void exit_stdout_mode(struct pool *p, struct pool_slot *s, int wstatus)
 	describe_exit(why, sizeof(why), wstatus, "");
 	if (code == 127)
 		snprintf(why + strlen(why), sizeof(why) - strlen(why),
-			 "(command not found?)");
+			 " (command not found?)");
 	finish(p, t, TS_FAILED, code, why, p->outbuf, n);
 }
 
