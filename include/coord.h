@@ -27,6 +27,8 @@ struct run_opts {
 	const char *results_file;
 	int keep, task_stdin;
 	char **argv;                /* CMD ARGS, NULL-terminated */
+	/* CMD is a built-in agent of this binary: run it without exec. */
+	int (*applet)(int argc, char **argv);
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is
@@ -43,6 +45,7 @@ struct node_opts {
 	const char *logs_dir;
 	int stdout_mode, task_stdin;
 	char **argv;
+	int (*applet)(int argc, char **argv);
 };
 
 /* Serve one hybrid coordinator slot until the master's STOP and every task

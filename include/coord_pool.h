@@ -59,6 +59,10 @@ struct pool_cfg {
 	uint64_t heartbeat_ns;        /* 0: off */
 	int stdout_mode, task_stdin;
 	char *const *argv;            /* argv[0] resolved */
+	/* Optional built-in agent run without exec (see spawn_process.h). */
+	int (*applet)(int argc, char **argv);
+	int applet_argc;
+	char **applet_argv;
 	int logs_fd;                  /* directory for per-agent logs */
 	int cgroup_fd;                /* -1: none */
 	int new_pgroup;
@@ -80,8 +84,10 @@ void pool_free(struct pool *p);
 int pool_add(struct pool *p, struct task *t);
 /* No task will be added any more: idle agents get MSG_STOP. */
 void pool_no_more(struct pool *p);
-/* Hand queued tasks to idle or new agents. */
-void pool_fill(struct pool *p);
+/* Hand queued tasks to idle or new agents, starting at most
+ * POOL_SPAWN_BURST processes; 1 if it stopped early (call again soon). */
+#define POOL_SPAWN_BURST 32
+int pool_fill(struct pool *p);
 /* 1 if the message came from one of our slots (and was handled). */
 int pool_on_msg(struct pool *p, const struct bus_msg *m);
 void pool_on_exit(struct pool *p, struct pool_slot *s);

@@ -30,6 +30,19 @@ struct spawn_req {
 	int new_pgroup;         /* 1: child leads a new process group */
 	int die_with_parent;    /* 1: PR_SET_PDEATHSIG(SIGKILL) before exec, so
 				   agents never outlive a killed coordinator */
+	/* With stdout_fd and stderr_fd both -1 and log_name set, the child
+	 * opens log_dirfd/log_name (append) for both itself: creating a file
+	 * is the dearest step of a spawn on ext4, so it runs in parallel with
+	 * the parent instead of serially in it. */
+	int log_dirfd;
+	const char *log_name;
+	/* Built-in agent ("applet") of this same binary: the child runs
+	 * applet(applet_argc, applet_argv) with envp as its environment and
+	 * exits with its return value, without exec. Only for the clone3
+	 * path (a copy of our memory); NULL: exec argv. */
+	int (*applet)(int argc, char **argv);
+	int applet_argc;
+	char **applet_argv;
 };
 
 struct spawned {

@@ -86,5 +86,6 @@ int cmd_coordinator(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	o.argv = argv + optind;
+	o.applet = cli_applet(o.argv);
 	return coord_node(&o);
 }

@@ -219,6 +219,7 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	/* Hook for kernel tracing (include/trace.h, later): a tracer fills
 	 * emit_json / emit_text; until then the report says why it is off. */
+	a.o.applet = cli_applet(a.o.argv);
 	kern.off_reason = a.no_trace ? "disabled by --no-trace"
 				     : "kernel tracing not available in this build";
 	rep = calloc(1, sizeof(*rep));

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -215,6 +216,7 @@ static int flat_start(struct master *m)
 		.heartbeat_ns = (uint64_t)(m->o->heartbeat_s * 1e9),
 		.stdout_mode = m->stdout_mode, .task_stdin = m->o->task_stdin,
 		.argv = m->argv, .logs_fd = m->logs_fd,
+		.applet = m->o->applet, .applet_argv = m->argv + 1,
 		.cgroup_fd = m->have_cg ? m->cg.dirfd : -1, .new_pgroup = 1,
 		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
 		.on_done = flat_done, .arg = m,
@@ -222,6 +224,8 @@ static int flat_start(struct master *m)
 	size_t i;
 	int err;
 
+	while (m->argv[c.applet_argc + 1])
+		c.applet_argc++;
 	err = pool_new(&c, m->epfd, &m->pool);
 	if (err)
 		return err;
@@ -229,7 +233,7 @@ static int flat_start(struct master *m)
 		if ((err = pool_add(m->pool, &m->tl.v[i])))
 			return err;
 	pool_no_more(m->pool);
-	pool_fill(m->pool);
+	pool_fill(m->pool);   /* the first burst; the loop starts the rest */
 	return 0;
 }
 
@@ -300,10 +304,10 @@ static int wait_ms(struct master *m, int tick_ms)
 static void loop(struct master *m)
 {
 	struct epoll_event evs[128];
-	int n, i, tick = -1;
+	int n, i, tick = -1, more = 0;
 
 	while (m->done < m->tl.n && !m->stop_sig) {
-		n = epoll_wait(m->epfd, evs, 128, wait_ms(m, tick));
+		n = epoll_wait(m->epfd, evs, 128, more ? 0 : wait_ms(m, tick));
 		if (n < 0 && errno != EINTR)
 			break;
 		/* Answers first: an agent that answered and exited must be
@@ -311,8 +315,10 @@ static void loop(struct master *m)
 		master_drain(m);
 		for (i = 0; i < n; i++)
 			dispatch(m, evs[i].data.ptr);
-		if (m->pool && !m->paused)
+		if (m->pool && !m->paused) {
+			more = pool_fill(m->pool);
 			tick = pool_tick(m->pool, now_ns());
+		}
 		master_sample(m, 0);
 		if (m->deadline && !m->paused && now_ns() >= m->deadline &&
 		    m->done < m->tl.n) {
@@ -431,6 +437,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	      struct run_report *rep, const char **what)
 {
 	struct master m;
+	struct rlimit rl;
 	sigset_t sigs;
 	int err;
 
@@ -443,6 +450,12 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* One pidfd per live agent: 1000 agents need more than the usual
+	 * soft limit of 1024 fds. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	memset(&m, 0, sizeof(m));
 	m.o = o;
 	m.rep = rep;

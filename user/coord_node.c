@@ -139,7 +139,6 @@ static void drain(struct node *n)
 			n->stop_seen = 1;
 	}
 	inbox_commit(n->self);
-	pool_fill(n->pool);
 	if (n->stop_seen)
 		pool_no_more(n->pool);
 }
@@ -208,10 +207,13 @@ static int setup(struct node *n)
 			.heartbeat_ns = (uint64_t)(o->heartbeat_s * 1e9),
 			.stdout_mode = o->stdout_mode, .task_stdin = o->task_stdin,
 			.argv = o->argv, .logs_fd = lfd, .cgroup_fd = -1,
+			.applet = o->applet, .applet_argv = o->argv + 1,
 			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
 			.journal_fd = n->journal_fd, .lat = NULL,
 			.on_done = node_done, .on_hung = node_hung, .arg = n,
 		};
+		while (o->argv[c.applet_argc + 1])
+			c.applet_argc++;
 		/* lfd stays open for the pool's log files until we exit. */
 		err = pool_new(&c, n->epfd, &n->pool);
 	}
@@ -235,11 +237,13 @@ static void run(struct node *n)
 {
 	struct epoll_event evs[128];
 	struct signalfd_siginfo si;
-	int i, k, tick = -1;
+	int i, k, tick = -1, more;
 
 	drain(n);
+	more = pool_fill(n->pool);
 	while (!n->stop_sig && !(n->stop_seen && !pool_pending(n->pool))) {
-		k = epoll_wait(n->epfd, evs, 128, tick < 0 || tick > 100 ? 100 : tick);
+		k = epoll_wait(n->epfd, evs, 128,
+			       more ? 0 : tick < 0 || tick > 100 ? 100 : tick);
 		if (k < 0 && errno != EINTR)
 			break;
 		drain(n);
@@ -252,6 +256,7 @@ static void run(struct node *n)
 				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
 				n->stop_sig = (int)si.ssi_signo;
 		}
+		more = pool_fill(n->pool);
 		tick = pool_tick(n->pool, now_ns());
 		sample(n, 0);
 	}

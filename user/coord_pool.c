@@ -237,6 +237,7 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	struct epoll_event ev = { .events = EPOLLIN };
 	char **argv = NULL;
 	struct stat st;
+	char logname[NAME_MAX_LEN + 8];
 	int err;
 
 	agent_env_set(&p->env, s->name, p->cfg.self_name, t ? t->id + 1 : 0);
@@ -262,12 +263,12 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 			}
 		}
 	} else {
-		r.stdout_fd = open_log(p, s->name, "log");
-		if (r.stdout_fd < 0) {
-			err = -errno;
-			goto out;
-		}
-		r.stderr_fd = r.stdout_fd;
+		snprintf(logname, sizeof(logname), "%s.log", s->name);
+		r.log_dirfd = p->cfg.logs_fd;
+		r.log_name = logname;
+		r.applet = p->cfg.applet;
+		r.applet_argc = p->cfg.applet_argc;
+		r.applet_argv = p->cfg.applet_argv;
 	}
 	err = spawn_process(&r, &sp);
 	if (err)
@@ -333,26 +334,36 @@ static struct pool_slot *find_idle(struct pool *p)
 	return NULL;
 }
 
-void pool_fill(struct pool *p)
+int pool_fill(struct pool *p)
 {
 	struct pool_slot *s;
 	struct task *t;
+	unsigned spawned = 0;
 
 	while (p->qlen) {
-		s = find_idle(p);
-		if (!s && p->alive < p->cfg.max_parallel) {
-			if (p->next_unused < p->cfg.nslots)
-				s = &p->slots[p->next_unused++];
-			else if (p->nfree)
-				s = &p->slots[p->freeslots[--p->nfree]];
-		}
+		/* Spawn in bursts and go back to the event loop in between, so
+		 * early agents' answers are read while later ones start. */
+		if (spawned >= POOL_SPAWN_BURST)
+			return 1;
+		/* Every slot gets a process before any agent gets a second
+		 * task: -n N means N agents. */
+		s = NULL;
+		if (p->next_unused < p->cfg.nslots && p->alive < p->cfg.max_parallel)
+			s = &p->slots[p->next_unused++];
 		if (!s)
-			return;
+			s = find_idle(p);
+		if (!s && p->nfree && p->alive < p->cfg.max_parallel)
+			s = &p->slots[p->freeslots[--p->nfree]];
+		if (!s)
+			return 0;
+		if (s->pidfd < 0)
+			spawned++;
 		t = q_pop(p);
 		run_on_slot(p, s, t);
 	}
 	if (p->no_more)
 		pool_no_more(p);
+	return 0;
 }
 
 void pool_no_more(struct pool *p)
@@ -392,6 +403,18 @@ static void after_answer(struct pool *p, struct pool_slot *s)
 		return;
 	if (p->cfg.stdout_mode)
 		return;
+	/* Unused slots come first (see pool_fill); then this agent. If the
+	 * unused slots will take every queued task, this agent is done: stop
+	 * it now rather than keep it (and its pidfd) until the last spawn. */
+	if (p->qlen && p->next_unused < p->cfg.nslots &&
+	    p->alive < p->cfg.max_parallel) {
+		if (p->no_more && p->qlen <= p->cfg.nslots - p->next_unused &&
+		    !s->stop_sent) {
+			s->stop_sent = 1;
+			slot_send(p, s, MSG_STOP, "", 0);
+		}
+		return;
+	}
 	t = q_pop(p);
 	if (t) {
 		send_task(p, s, t);
@@ -534,8 +557,9 @@ void pool_on_exit(struct pool *p, struct pool_slot *s)
 		s->task = NULL;
 		finish(p, t, TS_EXITED, spawn_exit_code(wstatus), why, NULL, 0);
 	}
+	/* The owner's loop calls pool_fill once per round: refilling here,
+	 * once per exit, would starve the inbox during a spawn burst. */
 	p->freeslots[p->nfree++] = s->idx;
-	pool_fill(p);
 }
 
 int pool_tick(struct pool *p, uint64_t now)

@@ -18,6 +18,8 @@
 #include "spawn_process.h"
 #include "util.h"
 
+extern char **environ;
+
 /* Set once clone3 turned out to be unusable; read-only afterwards, so a
  * process-wide flag is harmless (it only caches a kernel property). */
 static int clone3_broken;
@@ -48,6 +50,11 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 				     SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2 };
 	int i;
 
+	if (fds[1] < 0 && fds[2] < 0 && r->log_name) {
+		fds[1] = openat(r->log_dirfd, r->log_name, O_WRONLY | O_CREAT |
+				O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fds[2] = fds[1];
+	}
 	/* Move the fds out of the 0..2 range first so dup2 cannot clobber one
 	 * we still need. */
 	for (i = 0; i < 3; i++)
@@ -71,6 +78,13 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 		/* The parent may have died before prctl took effect. */
 		if (getppid() != parent)
 			_exit(127);
+	}
+	if (r->applet) {
+		/* Our own memory copy: the parent's other thread (the bus
+		 * notify helper) takes no locks, so malloc and stdio are in a
+		 * consistent state here. */
+		environ = (char **)r->envp;
+		_exit(r->applet(r->applet_argc, r->applet_argv));
 	}
 	execve(r->argv[0], r->argv, r->envp);
 	_exit(127);
@@ -130,6 +144,11 @@ static int spawn_posix(const struct spawn_req *r, struct spawned *out)
 
 	posix_spawn_file_actions_init(&fa);
 	posix_spawnattr_init(&at);
+	if (fds[1] < 0 && fds[2] < 0 && r->log_name) {
+		fds[1] = openat(r->log_dirfd, r->log_name, O_WRONLY | O_CREAT |
+				O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+		fds[2] = fds[1];
+	}
 	for (i = 0; i < 3; i++) {
 		if (fds[i] < 0)
 			posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
@@ -147,6 +166,8 @@ static int spawn_posix(const struct spawn_req *r, struct spawned *out)
 	}
 	posix_spawnattr_setflags(&at, flags);
 	err = posix_spawn(&pid, r->argv[0], &fa, &at, r->argv, r->envp);
+	if (fds[1] >= 0 && fds[1] != r->stdout_fd)
+		close(fds[1]);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (err)
@@ -176,6 +197,8 @@ int spawn_process(const struct spawn_req *r, struct spawned *out)
 		return -EINVAL;
 	if (!clone3_broken) {
 		err = spawn_clone3(r, out);
+		if (err == 0 || r->applet)
+			return err;
 		if (err != -ENOSYS && err != -EPERM && err != -EINVAL &&
 		    err != -E2BIG && err != -EOPNOTSUPP)
 			return err;
