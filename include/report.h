@@ -79,6 +79,7 @@ struct run_report {
 	size_t ncoords;
 	const struct report_kernel *kernel;
 	int exit_code;
+	char error[256];            /* setup failure, for the one-line message */
 };
 
 int report_add_failure(struct run_report *r, const char *agent,

@@ -229,7 +229,9 @@ int cmd_run(int argc, char **argv)
 	}
 	r = coord_run(&a.o, &kern, rep, &what);
 	if (r < 0) {
-		if (r == -ENOENT && !strcmp(what, "finding the command"))
+		if (rep->error[0])
+			die_msg("run: %s", rep->error);
+		else if (r == -ENOENT && !strcmp(what, "finding the command"))
 			die_msg("run: command '%s' not found", a.o.argv[0]);
 		else if (r == -EACCES && !strcmp(what, "finding the command"))
 			die_msg("run: command '%s' is not executable", a.o.argv[0]);

@@ -149,6 +149,17 @@ static int load_tasks(struct master *m)
 		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
 	else
 		err = tasks_generate(m->o->n, &m->tl);
+	if (err == -EINVAL && bad)
+		snprintf(m->rep->error, sizeof(m->rep->error),
+			 "task file %s, line %zu: contains a NUL byte",
+			 m->o->tasks_file, bad);
+	else if (err == -E2BIG && bad)
+		snprintf(m->rep->error, sizeof(m->rep->error),
+			 "task file %s, line %zu: longer than %u bytes or more than "
+			 "%u tasks", m->o->tasks_file, bad, TASK_MAX_LEN, TASK_MAX_COUNT);
+	else if (err && m->o->tasks_file)
+		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s: %s",
+			 m->o->tasks_file, strerror(-err));
 	if (err)
 		return err;
 	m->flags = calloc(m->tl.n ? m->tl.n : 1, 1);

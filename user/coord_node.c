@@ -29,7 +29,7 @@ struct node {
 	struct bus *bus;
 	struct inbox *self, *parent;
 	struct pool *pool;
-	int epfd, sigfd, notify_fd, journal_fd;
+	int epfd, sigfd, notify_fd, journal_fd, logs_fd;
 	int ev_inbox, ev_signal;
 	struct task **tasks;
 	size_t ntasks, cap;
@@ -169,24 +169,20 @@ static int setup(struct node *n)
 	lfd = open(o->logs_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (lfd < 0)
 		return -errno;
+	n->logs_fd = lfd;   /* closed by coord_node */
 	snprintf(file, sizeof(file), "%s.journal", o->name);
 	n->journal_fd = openat(lfd, file, O_WRONLY | O_CREAT | O_APPEND |
 			       O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (n->journal_fd < 0) {
-		err = -errno;
-		close(lfd);
-		return err;
-	}
+	if (n->journal_fd < 0)
+		return -errno;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (n->sigfd < 0 || n->epfd < 0) {
-		close(lfd);
+	if (n->sigfd < 0 || n->epfd < 0)
 		return -errno;
-	}
 	n->ev_inbox = 1;
 	n->ev_signal = 2;
 	ev.data.ptr = &n->ev_inbox;
@@ -195,10 +191,8 @@ static int setup(struct node *n)
 	epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->sigfd, &ev);
 	snprintf(n->prefix, sizeof(n->prefix), "%s-w", o->name);
 	n->buf = malloc(TASK_OUTPUT_MAX + 512);
-	if (!n->buf) {
-		close(lfd);
+	if (!n->buf)
 		return -ENOMEM;
-	}
 	{
 		struct pool_cfg c = {
 			.bus = n->bus, .self = n->self, .self_name = o->name,
@@ -214,7 +208,6 @@ static int setup(struct node *n)
 		};
 		while (o->argv[c.applet_argc + 1])
 			c.applet_argc++;
-		/* lfd stays open for the pool's log files until we exit. */
 		err = pool_new(&c, n->epfd, &n->pool);
 	}
 	return err;
@@ -291,7 +284,7 @@ int coord_node(const struct node_opts *o)
 
 	memset(&n, 0, sizeof(n));
 	n.o = o;
-	n.epfd = n.sigfd = n.notify_fd = n.journal_fd = -1;
+	n.epfd = n.sigfd = n.notify_fd = n.journal_fd = n.logs_fd = -1;
 	err = setup(&n);
 	if (err) {
 		fprintf(stderr, "swarm: coordinator %s: setup failed: %s\n", o->name,
@@ -324,6 +317,8 @@ out:
 		bus_close(n.bus);
 	if (n.journal_fd >= 0)
 		close(n.journal_fd);
+	if (n.logs_fd >= 0)
+		close(n.logs_fd);
 	if (n.sigfd >= 0)
 		close(n.sigfd);
 	if (n.epfd >= 0)
