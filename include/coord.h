@@ -9,12 +9,26 @@
 #ifndef SWARM_COORD_H
 #define SWARM_COORD_H
 
+#include <stdint.h>
+
 #include "report.h"
 
 #define COORD_DEFAULT_TIMEOUT_S 600.0
 #define COORD_STOP_GRACE_MS     2000   /* agents get this long to exit on STOP */
 #define COORD_MAX_RESTARTS      3      /* replacements per coordinator slot */
 #define COORD_MAX_AGENTS        100000
+
+/* Optional hooks for kernel tracing (include/trace.h, another module):
+ * started() runs once the bus and the swarm's cgroup exist and before the
+ * first agent is spawned (cgroup_id 0: no cgroup, filter on master_pid's
+ * tree); finished() runs after the last agent is reaped, before the report
+ * is printed, so the tracer can fill its struct report_kernel. */
+struct run_hooks {
+	void (*started)(void *arg, const char *bus_dir, uint64_t cgroup_id,
+			int master_pid);
+	void (*finished)(void *arg);
+	void *arg;
+};
 
 struct run_opts {
 	int hybrid;
@@ -29,6 +43,7 @@ struct run_opts {
 	char **argv;                /* CMD ARGS, NULL-terminated */
 	/* CMD is a built-in agent of this binary: run it without exec. */
 	int (*applet)(int argc, char **argv);
+	const struct run_hooks *hooks;  /* NULL: none */
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is

@@ -482,6 +482,9 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 		goto out;
 	if (o->timeout_s > 0)
 		m.deadline = m.t0 + (uint64_t)(o->timeout_s * 1e9);
+	if (o->hooks && o->hooks->started)
+		o->hooks->started(o->hooks->arg, bus_path(m.bus),
+				  m.have_cg ? m.cg.id : 0, (int)getpid());
 	*what = "starting the agents";
 	if (o->hybrid) {
 		prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -496,6 +499,8 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	rep->interrupted = m.stop_sig != 0;
 	stop_everything(&m);
 	master_sample(&m, 1);
+	if (o->hooks && o->hooks->finished)
+		o->hooks->finished(o->hooks->arg);
 	fill_report(&m);
 	rep->bus_kept = o->keep;
 	err = rep->exit_code;
