@@ -19,6 +19,7 @@
 #include "swarm.h"
 
 #define BATCH 256
+#define BATCH_BYTES (1u << 20)
 
 static void coord_name(struct mcoord *c)
 {
@@ -29,22 +30,29 @@ static void coord_name(struct mcoord *c)
 }
 
 /* Every task of c without an outcome, as MSG_TASK frames, then MSG_STOP. */
+static int mine(struct master *m, struct mcoord *c, size_t i)
+{
+	return m->tl.v[i].owner == (int)c->idx && !(m->flags[i] & TF_RECORDED);
+}
+
 static int send_tasks(struct master *m, struct mcoord *c)
 {
 	struct bus_out out[BATCH + 1];
 	struct inbox *to;
 	char *buf = NULL;
-	size_t i = 0, n, off, cap;
-	int err, len;
+	size_t i = 0, n, end, cap;
+	int err, len, last;
 
 	err = inbox_open(m->bus, c->name, &to);
 	if (err)
 		return err;
-	while (i <= m->tl.n) {
-		for (n = 0, cap = 0, off = i; off < m->tl.n && n < BATCH; off++)
-			if (m->tl.v[off].owner == (int)c->idx &&
-			    !(m->flags[off] & TF_RECORDED)) {
-				cap += m->tl.v[off].len + 16;
+	do {
+		/* Next batch: tasks of c in [i, end). A batch is all or
+		 * nothing, so keep it far below the inbox's byte limit. */
+		for (n = 0, cap = 0, end = i; end < m->tl.n && n < BATCH &&
+		     cap < BATCH_BYTES; end++)
+			if (mine(m, c, end)) {
+				cap += m->tl.v[end].len + 16;
 				n++;
 			}
 		free(buf);
@@ -53,10 +61,10 @@ static int send_tasks(struct master *m, struct mcoord *c)
 			err = -ENOMEM;
 			goto out;
 		}
-		for (n = 0, cap = 0; i < m->tl.n && n < BATCH; i++) {
+		for (n = 0, cap = 0; i < end; i++) {
 			struct task *t = &m->tl.v[i];
 
-			if (t->owner != (int)c->idx || (m->flags[i] & TF_RECORDED))
+			if (!mine(m, c, i))
 				continue;
 			len = proto_task_encode(buf + cap, t->len + 16, t->id,
 						t->text, t->len);
@@ -64,24 +72,24 @@ static int send_tasks(struct master *m, struct mcoord *c)
 				err = len;
 				goto out;
 			}
-			out[n] = (struct bus_out){ .data = buf + cap,
-						   .len = (uint32_t)len,
-						   .type = MSG_TASK };
+			out[n++] = (struct bus_out){ .data = buf + cap,
+						     .len = (uint32_t)len,
+						     .type = MSG_TASK };
 			cap += (size_t)len;
-			n++;
 		}
-		if (i >= m->tl.n)
+		last = end >= m->tl.n;
+		if (last)
 			out[n++] = (struct bus_out){ .data = "", .len = 0,
 						     .type = MSG_STOP };
-		/* Backpressure: wait for room rather than fail a big run. */
+		if (!n)
+			continue;
+		/* Backpressure: the coordinator is already reading. */
 		while ((err = inbox_send_batch(to, m->self, out, n)) == -ENOBUFS)
 			inbox_wait_space(to, 1 << 16, 100);
 		if (err)
 			goto out;
 		m->msgs += n;
-		if (i >= m->tl.n)
-			break;
-	}
+	} while (!last);
 out:
 	free(buf);
 	inbox_close(to);
@@ -107,9 +115,6 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 		else
 			r.cgroup_fd = m->cg.dirfd;
 	}
-	err = send_tasks(m, c);
-	if (err)
-		return err;
 	snprintf(workers, sizeof(workers), "%u", m->o->workers);
 	snprintf(maxp, sizeof(maxp), "%u", m->o->max_parallel);
 	snprintf(hb, sizeof(hb), "%.3f", m->o->heartbeat_s);
@@ -155,7 +160,9 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 	c->stats_got = c->finished = 0;
 	ev.data.ptr = c;
 	epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->pidfd, &ev);
-	return 0;
+	/* Started first, so it already drains its inbox while a long task
+	 * list is still being written (no deadlock on a full inbox). */
+	return send_tasks(m, c);
 }
 
 int hybrid_start(struct master *m)

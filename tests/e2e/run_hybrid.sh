@@ -36,4 +36,12 @@ for r in rows:
     assert r["status"] == "ok" and r["input"] == str(r["task"]), r
     assert r["agent"].split("-")[0] in ("c1", "c2", "c3"), r
 PY
+
+# More tasks than one batch (256) per coordinator, uneven split.
+seq 1 1001 > "$TMP/many"
+LAST=$TMP/h3.json
+timeout 120 $S run --coordinators 3 --workers 4 --tasks "$TMP/many" --json \
+	--logs "$TMP/logs3" -- "$S" demo-agent > "$LAST" || fail "1001 tasks"
+[ "$(jget "$LAST" 'd["delivered"]')" = 1001 ] || fail "1001 delivered"
+check_clean "$LAST"
 echo ok
