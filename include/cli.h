@@ -21,6 +21,7 @@ int cmd_status(int argc, char **argv);
  * demo-agent ..."), so it can run without exec; NULL otherwise or when
  * SWARM_NO_APPLET is set. */
 int (*cli_applet(char *const *argv))(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* --- user/cli_util.c (in libswarm so tests and tools can use it) --- */
 struct bus;

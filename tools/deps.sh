@@ -9,6 +9,7 @@ pkgs=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcmocka-dev libcap-ng-dev
   util-linux procps psmisc
+  prometheus python3
 )
 
 missing=()

@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{ "pause", cmd_pause, "freeze the agents of a running swarm" },
 	{ "resume", cmd_resume, "thaw the agents of a running swarm" },
 	{ "status", cmd_status, "list the agents of a running swarm and their states" },
+	{ "doctor", cmd_doctor, "preflight checks for this host or container" },
 };
 
 static void usage(FILE *f)
