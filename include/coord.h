@@ -44,6 +44,8 @@ struct run_opts {
 	/* CMD is a built-in agent of this binary: run it without exec. */
 	int (*applet)(int argc, char **argv);
 	const struct run_hooks *hooks;  /* NULL: none */
+	const char *metrics_file;       /* node_exporter textfile, or NULL */
+	const char *metrics_listen;     /* "127.0.0.1:PORT", or NULL */
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is

@@ -11,6 +11,7 @@
 
 #include "bus.h"
 #include "coord.h"
+#include "coord_metrics.h"
 #include "coord_pool.h"
 #include "coord_proto.h"
 #include "spawn_cgroup.h"
@@ -19,6 +20,7 @@
 #define EV_INBOX  0x494e4258
 #define EV_SIGNAL 0x5349474e
 #define EV_COORD  0x434f4f52
+#define EV_METRICS 0x4d455452
 
 #define TF_HUNG     1   /* a coordinator flagged the task hung */
 #define TF_RECORDED 2   /* outcome counted (later ones are duplicates) */
@@ -40,7 +42,9 @@ struct master {
 	struct bus *bus;
 	struct inbox *self;
 	int notify_fd, epfd, sigfd, logs_fd;
-	int ev_inbox, ev_signal;    /* epoll tags */
+	int ev_inbox, ev_signal, ev_metrics;    /* epoll tags */
+	struct coord_metrics *metrics;
+	uint64_t last_publish;
 	struct task_list tl;
 	unsigned char *flags;       /* per task: TF_HUNG, TF_RECORDED */
 	size_t done;

@@ -17,7 +17,8 @@ static void usage(FILE *f)
 "USAGE: swarm run [--topology flat|hybrid] [-n N | --coordinators C --workers W]\n"
 "                 [--tasks FILE] [--task-stdin] [--timeout SECONDS]\n"
 "                 [--heartbeat SECONDS] [--max-parallel K] [--logs DIR]\n"
-"                 [--results FILE] [--json] [--keep] [--no-trace] -- CMD [ARGS...]\n"
+"                 [--results FILE] [--json] [--keep] [--no-trace]\n"
+"                 [--metrics-file FILE] [--metrics-listen 127.0.0.1:PORT] -- CMD [ARGS...]\n"
 "\n"
 "Run CMD as a swarm of agents and report. Every agent gets SWARM_DIR, SWARM_ID,\n"
 "SWARM_AGENT, SWARM_PARENT and SWARM_TASK_ID; it reads its task with\n"
@@ -40,6 +41,8 @@ static void usage(FILE *f)
 "  --results FILE    one JSON line per task: task, agent, status, duration, output\n"
 "  --json            the report as one JSON object on stdout\n"
 "  --keep            keep the bus directory in /dev/shm afterwards\n"
+"  --metrics-file F  Prometheus textfile, rewritten every second and at the end\n"
+"  --metrics-listen A  serve GET /metrics on loopback address A (port 0: any)\n"
 "\n"
 "EXAMPLES:\n"
 "  swarm run -n 100 -- swarm demo-agent\n"
@@ -52,7 +55,8 @@ static void usage(FILE *f)
 }
 
 enum { O_TOPO = 256, O_COORDS, O_WORKERS, O_TASKS, O_TIMEOUT, O_HB, O_MAXP,
-       O_LOGS, O_RESULTS, O_JSON, O_KEEP, O_NOTRACE, O_STDIN };
+       O_LOGS, O_RESULTS, O_JSON, O_KEEP, O_NOTRACE, O_STDIN, O_MFILE,
+       O_MLISTEN };
 
 static const struct option opts[] = {
 	{ "topology", required_argument, NULL, O_TOPO },
@@ -68,6 +72,8 @@ static const struct option opts[] = {
 	{ "json", no_argument, NULL, O_JSON },
 	{ "keep", no_argument, NULL, O_KEEP },
 	{ "no-trace", no_argument, NULL, O_NOTRACE },
+	{ "metrics-file", required_argument, NULL, O_MFILE },
+	{ "metrics-listen", required_argument, NULL, O_MLISTEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -134,6 +140,8 @@ static int parse(int argc, char **argv, struct run_args *a)
 		case O_JSON: a->json = 1; break;
 		case O_KEEP: a->o.keep = 1; break;
 		case O_NOTRACE: a->no_trace = 1; break;
+		case O_MFILE: a->o.metrics_file = optarg; break;
+		case O_MLISTEN: a->o.metrics_listen = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default:
 			die_msg("run: unknown or incomplete option '%s' (see 'swarm run --help')",
@@ -237,9 +245,12 @@ int cmd_run(int argc, char **argv)
 			die_msg("run: command '%s' is not executable", a.o.argv[0]);
 		else
 			die_msg("run: %s failed: %s", what, strerror(-r));
-		r = (r == -ENOENT || r == -EACCES || r == -EINVAL || r == -E2BIG) &&
-		    (!strcmp(what, "finding the command") ||
-		     !strcmp(what, "reading the tasks")) ? EXIT_USAGE : EXIT_ENV;
+		r = ((r == -ENOENT || r == -EACCES || r == -EINVAL || r == -E2BIG) &&
+		     (!strcmp(what, "finding the command") ||
+		      !strcmp(what, "reading the tasks"))) ||
+		    ((r == -EINVAL || r == -EADDRNOTAVAIL) &&
+		     !strcmp(what, "starting the metrics endpoint"))
+		    ? EXIT_USAGE : EXIT_ENV;
 		report_free(rep);
 		free(rep);
 		return r;

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +61,45 @@ void master_task_done(struct master *m, struct task *t, const char *out,
 				   len >= TASK_OUTPUT_MAX);
 	if (m->done == m->tl.n && !m->t_done)
 		m->t_done = now_ns();
+}
+
+static void publish_metrics(struct master *m, int up)
+{
+	struct coord_sample s = { .up = up };
+	struct pool_stats ps;
+	struct statvfs sv;
+	unsigned i;
+
+	if (!m->metrics)
+		return;
+	m->last_publish = now_ns();
+	s.workers_target = m->o->n;
+	if (m->pool) {
+		pool_get_stats(m->pool, &ps);
+		s.workers_alive = pool_alive(m->pool);
+		s.workers_spawned = ps.processes;
+		s.messages = ps.msgs_sent + ps.msgs_recv;
+	}
+	for (i = 0; i < m->ncoords; i++) {
+		s.coords_alive += m->coords[i].pidfd >= 0;
+		s.coords_spawned += 1 + m->coords[i].gen;
+		s.workers_spawned += (unsigned)m->coords[i].st.spawned;
+		s.messages += m->coords[i].st.msgs;
+	}
+	s.coords_target = m->ncoords;
+	s.messages += m->msgs;
+	s.restarts = m->rep->coordinator_restarts;
+	s.fds = proc_fd_count();
+	s.rss_bytes = proc_rss_peak_kb() * 1024;
+	s.shm_bytes = bus_disk_bytes(m->bus);
+	if (statvfs(bus_path(m->bus), &sv) == 0)
+		s.shm_free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	s.delivered = m->rep->delivered;
+	s.failed = m->rep->failed;
+	s.duplicates = m->rep->duplicates;
+	s.coordination_s = (double)((m->t_done ? m->t_done : now_ns()) - m->t0) / 1e9;
+	s.delivery_ratio = m->tl.n ? (double)m->rep->delivered / (double)m->tl.n : 1;
+	coord_metrics_publish(m->metrics, &s);
 }
 
 static void flat_done(void *arg, struct task *t, const char *out, size_t len)
@@ -206,6 +246,27 @@ static int setup(struct master *m, const char **what)
 		if (!m->results)
 			return -errno;
 	}
+	if (m->o->metrics_file || m->o->metrics_listen) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		*what = "starting the metrics endpoint";
+		err = coord_metrics_new(m->o->metrics_file, m->o->metrics_listen,
+					&m->metrics);
+		if (err == -EINVAL || err == -EADDRNOTAVAIL)
+			snprintf(m->rep->error, sizeof(m->rep->error),
+				 "--metrics-listen '%s': want a loopback "
+				 "address like 127.0.0.1:9464", m->o->metrics_listen);
+		if (err)
+			return err;
+		m->ev_metrics = EV_METRICS;
+		ev.data.ptr = &m->ev_metrics;
+		if (coord_metrics_fd(m->metrics) >= 0) {
+			epoll_ctl(m->epfd, EPOLL_CTL_ADD,
+				  coord_metrics_fd(m->metrics), &ev);
+			fprintf(stderr, "swarm: metrics at http://127.0.0.1:%u/metrics\n",
+				coord_metrics_port(m->metrics));
+		}
+	}
 	/* Without cgroup v2 (or permission) we fall back to process groups. */
 	{
 		char name[NAME_MAX_LEN + 1];
@@ -289,6 +350,9 @@ static void dispatch(struct master *m, void *ptr)
 	case EV_SIGNAL:
 		on_signal(m);
 		break;
+	case EV_METRICS:
+		coord_metrics_step(m->metrics);
+		break;
 	default:
 		break; /* EV_INBOX: drained before every batch */
 	}
@@ -331,6 +395,10 @@ static void loop(struct master *m)
 			tick = pool_tick(m->pool, now_ns());
 		}
 		master_sample(m, 0);
+		if (m->metrics && now_ns() - m->last_publish >= 1000000000ull) {
+			coord_metrics_step(m->metrics);
+			publish_metrics(m, 1);
+		}
 		if (m->deadline && !m->paused && now_ns() >= m->deadline &&
 		    m->done < m->tl.n) {
 			master_drain(m);
@@ -416,6 +484,7 @@ static void fill_report(struct master *m)
 
 static void cleanup(struct master *m)
 {
+	coord_metrics_free(m->metrics);
 	if (m->pool)
 		pool_free(m->pool);
 	if (m->coords)
@@ -495,10 +564,12 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	if (err)
 		goto out;
 	master_sample(&m, 1);
+	publish_metrics(&m, 1);
 	loop(&m);
 	rep->interrupted = m.stop_sig != 0;
 	stop_everything(&m);
 	master_sample(&m, 1);
+	publish_metrics(&m, 0);
 	if (o->hooks && o->hooks->finished)
 		o->hooks->finished(o->hooks->arg);
 	fill_report(&m);
