@@ -72,4 +72,18 @@ rerun = [r for r in rows if r["agent"].startswith("c2r")]
 assert len(salvaged) == 5 and not rerun, rows
 PY
 check_clean "$LAST"
+
+# 3. A coordinator slot that keeps dying (its workers kill it) is replaced
+# at most 3 times; then its tasks are reported lost, the rest delivered.
+LAST=$TMP/l.json
+timeout 60 $S run --coordinators 2 --workers 2 --timeout 30 --json --logs "$TMP/l3" -- sh -c \
+	'if [ "${SWARM_AGENT%%-*}" != c1 ]; then kill -9 $PPID; sleep 5; fi; exec "$0" demo-agent' \
+	"$S" > "$LAST" 2> "$TMP/err3"
+[ $? -eq 1 ] || fail "lost tasks: exit code"
+[ "$(jget "$LAST" 'd["delivered"]')" = 2 ] || fail "c1's tasks delivered"
+[ "$(jget "$LAST" 'd["coordinator_restarts"]')" = 3 ] || fail "3 replacements"
+[ "$(jget "$LAST" 'sum(1 for f in d["failures"] if f["status"] == "lost" and f["task"])')" = 2 ] \
+	|| fail "2 lost tasks reported"
+[ "$(grep -c 'replacing it' "$TMP/err3")" = 3 ] || fail "stderr notes"
+check_clean "$LAST"
 echo ok
