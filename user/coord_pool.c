@@ -273,14 +273,22 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	err = spawn_process(&r, &sp);
 	if (err)
 		goto out;
+	ev.data.ptr = s;
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, sp.pidfd, &ev) < 0) {
+		/* An exit we could not see would hang the run: undo. */
+		int ws;
+
+		err = -errno;
+		kill(sp.pid, SIGKILL);
+		spawn_reap(sp.pidfd, &ws);
+		close(sp.pidfd);
+		goto out;
+	}
 	s->pid = sp.pid;
 	s->pidfd = sp.pidfd;
 	s->answered = 0;
 	s->stop_sent = 0;
 	s->used = 1;
-	ev.data.ptr = s;
-	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, s->pidfd, &ev) < 0)
-		err = -errno; /* cannot happen short of ENOMEM; exit still reaped */
 	p->alive++;
 	p->processes++;
 	p->spawn_last_ns = now_ns();
