@@ -561,8 +561,12 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	} else {
 		err = flat_start(&m);
 	}
-	if (err)
+	if (err) {
+		/* Some agents may be running already: take them down. */
+		m.stop_sig = SIGTERM;
+		stop_everything(&m);
 		goto out;
+	}
 	master_sample(&m, 1);
 	publish_metrics(&m, 1);
 	loop(&m);
