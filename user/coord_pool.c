@@ -28,7 +28,7 @@ struct pool {
 	size_t running;
 	int no_more;
 	uint64_t msgs_sent, msgs_recv, unexpected;
-	uint64_t spawn_first_ns, spawn_last_ns;
+	uint64_t spawn_first_ns, spawn_last_ns, last_tick;
 	struct agent_env env;
 	char *outbuf;                 /* TASK_OUTPUT_MAX + 1 */
 	char path[4096];
@@ -576,6 +576,12 @@ int pool_tick(struct pool *p, uint64_t now)
 
 	if (!p->cfg.heartbeat_ns)
 		return -1;
+	/* We tick every quarter heartbeat; a longer gap means we were not
+	 * running (frozen by swarm pause, stopped, starved): the agents'
+	 * silence over that gap is not theirs. */
+	if (p->last_tick && now - p->last_tick > p->cfg.heartbeat_ns)
+		pool_touch(p);
+	p->last_tick = now;
 	for (i = 0; i < p->next_unused; i++) {
 		struct pool_slot *s = &p->slots[i];
 
