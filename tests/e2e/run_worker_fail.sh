@@ -37,4 +37,17 @@ $S run -n 5 --json --logs "$TMP/l3" -- "$S" demo-agent --only w5 --fail > "$LAST
 [ $? -eq 1 ] || fail "fail: exit code"
 [ "$(jget "$LAST" 'd["failures"][0]["agent"]')" = w5 ] || fail "fail agent"
 jget "$LAST" 'd["failures"][0]["reason"]' | grep -q "agent reported failure" || fail "fail reason"
+
+# Hybrid: the coordinator reports its worker's exit at once, with the status.
+LAST=$TMP/hy.json
+start=$(date +%s%N)
+$S run --coordinators 2 --workers 3 --timeout 60 --json --logs "$TMP/l4" -- \
+	"$S" demo-agent --only c2-w1 --exit 3 > "$LAST"
+[ $? -eq 1 ] || fail "hybrid exit: exit code"
+end=$(date +%s%N)
+[ "$(jget "$LAST" 'd["delivered"]')" = 5 ] || fail "hybrid exit: 5 delivered"
+[ "$(jget "$LAST" 'd["failures"][0]["agent"]')" = c2-w1 ] || fail "hybrid exit: agent"
+[ "$(jget "$LAST" 'd["failures"][0]["exit_status"]')" = 3 ] || fail "hybrid exit: status"
+[ $(( (end - start) / 1000000000 )) -lt 20 ] || fail "hybrid exit: not seen at once"
+check_clean "$LAST"
 echo ok
