@@ -31,7 +31,9 @@ sleep 0.3
 for p in $pids; do
 	# frozen (cgroup freezer) or stopped (SIGSTOP fallback)
 	st=$(awk '/^State:/ {print $2}' /proc/$p/status 2>/dev/null)
-	fz=$(cat /sys/fs/cgroup/unified/$(basename "$bus")/cgroup.events 2>/dev/null | awk '/^frozen/ {print $2}')
+	cg=$(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)
+	fz=$(cat /sys/fs/cgroup/unified$cg/cgroup.events /sys/fs/cgroup$cg/cgroup.events \
+		2>/dev/null | awk '/^frozen/ {print $2}' | head -n 1)
 	[ "$st" = T ] || [ "$fz" = 1 ] || fail "agent $p not paused (state $st, frozen $fz)"
 done
 done_paused=$(SWARM_DIR=$bus "$S" status --json > "$TMP/p1" && jget "$TMP/p1" 'd["done"]')
