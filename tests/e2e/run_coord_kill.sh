@@ -6,10 +6,13 @@ set -u
 . "$(dirname "$0")/lib/run_common.bash"
 
 # coord_pid MASTER NAME: the coordinator child of MASTER named NAME.
-coord_pid() {
-	local p
+coord_pid() {   # no forks per child: a loaded host must not make us miss it
+	local p a i
 	for p in $(pgrep -P "$1"); do
-		tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- "--name $2 " && { echo $p; return; }
+		mapfile -d '' a < /proc/$p/cmdline 2>/dev/null || continue
+		for ((i = 0; i + 1 < ${#a[@]}; i++)); do
+			[ "${a[i]}" = --name ] && [ "${a[i+1]}" = "$2" ] && { echo $p; return; }
+		done
 	done
 }
 
@@ -25,7 +28,7 @@ wait_coord() {
 # 1. Plain kill mid-run.
 LAST=$TMP/k.json
 $S run --coordinators 4 --workers 10 --timeout 60 --json --results "$TMP/res1" \
-	--logs "$TMP/l1" -- "$S" demo-agent --sleep 1 > "$LAST" &
+	--logs "$TMP/l1" -- "$S" demo-agent --sleep 2 > "$LAST" &
 master=$!
 c2=$(wait_coord $master c2)
 [ -n "$c2" ] || fail "no coordinator c2"
@@ -48,15 +51,25 @@ check_clean "$LAST"
 # it, let its workers answer into its inbox, then kill it. Those answers
 # must be counted (salvaged, agent c2-wN) and not run again.
 LAST=$TMP/s.json
+# Workers answer only once $TMP/go exists, i.e. after c2 is frozen.
 $S run --coordinators 2 --workers 5 --timeout 60 --json --results "$TMP/res2" \
-	--logs "$TMP/l2" -- "$S" demo-agent --sleep 0.5 > "$LAST" &
+	--logs "$TMP/l2" -- sh -c 'while [ ! -e "$1" ]; do sleep 0.05; done; exec "$0" demo-agent' \
+	"$S" "$TMP/go" > "$LAST" &
 master=$!
 c2=$(wait_coord $master c2)
 [ -n "$c2" ] || fail "no coordinator c2 (2)"
 # wait until its 5 workers exist, then freeze it
 for i in $(seq 100); do [ "$(pgrep -P "$c2" | wc -l)" -ge 5 ] && break; sleep 0.05; done
 kill -STOP "$c2"
-sleep 1.5
+touch "$TMP/go"
+# until c2's 5 answers sit unread in its inbox (c1's are forwarded as usual)
+bus=$(dirname "$(grep -lx "$master" /dev/shm/swarm-*/master.pid 2>/dev/null | head -n 1)")
+for i in $(seq 400); do
+	$S ls --dir "$bus" --json > "$TMP/ls" 2>/dev/null &&
+		[ "$(jget "$TMP/ls" '[x["msgs_in"] - x["msgs_out"] for x in d["inboxes"] if x["name"] == "c2"][0]')" -ge 5 ] &&
+		break
+	sleep 0.05
+done
 kill -9 "$c2"
 wait $master
 rc=$?

@@ -28,12 +28,13 @@ check_clean "$LAST"
 # Hybrid, coordinator SIGKILLed: its process group is killed and it is replaced.
 LAST=$TMP/h.json
 $S run --coordinators 2 --workers 3 --timeout 60 --json --results "$TMP/res" --logs "$TMP/l3" -- \
-	"$S" demo-agent --sleep 1 > "$LAST" 2>/dev/null &
+	"$S" demo-agent --sleep 2 > "$LAST" 2>/dev/null &
 master=$!
 c2=
 for i in $(seq 100); do
 	for p in $(pgrep -P $master); do
-		tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- "--name c2 " && c2=$p
+		mapfile -d '' a < /proc/$p/cmdline 2>/dev/null || continue
+		[[ " ${a[*]} " == *" --name c2 "* ]] && c2=$p
 	done
 	[ -n "$c2" ] && break
 	sleep 0.05
