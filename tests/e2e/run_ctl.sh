@@ -27,14 +27,17 @@ grep -q "pid $master, flat" "$TMP/st" || { cat "$TMP/st"; fail "status header"; 
 
 "$S" pause --dir "$bus" | grep -q paused || fail "pause"
 pids=$(jget "$TMP/stj" '" ".join(str(a["pid"]) for a in d["agents"] if a["pid"])')
-sleep 0.3
-for p in $pids; do
-	# frozen (cgroup freezer) or stopped (SIGSTOP fallback)
-	st=$(awk '/^State:/ {print $2}' /proc/$p/status 2>/dev/null)
-	cg=$(sed -n 's/^0:://p' /proc/$p/cgroup 2>/dev/null)
+paused() {  # frozen (cgroup freezer) or stopped (SIGSTOP fallback)
+	local st cg fz
+	st=$(awk '/^State:/ {print $2}' /proc/$1/status 2>/dev/null)
+	cg=$(sed -n 's/^0:://p' /proc/$1/cgroup 2>/dev/null)
 	fz=$(cat /sys/fs/cgroup/unified$cg/cgroup.events /sys/fs/cgroup$cg/cgroup.events \
 		2>/dev/null | awk '/^frozen/ {print $2}' | head -n 1)
-	[ "$st" = T ] || [ "$fz" = 1 ] || fail "agent $p not paused (state $st, frozen $fz)"
+	[ "$st" = T ] || [ "$fz" = 1 ]
+}
+for p in $pids; do
+	for i in $(seq 100); do paused $p && break; sleep 0.05; done
+	paused $p || fail "agent $p not paused"
 done
 done_paused=$(SWARM_DIR=$bus "$S" status --json > "$TMP/p1" && jget "$TMP/p1" 'd["done"]')
 sleep 1.2   # > heartbeat: a paused swarm must not be reported hung

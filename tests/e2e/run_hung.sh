@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/lib/run_common.bash"
 
 LAST=$TMP/hung.json
-$S run -n 5 --timeout 3 --heartbeat 0.5 --json --logs "$TMP/l1" -- \
+$S run -n 5 --timeout 5 --heartbeat 0.5 --json --logs "$TMP/l1" -- \
 	"$S" demo-agent --only w2 --hang > "$LAST"
 rc=$?
 [ $rc -eq 124 ] || fail "exit code $rc, want 124"
@@ -25,7 +25,7 @@ $S run -n 3 --timeout 30 --heartbeat 1 --json --logs "$TMP/l2" -- \
 
 # Hybrid: the coordinator flags its hung worker to the master.
 LAST=$TMP/hh.json
-$S run --coordinators 2 --workers 2 --timeout 3 --heartbeat 0.5 --json \
+$S run --coordinators 2 --workers 2 --timeout 5 --heartbeat 0.5 --json \
 	--logs "$TMP/l3" -- "$S" demo-agent --only c1-w2 --hang > "$LAST"
 [ $? -eq 124 ] || fail "hybrid hung: exit code"
 [ "$(jget "$LAST" 'd["delivered"]')" = 3 ] || fail "hybrid hung: 3 delivered"

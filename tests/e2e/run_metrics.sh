@@ -13,7 +13,7 @@ grep -q '^# TYPE swarm_messages_total counter$' "$TMP/m.prom" || fail "TYPE line
 ls -a "$TMP" | grep -q '^\.m\.prom' && fail "temp file left"
 
 # Live endpoint on a free loopback port.
-$S run -n 4 --metrics-listen 127.0.0.1:0 --logs "$TMP/l2" -- "$S" demo-agent --sleep 2 \
+$S run -n 4 --metrics-listen 127.0.0.1:0 --logs "$TMP/l2" -- "$S" demo-agent --sleep 4 \
 	> /dev/null 2> "$TMP/err" &
 master=$!
 for i in $(seq 100); do

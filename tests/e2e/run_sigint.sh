@@ -19,7 +19,7 @@ one() {  # one SIGNAL TOPOLOGY-ARGS...
 	LAST=$TMP/int.json
 	"$S" run "$@" --json --logs "$TMP/l" -- sh -c "$marker & exec \"\$0\" demo-agent --hang" "$S" > "$LAST" &
 	master=$!
-	for i in $(seq 100); do
+	for i in $(seq 300); do
 		bus=$(bus_of $master)
 		[ -n "$bus" ] && [ "$(pgrep -fc "$marker")" -ge 4 ] && break
 		sleep 0.05
