@@ -84,6 +84,9 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 		 * notify helper) takes no locks, so malloc and stdio are in a
 		 * consistent state here. */
 		environ = (char **)r->envp;
+		/* ps/top show the applet, not a copy of the coordinator. */
+		if (r->applet_argc > 0)
+			prctl(PR_SET_NAME, r->applet_argv[0]);
 		_exit(r->applet(r->applet_argc, r->applet_argv));
 	}
 	execve(r->argv[0], r->argv, r->envp);
