@@ -56,6 +56,7 @@ struct pool_cfg {
 	const char *prefix;           /* slot names are <prefix><n>, n 1-based */
 	unsigned nslots;
 	unsigned max_parallel;        /* 0: nslots */
+	unsigned spawn_burst;         /* 0: POOL_SPAWN_BURST */
 	uint64_t heartbeat_ns;        /* 0: off */
 	int stdout_mode, task_stdin;
 	char *const *argv;            /* argv[0] resolved */
@@ -84,8 +85,9 @@ void pool_free(struct pool *p);
 int pool_add(struct pool *p, struct task *t);
 /* No task will be added any more: idle agents get MSG_STOP. */
 void pool_no_more(struct pool *p);
-/* Hand queued tasks to idle or new agents, starting at most
- * POOL_SPAWN_BURST processes; 1 if it stopped early (call again soon). */
+/* Hand queued tasks to idle or new agents, starting at most spawn_burst
+ * (default POOL_SPAWN_BURST) processes; 1 if it stopped early (call again
+ * soon). */
 #define POOL_SPAWN_BURST 32
 int pool_fill(struct pool *p);
 /* 1 if the message came from one of our slots (and was handled). */

@@ -198,6 +198,9 @@ static int setup(struct node *n)
 			.bus = n->bus, .self = n->self, .self_name = o->name,
 			.prefix = n->prefix, .nslots = o->workers,
 			.max_parallel = o->max_parallel,
+			/* Many coordinators share the CPUs: smaller bursts keep
+			 * each one answering while it spawns. */
+			.spawn_burst = 8,
 			.heartbeat_ns = (uint64_t)(o->heartbeat_s * 1e9),
 			.stdout_mode = o->stdout_mode, .task_stdin = o->task_stdin,
 			.argv = o->argv, .logs_fd = lfd, .cgroup_fd = -1,

@@ -46,6 +46,8 @@ int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 	p->epfd = epfd;
 	if (!p->cfg.max_parallel || p->cfg.max_parallel > p->cfg.nslots)
 		p->cfg.max_parallel = p->cfg.nslots;
+	if (!p->cfg.spawn_burst)
+		p->cfg.spawn_burst = POOL_SPAWN_BURST;
 	p->slots = calloc(cfg->nslots, sizeof(*p->slots));
 	p->freeslots = calloc(cfg->nslots, sizeof(*p->freeslots));
 	p->outbuf = malloc(TASK_OUTPUT_MAX + 1);
@@ -351,7 +353,7 @@ int pool_fill(struct pool *p)
 	while (p->qlen) {
 		/* Spawn in bursts and go back to the event loop in between, so
 		 * early agents' answers are read while later ones start. */
-		if (spawned >= POOL_SPAWN_BURST)
+		if (spawned >= p->cfg.spawn_burst)
 			return 1;
 		/* Every slot gets a process before any agent gets a second
 		 * task: -n N means N agents. */
