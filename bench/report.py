@@ -154,6 +154,11 @@ def values(runs, system, workload, path):
         if "error" in d:
             errors.append(d["error"])
             continue
+        kernel = d.get("kernel")
+        if system == "traced" and isinstance(kernel, dict) and not kernel.get("enabled"):
+            # A "traced" run whose tracing did not start measures nothing.
+            na = "tracing was off: %s" % kernel.get("reason", "unknown")
+            continue
         if path == "@delivery" or path == "@bus_delivery":
             v = delivery(d)
         elif path == "@overhead":
