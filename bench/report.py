@@ -81,8 +81,8 @@ ROWS = [
     ("CPU, whole run, flat 300 (% of one core)", "spawn < 50 %, coord. < 20 % per core", "flat_300", "cpu.cpu_pct", "%", "median"),
     ("CPU, whole run, hybrid 7x50 (% of one core)", "spawn < 50 %, coord. < 20 % per core", "hybrid_7x50", "cpu.cpu_pct", "%", "median"),
 
-    ("Coordination time, flat 100: untraced (--no-trace) | traced", "-", "trace_flat_100", "coordination_s", "s", "median", ("untraced", "traced")),
-    ("Spawn time, flat 100: untraced (--no-trace) | traced", "-", "trace_flat_100", "spawn_s", "s", "median", ("untraced", "traced")),
+    ("Coordination time, flat 100: baseline column = swarm --no-trace, swarm column = traced", "-", "trace_flat_100", "coordination_s", "s", "median", ("untraced", "traced")),
+    ("Spawn time, flat 100: baseline column = swarm --no-trace, swarm column = traced", "-", "trace_flat_100", "spawn_s", "s", "median", ("untraced", "traced")),
 
     ("Worker failure detection, flat 10, 1 agent dies (--full)", "< 30 s", "worker_fail", "coordination_s", "s", "median"),
     ("Delivery with 1 of 10 agents dead (expect 90 %)", "-", "worker_fail", "@delivery", "%", "min"),
