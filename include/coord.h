@@ -22,11 +22,18 @@
  * started() runs once the bus and the swarm's cgroup exist and before the
  * first agent is spawned (cgroup_id 0: no cgroup, filter on master_pid's
  * tree); finished() runs after the last agent is reaped, before the report
- * is printed, so the tracer can fill its struct report_kernel. */
+ * is printed, so the tracer can fill its struct report_kernel.
+ * spawned() names every process the master starts (workers in flat,
+ * coordinators in hybrid) by its bus name. tick() runs about once a second
+ * from the master's loop, and whenever event_fd (> 0; 0 or -1: none) is
+ * readable. Any of them may be NULL. */
 struct run_hooks {
 	void (*started)(void *arg, const char *bus_dir, uint64_t cgroup_id,
 			int master_pid);
 	void (*finished)(void *arg);
+	void (*spawned)(void *arg, int pid, const char *name);
+	void (*tick)(void *arg);
+	int event_fd;
 	void *arg;
 };
 

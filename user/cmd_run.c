@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "coord.h"
 #include "report.h"
+#include "run_trace.h"
 #include "swarm.h"
 
 static void usage(FILE *f)
@@ -215,7 +216,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
 	struct run_report *rep;
-	struct report_kernel kern = { 0 };
+	struct run_trace *rt = NULL;
 	const char *what = "starting";
 	int r;
 
@@ -225,17 +226,17 @@ int cmd_run(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (shape(&a))
 		return EXIT_USAGE;
-	/* Hook for kernel tracing (include/trace.h, later): a tracer fills
-	 * emit_json / emit_text; until then the report says why it is off. */
 	a.o.applet = cli_applet(a.o.argv);
-	kern.off_reason = a.no_trace ? "disabled by --no-trace"
-				     : "kernel tracing not available in this build";
 	rep = calloc(1, sizeof(*rep));
-	if (!rep) {
+	/* Attached before coord_run starts its clock, detached after the
+	 * report: the tracer's own setup is not coordination time. */
+	if (!rep || run_trace_start(&rt, a.no_trace, stderr)) {
 		die_msg("run: out of memory");
+		free(rep);
 		return EXIT_ENV;
 	}
-	r = coord_run(&a.o, &kern, rep, &what);
+	a.o.hooks = run_trace_hooks(rt);
+	r = coord_run(&a.o, run_trace_kernel(rt), rep, &what);
 	if (r < 0) {
 		if (rep->error[0])
 			die_msg("run: %s", rep->error);
@@ -253,6 +254,7 @@ int cmd_run(int argc, char **argv)
 		    ? EXIT_USAGE : EXIT_ENV;
 		report_free(rep);
 		free(rep);
+		run_trace_stop(rt);
 		return r;
 	}
 	if (a.json)
@@ -262,5 +264,6 @@ int cmd_run(int argc, char **argv)
 	fflush(stdout);
 	report_free(rep);
 	free(rep);
+	run_trace_stop(rt);
 	return r;
 }
