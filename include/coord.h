@@ -13,6 +13,8 @@
 
 #include "report.h"
 
+struct coord_kernel;
+
 #define COORD_DEFAULT_TIMEOUT_S 600.0
 #define COORD_STOP_GRACE_MS     2000   /* agents get this long to exit on STOP */
 #define COORD_MAX_RESTARTS      3      /* replacements per coordinator slot */
@@ -33,6 +35,9 @@ struct run_hooks {
 	void (*finished)(void *arg);
 	void (*spawned)(void *arg, int pid, const char *name);
 	void (*tick)(void *arg);
+	/* Kernel histograms for --metrics-*, read when they are published;
+	 * returns 0 when *k was filled. */
+	int (*kernel_sample)(void *arg, struct coord_kernel *k);
 	int event_fd;
 	void *arg;
 };

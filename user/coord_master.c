@@ -66,6 +66,8 @@ void master_task_done(struct master *m, struct task *t, const char *out,
 static void publish_metrics(struct master *m, int up)
 {
 	struct coord_sample s = { .up = up };
+	const struct run_hooks *h = m->o->hooks;
+	struct coord_kernel k;
 	struct pool_stats ps;
 	struct statvfs sv;
 	unsigned i;
@@ -99,6 +101,8 @@ static void publish_metrics(struct master *m, int up)
 	s.duplicates = m->rep->duplicates;
 	s.coordination_s = (double)((m->t_done ? m->t_done : now_ns()) - m->t0) / 1e9;
 	s.delivery_ratio = m->tl.n ? (double)m->rep->delivered / (double)m->tl.n : 1;
+	if (h && h->kernel_sample && h->kernel_sample(h->arg, &k) == 0)
+		s.kernel = &k;
 	coord_metrics_publish(m->metrics, &s);
 }
 

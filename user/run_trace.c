@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "run_trace.h"
+#include "coord_metrics.h"
 #include "hist.h"
 #include "trace.h"
 #include "util.h"
@@ -52,6 +53,27 @@ static void on_tick(void *arg)
 	struct run_trace *rt = arg;
 
 	tracer_poll(rt->tr, 0);
+}
+
+static int kernel_sample(void *arg, struct coord_kernel *k)
+{
+	struct run_trace *rt = arg;
+	struct spawn_totals sp;
+	struct flock_totals fl;
+	struct lat_totals lt;
+
+	memset(k, 0, sizeof(*k));
+	k->signals = tracer_signals(rt->tr);
+	k->ringbuf_drops = tracer_ringbuf_drops(rt->tr);
+	if (!tracer_spawn_totals(rt->tr, &sp)) {
+		memcpy(k->fork_exec_us, sp.fork_exec_us, sizeof(k->fork_exec_us));
+		memcpy(k->exec_exit_us, sp.exec_exit_us, sizeof(k->exec_exit_us));
+	}
+	if (!tracer_flock_totals(rt->tr, &fl))
+		memcpy(k->flock_wait_us, fl.wait_us, sizeof(k->flock_wait_us));
+	if (!tracer_latency_totals(rt->tr, &lt))
+		memcpy(k->write_read_us, lt.lat_us, sizeof(k->write_read_us));
+	return 0;
 }
 
 /* A process started by a hybrid coordinator is not in our list: its
@@ -202,6 +224,7 @@ int run_trace_start(struct run_trace **out, int disabled, FILE *err)
 	rt->kern.arg = rt;
 	rt->hooks.spawned = on_spawned;
 	rt->hooks.tick = on_tick;
+	rt->hooks.kernel_sample = kernel_sample;
 	rt->hooks.event_fd = tracer_event_fd(rt->tr);
 	rt->hooks.arg = rt;
 	*out = rt;

@@ -38,6 +38,20 @@ jq -e '.delivered == 10 and .kernel.spawn.forks >= 12' "$TMP/h.json" >/dev/null 
 jq -e '[.kernel.latency.per_inbox[].name] | index("c1") != null' "$TMP/h.json" \
 	>/dev/null || fail "hybrid: no per_inbox entry for c1"
 
+# the kernel histograms reach --metrics-file (valid exposition text)
+SWARM_NO_APPLET=1 traced_run "$TMP/m.json" -n 10 --metrics-file "$TMP/m.prom" \
+	--logs "$TMP/lm" -- "$S" demo-agent || fail "metrics run exit $?"
+for s in spawn flock fd latency; do
+	grep -qx "swarm_bpf_signals{signal=\"$s\"} 1" "$TMP/m.prom" || fail "metrics: $s not loaded"
+done
+for h in latency spawn agent_runtime flock_wait; do
+	c=$(sed -n "s/^swarm_${h}_seconds_count //p" "$TMP/m.prom")
+	[ -n "$c" ] && [ "$c" -gt 0 ] || fail "metrics: swarm_${h}_seconds_count '$c'"
+done
+if command -v promtool >/dev/null; then
+	promtool check metrics < "$TMP/m.prom" || fail "promtool rejects the metrics"
+fi
+
 # the human report has the short kernel section
 $S run -n 3 --logs "$TMP/lt" -- "$S" demo-agent > "$TMP/t.txt" 2>&1 || fail "text run"
 grep -q '^  kernel       traced: attach' "$TMP/t.txt" || { cat "$TMP/t.txt"; fail "text header"; }
