@@ -20,6 +20,7 @@ struct pid_name {
 struct run_trace {
 	struct tracer *tr;
 	double attach_s;
+	uint64_t last_names;        /* name_growers() runs once a second */
 	pid_t master;
 	struct pid_name *names;     /* every process the master started */
 	size_t n, cap;
@@ -48,11 +49,46 @@ static void on_spawned(void *arg, int pid, const char *name)
 	rt->n++;
 }
 
+static const char *name_from_environ(struct run_trace *rt, pid_t pid);
+
+static int known(const struct run_trace *rt, pid_t pid)
+{
+	size_t i;
+
+	for (i = rt->n; i-- > 0;)
+		if (rt->names[i].pid == pid)
+			return 1;
+	return pid == rt->master;
+}
+
+/* A process the master did not start (a hybrid worker, an agent's own
+ * child) is named from its environment; do it while it lives if it is
+ * growing its fd table, since a leaker's record outlives it. */
+static void name_growers(struct run_trace *rt)
+{
+	struct fd_top top[32];
+	const char *name;
+	size_t n = 0, i;
+
+	if (!(tracer_signals(rt->tr) & TRACE_FD) ||
+	    tracer_fd_top(rt->tr, top, 32, &n))
+		return;
+	for (i = 0; i < n && top[i].p.now - top[i].p.base >= FD_SUSPECT_GROWTH; i++)
+		if (!top[i].p.exit_ns && !known(rt, top[i].pid) &&
+		    (name = name_from_environ(rt, top[i].pid)))
+			on_spawned(rt, (int)top[i].pid, name);
+}
+
 static void on_tick(void *arg)
 {
 	struct run_trace *rt = arg;
+	uint64_t now = now_ns();
 
 	tracer_poll(rt->tr, 0);
+	if (now - rt->last_names >= 1000000000ull) {
+		rt->last_names = now;
+		name_growers(rt);
+	}
 }
 
 static int kernel_sample(void *arg, struct coord_kernel *k)
@@ -76,8 +112,7 @@ static int kernel_sample(void *arg, struct coord_kernel *k)
 	return 0;
 }
 
-/* A process started by a hybrid coordinator is not in our list: its
- * environment names it while it lives. */
+/* SWARM_AGENT of a live process (agents' children inherit it). */
 static const char *name_from_environ(struct run_trace *rt, pid_t pid)
 {
 	static const char key[] = "SWARM_AGENT=";
