@@ -9,6 +9,7 @@ pkgs=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcmocka-dev libcap-ng-dev
   util-linux procps psmisc
+  libnats-dev nats-server      # optional: the coordinator mesh over NATS JetStream
 )
 
 missing=()

@@ -1,0 +1,468 @@
+/* NATS mesh, master side: the swarm's stream and consumers, task
+ * publishing, and results / heartbeats / give-up advisories read back
+ * into the ledger. Single-threaded: only pull and sync subscriptions. */
+#ifdef HAVE_NATS
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nats_mesh_impl.h"
+
+#define FIFO_MAX 256                /* messages taken per fetch round */
+
+struct seq_map { uint64_t seq; uint32_t task; };
+
+struct nm_master {
+	struct nm_conn c;
+	natsSubscription *results, *hb, *adv;
+	struct ledger led;
+	struct seq_map *seqs;       /* stream sequence -> task, for advisories */
+	size_t nseqs, capseqs;
+	int seqs_sorted;
+	natsMsg *fifo[FIFO_MAX];    /* fetched, not yet turned into events */
+	size_t fhead, ftail;
+	natsMsg *cur;               /* backs ev->out until the next poll */
+};
+
+static int add_consumer(struct nm_master *m, const char *durable,
+			const char *filter, int64_t ack_wait, int64_t max_deliver)
+{
+	jsConsumerConfig cc;
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	jsConsumerConfig_Init(&cc);
+	cc.Durable = durable;
+	cc.FilterSubject = filter;
+	cc.AckPolicy = js_AckExplicit;
+	cc.AckWait = ack_wait;
+	cc.MaxDeliver = max_deliver;
+	cc.MaxAckPending = 65536;
+	cc.DeliverPolicy = js_DeliverAll;
+	s = js_AddConsumer(&ci, m->c.js, m->c.stream, &cc, NULL, &jerr);
+	jsConsumerInfo_Destroy(ci);
+	return nm_err(s, jerr);
+}
+
+/* File storage, work-queue retention: a task leaves the stream when a
+ * coordinator acks it; results and heartbeats when the master does. */
+static int create_stream(struct nm_master *m)
+{
+	jsStreamConfig sc;
+	jsStreamInfo *si = NULL;
+	jsErrCode jerr = 0;
+	const char *subj[1] = { m->c.subj_all };
+	natsStatus s;
+	int err;
+
+	jsStreamConfig_Init(&sc);
+	sc.Name = m->c.stream;
+	sc.Subjects = subj;
+	sc.SubjectsLen = 1;
+	sc.Retention = js_WorkQueuePolicy;
+	sc.Storage = js_FileStorage;
+	sc.Duplicates = (int64_t)NM_DUP_WINDOW_NS;
+	sc.Replicas = 1;
+	s = js_AddStream(&si, m->c.js, &sc, NULL, &jerr);
+	jsStreamInfo_Destroy(si);
+	err = nm_err(s, jerr);
+	if (err)
+		return err;
+	err = add_consumer(m, "tasks", m->c.subj_task, (int64_t)m->c.ack_wait_ns,
+			   (int64_t)m->c.max_deliver);
+	if (!err)
+		err = add_consumer(m, "results", m->c.subj_result, 30000000000LL, -1);
+	if (!err)
+		err = add_consumer(m, "hb", m->c.subj_hb, 30000000000LL, -1);
+	return err;
+}
+
+static int bind_pull(struct nm_master *m, const char *subj, const char *durable,
+		     natsSubscription **sub)
+{
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus s;
+
+	jsSubOptions_Init(&so);
+	so.Stream = m->c.stream;
+	so.Consumer = durable;
+	s = js_PullSubscribe(sub, m->c.js, subj, durable, NULL, &so, &jerr);
+	return nm_err(s, jerr);
+}
+
+int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
+		   struct nm_master **out)
+{
+	struct nm_master *m;
+	char subj[256];
+	int err;
+
+	*out = NULL;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	err = ledger_init(&m->led, ntasks);
+	if (err)
+		goto fail;
+	err = nm_conn_open(cfg, &m->c);
+	if (err)
+		goto fail;
+	err = create_stream(m);
+	if (err)
+		goto fail;
+	err = bind_pull(m, m->c.subj_result, "results", &m->results);
+	if (!err)
+		err = bind_pull(m, m->c.subj_hb, "hb", &m->hb);
+	if (err)
+		goto fail;
+	/* The server's word that it gave up on a task (MaxDeliver reached). */
+	snprintf(subj, sizeof(subj), "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.tasks",
+		 m->c.stream);
+	if (natsConnection_SubscribeSync(&m->adv, m->c.nc, subj) != NATS_OK) {
+		err = -ENOTCONN;
+		goto fail;
+	}
+	m->seqs_sorted = 1;
+	*out = m;
+	return 0;
+fail:
+	nm_master_close(m, 0);
+	return err;
+}
+
+static int seq_record(struct nm_master *m, uint64_t seq, uint32_t task)
+{
+	if (m->nseqs == m->capseqs) {
+		size_t cap = m->capseqs ? m->capseqs * 2 : 1024;
+		struct seq_map *v = realloc(m->seqs, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		m->seqs = v;
+		m->capseqs = cap;
+	}
+	if (m->nseqs && m->seqs[m->nseqs - 1].seq >= seq)
+		m->seqs_sorted = 0;
+	m->seqs[m->nseqs].seq = seq;
+	m->seqs[m->nseqs++].task = task;
+	return 0;
+}
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct seq_map *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int seq_lookup(struct nm_master *m, uint64_t seq, uint32_t *task)
+{
+	struct seq_map key = { .seq = seq }, *hit;
+
+	if (!m->seqs_sorted) {
+		qsort(m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
+		m->seqs_sorted = 1;
+	}
+	hit = bsearch(&key, m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
+	if (!hit)
+		return -ENOENT;
+	*task = hit->task;
+	return 0;
+}
+
+int nm_master_publish(struct nm_master *m, uint32_t task, const void *text,
+		      size_t len, uint64_t deadline_ns)
+{
+	char id[NAME_MAX_LEN + 32], tnum[16];
+	jsPubOptions po;
+	jsPubAck *pa = NULL;
+	jsErrCode jerr = 0;
+	natsMsg *msg = NULL;
+	natsStatus s;
+	int err;
+
+	if (task >= m->led.n || len > INT32_MAX)
+		return -EINVAL;
+	snprintf(tnum, sizeof(tnum), "%u", task);
+	/* Attempt 1: the master publishes each task once; a publish it
+	 * retries (server restart, lost ack) carries the same id and the
+	 * server drops the copy. */
+	snprintf(id, sizeof(id), "%s:%u:1", m->c.swarm, task);
+	if (natsMsg_Create(&msg, m->c.subj_task, NULL, text, (int)len) != NATS_OK ||
+	    natsMsgHeader_Set(msg, NM_HDR_TASK, tnum) != NATS_OK) {
+		natsMsg_Destroy(msg);
+		return -ENOMEM;
+	}
+	jsPubOptions_Init(&po);
+	po.MsgId = id;
+	po.MaxWait = NM_API_WAIT_MS;
+	for (;;) {
+		jerr = 0;
+		s = js_PublishMsg(&pa, m->c.js, msg, &po, &jerr);
+		err = nm_err(s, jerr);
+		if (!err || err == -EINVAL || err == -ENOMEM || now_ns() >= deadline_ns)
+			break;
+		nm_sleep_ms(100);
+	}
+	if (!err && !pa->Duplicate)
+		err = seq_record(m, pa->Sequence, task);
+	jsPubAck_Destroy(pa);
+	natsMsg_Destroy(msg);
+	return err;
+}
+
+/* Take up to `room` messages of one fetch into the fifo. */
+static int fetch_into(struct nm_master *m, natsSubscription *sub, int batch,
+		      int timeout_ms)
+{
+	jsFetchRequest fr;
+	natsMsgList list = { 0 };
+	jsErrCode jerr = 0;
+	natsStatus s;
+	int i;
+
+	jsFetchRequest_Init(&fr);
+	fr.Batch = batch;
+	if (timeout_ms <= 0)
+		fr.NoWait = true;
+	else
+		fr.Expires = (int64_t)timeout_ms * 1000000LL;
+	s = natsSubscription_FetchRequest(&list, sub, &fr);
+	if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
+		return 0;
+	if (s != NATS_OK)
+		return nm_err(s, jerr);
+	for (i = 0; i < list.Count; i++) {
+		m->fifo[m->ftail++ % FIFO_MAX] = list.Msgs[i];
+		list.Msgs[i] = NULL;
+	}
+	natsMsgList_Destroy(&list);
+	return i;
+}
+
+/* The advisory is JSON from the server; only "stream_seq" and
+ * "deliveries" are needed, read as plain numbers after their keys. */
+static int json_u64_after(const char *js, size_t len, const char *key, uint64_t *v)
+{
+	char buf[32];
+	const char *p = memmem(js, len, key, strlen(key));
+	size_t i = 0;
+
+	if (!p)
+		return -EBADMSG;
+	p += strlen(key);
+	while (p < js + len && (*p == '"' || *p == ':' || *p == ' '))
+		p++;
+	while (p < js + len && *p >= '0' && *p <= '9' && i < sizeof(buf) - 1)
+		buf[i++] = *p++;
+	buf[i] = 0;
+	return i ? parse_u64(buf, v) : -EBADMSG;
+}
+
+static int on_advisory(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
+{
+	const char *d = natsMsg_GetData(msg);
+	size_t len = (size_t)natsMsg_GetDataLength(msg);
+	uint64_t seq, deliveries;
+	uint32_t task;
+
+	if (!d || json_u64_after(d, len, "\"stream_seq\"", &seq) ||
+	    json_u64_after(d, len, "\"deliveries\"", &deliveries) ||
+	    seq_lookup(m, seq, &task))
+		return 0;
+	if (ledger_exhausted(&m->led, task, (uint32_t)deliveries) != 1)
+		return 0;
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = NM_EV_FAILED;
+	ev->task = task;
+	ev->attempt = (uint32_t)deliveries;
+	snprintf(ev->reason, sizeof(ev->reason),
+		 "no result after %llu deliveries (MaxDeliver)",
+		 (unsigned long long)deliveries);
+	return 1;
+}
+
+/* "coord=c1 pid=12 host=h done=3 held=2\n<task>:<attempt>\n..." */
+static int on_heartbeat(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
+{
+	const char *d = natsMsg_GetData(msg);
+	int len = natsMsg_GetDataLength(msg);
+	char *text, *line, *save = NULL;
+	unsigned long long done = 0, held = 0, task, att;
+	int pid = 0, n = 0;
+
+	if (!d || len <= 0 || len > (1 << 20))
+		return 0;
+	text = strndup(d, (size_t)len);
+	if (!text)
+		return 0;
+	memset(ev, 0, sizeof(*ev));
+	line = strtok_r(text, "\n", &save);
+	if (!line || sscanf(line, "coord=%64s pid=%d host=%64s done=%llu held=%llu",
+			    ev->coord, &pid, ev->hb_host, &done, &held) != 5 ||
+	    name_valid(ev->coord)) {
+		free(text);
+		return 0;
+	}
+	while ((line = strtok_r(NULL, "\n", &save)))
+		if (sscanf(line, "%llu:%llu", &task, &att) == 2 && task <= UINT32_MAX &&
+		    att <= UINT32_MAX)
+			ledger_taken(&m->led, (uint32_t)task, (uint32_t)att, ev->coord), n++;
+	free(text);
+	ev->kind = NM_EV_HEARTBEAT;
+	ev->hb_pid = pid;
+	ev->hb_done = done;
+	ev->hb_held = held;
+	return 1;
+}
+
+static int on_result(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
+{
+	uint64_t task, att, status, dur = 0, exitc = 0;
+	const char *reason = NULL;
+
+	memset(ev, 0, sizeof(*ev));
+	/* Anything malformed is dropped (and acked, so it does not come
+	 * back): a confused peer must not corrupt the run's accounting. */
+	if (nm_hdr_u64(msg, NM_HDR_TASK, &task) || task >= m->led.n ||
+	    nm_hdr_u64(msg, NM_HDR_ATTEMPT, &att) || !att || att > UINT32_MAX ||
+	    nm_hdr_u64(msg, NM_HDR_STATUS, &status) || status > 255 ||
+	    nm_hdr_name(msg, NM_HDR_COORD, ev->coord, 0) ||
+	    nm_hdr_name(msg, NM_HDR_AGENT, ev->agent, 1))
+		return 0;
+	nm_hdr_u64(msg, NM_HDR_DUR, &dur);
+	/* exit codes travel as "exit+256" so a -signal stays unsigned */
+	if (!nm_hdr_u64(msg, NM_HDR_EXIT, &exitc) && exitc <= 512)
+		ev->exit_code = (int)exitc - 256;
+	if (natsMsgHeader_Get(msg, NM_HDR_REASON, &reason) == NATS_OK && reason)
+		snprintf(ev->reason, sizeof(ev->reason), "%s", reason);
+	if (ledger_result(&m->led, (uint32_t)task, (uint32_t)att, ev->coord,
+			  (int)status) != 1)
+		return 0;
+	ev->kind = NM_EV_RESULT;
+	ev->task = (uint32_t)task;
+	ev->attempt = (uint32_t)att;
+	ev->status = (int)status;
+	ev->dur_us = dur;
+	ev->out = natsMsg_GetData(msg);
+	ev->out_len = (uint32_t)natsMsg_GetDataLength(msg);
+	return 1;
+}
+
+static int on_msg(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
+{
+	const char *subj = natsMsg_GetSubject(msg);
+
+	if (!strcmp(subj, m->c.subj_result))
+		return on_result(m, msg, ev);
+	if (!strcmp(subj, m->c.subj_hb))
+		return on_heartbeat(m, msg, ev);
+	return on_advisory(m, msg, ev);
+}
+
+/* Advisories first (no wait), then heartbeats (no wait), then results
+ * (waiting up to timeout_ms). */
+static int fetch_round(struct nm_master *m, int timeout_ms)
+{
+	natsMsg *a = NULL;
+	int n = 0, r;
+
+	while (m->ftail - m->fhead < FIFO_MAX &&
+	       natsSubscription_NextMsg(&a, m->adv, 0) == NATS_OK)
+		m->fifo[m->ftail++ % FIFO_MAX] = a, n++;
+	if (m->ftail - m->fhead < FIFO_MAX / 2) {
+		r = fetch_into(m, m->hb, FIFO_MAX / 4, 0);
+		if (r > 0)
+			n += r;
+	}
+	r = fetch_into(m, m->results, (int)(FIFO_MAX - (m->ftail - m->fhead)),
+		       n ? 0 : timeout_ms);
+	if (r < 0)
+		return r;
+	return n + r;
+}
+
+int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
+{
+	uint64_t deadline = now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000ull;
+	natsMsg *msg;
+	int r, left;
+
+	natsMsg_Destroy(m->cur);
+	m->cur = NULL;
+	for (;;) {
+		while (m->fhead != m->ftail) {
+			msg = m->fifo[m->fhead++ % FIFO_MAX];
+			r = on_msg(m, msg, ev);
+			/* Acked once recorded: a result read twice (ack lost in a
+			 * server restart) is a duplicate the ledger drops. */
+			if (natsMsg_GetReply(msg))
+				natsMsg_Ack(msg, NULL);
+			if (r == 1 && ev->kind == NM_EV_RESULT) {
+				m->cur = msg;
+				return 1;
+			}
+			natsMsg_Destroy(msg);
+			if (r == 1)
+				return 1;
+		}
+		left = (int)((deadline > now_ns() ? deadline - now_ns() : 0) / 1000000ull);
+		r = fetch_round(m, left);
+		if (r < 0) {
+			/* Server away: wait out the reconnect, within the budget. */
+			if (left <= 0)
+				return 0;
+			nm_sleep_ms(left < 100 ? left : 100);
+			continue;
+		}
+		if (r == 0 && now_ns() >= deadline)
+			return 0;
+	}
+}
+
+const struct ledger *nm_master_ledger(const struct nm_master *m)
+{
+	return &m->led;
+}
+
+int nm_master_drained(struct nm_master *m)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	int r;
+
+	s = js_GetConsumerInfo(&ci, m->c.js, m->c.stream, "tasks", NULL, &jerr);
+	if (s != NATS_OK)
+		return nm_err(s, jerr);
+	r = ci->NumPending == 0 && ci->NumAckPending == 0;
+	jsConsumerInfo_Destroy(ci);
+	return r;
+}
+
+uint64_t nm_master_reconnects(const struct nm_master *m)
+{
+	return nm_conn_reconnects((struct nm_conn *)&m->c);
+}
+
+void nm_master_close(struct nm_master *m, int remove_stream)
+{
+	if (!m)
+		return;
+	natsMsg_Destroy(m->cur);
+	while (m->fhead != m->ftail)
+		natsMsg_Destroy(m->fifo[m->fhead++ % FIFO_MAX]);
+	natsSubscription_Destroy(m->results);
+	natsSubscription_Destroy(m->hb);
+	natsSubscription_Destroy(m->adv);
+	if (remove_stream && m->c.js)
+		js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
+	nm_conn_close(&m->c);
+	ledger_free(&m->led);
+	free(m->seqs);
+	free(m);
+}
+
+#endif /* HAVE_NATS */
