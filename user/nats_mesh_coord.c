@@ -49,7 +49,7 @@ struct nm_coord {
 	size_t takes_len;
 	struct nm_coord_stats st;
 	/* thread only */
-	uint64_t next_hb_ns, missing_since_ns;
+	uint64_t next_hb_ns, missing_since_ns, next_check_ns;
 	char host[NAME_MAX_LEN + 1];
 };
 
@@ -179,11 +179,15 @@ static void do_fetch(struct nm_coord *c, unsigned need)
 	fr.Batch = (int)(need > FETCH_MAX ? FETCH_MAX : need);
 	fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000LL;
 	s = natsSubscription_FetchRequest(&list, c->sub, &fr);
-	if (s == NATS_TIMEOUT)
-		return;
 	if (s != NATS_OK) {
-		check_ended(c);
-		nm_sleep_ms(50);
+		/* An idle fetch times out whether or not the consumer still
+		 * exists, so ask now and then; other errors: ask now. */
+		if (s != NATS_TIMEOUT || now_ns() >= c->next_check_ns) {
+			c->next_check_ns = now_ns() + 500000000ull;
+			check_ended(c);
+		}
+		if (s != NATS_TIMEOUT)
+			nm_sleep_ms(50);
 		return;
 	}
 	c->missing_since_ns = 0;

@@ -1,6 +1,7 @@
 /*
  * Test driver for the NATS mesh module (not a product command).
  *
+ *   nats_mesh_helper available        exit 0 with NATS support, 3 without
  *   nats_mesh_helper master  --url U --swarm S --tasks N [--ack-wait SEC]
  *                            [--max-deliver N] [--timeout SEC] [--keep]
  *   nats_mesh_helper consume --url U --swarm S --name NAME [--slots K]
@@ -258,6 +259,12 @@ int main(int argc, char **argv)
 {
 	struct opts o;
 
+	if (argc == 2 && !strcmp(argv[1], "available")) {
+		if (nm_available())
+			return EXIT_OK;
+		fprintf(stderr, "nats_mesh_helper: %s\n", NM_NO_SUPPORT_MSG);
+		return EXIT_ENV;
+	}
 	if (argc < 2)
 		return usage();
 	if (parse(argc - 1, argv + 1, &o))
