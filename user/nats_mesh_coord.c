@@ -168,6 +168,8 @@ static void check_ended(struct nm_coord *c)
 	}
 }
 
+static void heartbeat(struct nm_coord *c);
+
 static void do_fetch(struct nm_coord *c, unsigned need)
 {
 	jsFetchRequest fr;
@@ -202,7 +204,10 @@ static void do_fetch(struct nm_coord *c, unsigned need)
 	}
 	natsMsgList_Destroy(&list);
 	if (got) {
-		c->next_hb_ns = 0;   /* report the takes now: delivery history */
+		/* Report the takes before any of them can be settled: the
+		 * master's delivery history depends on this order. */
+		c->next_hb_ns = 0;
+		heartbeat(c);
 		signal_fd(c);
 	}
 }

@@ -11,7 +11,10 @@
 
 #define FIFO_MAX 256                /* messages taken per fetch round */
 
+#define GIVEUP_GRACE_NS (500000000ull)
+
 struct seq_map { uint64_t seq; uint32_t task; };
+struct giveup { uint64_t due_ns; uint32_t task, deliveries; };
 
 struct nm_master {
 	struct nm_conn c;
@@ -23,6 +26,8 @@ struct nm_master {
 	natsMsg *fifo[FIFO_MAX];    /* fetched, not yet turned into events */
 	size_t fhead, ftail;
 	natsMsg *cur;               /* backs ev->out until the next poll */
+	struct giveup *gu;          /* advisories waiting out their grace */
+	size_t ngu, capgu;
 };
 
 static int add_consumer(struct nm_master *m, const char *durable,
@@ -261,7 +266,10 @@ static int json_u64_after(const char *js, size_t len, const char *key, uint64_t 
 	return i ? parse_u64(buf, v) : -EBADMSG;
 }
 
-static int on_advisory(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
+/* The failure is reported GIVEUP_GRACE_NS after the advisory: the
+ * server's advisory can overtake the heartbeat that lists the last
+ * delivery, and the report should carry the whole history. */
+static void on_advisory(struct nm_master *m, natsMsg *msg)
 {
 	const char *d = natsMsg_GetData(msg);
 	size_t len = (size_t)natsMsg_GetDataLength(msg);
@@ -271,17 +279,39 @@ static int on_advisory(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 	if (!d || json_u64_after(d, len, "\"stream_seq\"", &seq) ||
 	    json_u64_after(d, len, "\"deliveries\"", &deliveries) ||
 	    seq_lookup(m, seq, &task))
-		return 0;
-	if (ledger_exhausted(&m->led, task, (uint32_t)deliveries) != 1)
-		return 0;
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = NM_EV_FAILED;
-	ev->task = task;
-	ev->attempt = (uint32_t)deliveries;
-	snprintf(ev->reason, sizeof(ev->reason),
-		 "no result after %llu deliveries (MaxDeliver)",
-		 (unsigned long long)deliveries);
-	return 1;
+		return;
+	if (m->ngu == m->capgu) {
+		size_t cap = m->capgu ? m->capgu * 2 : 16;
+		struct giveup *v = realloc(m->gu, cap * sizeof(*v));
+		if (!v)
+			return;  /* nm_master_drained() still finds it */
+		m->gu = v;
+		m->capgu = cap;
+	}
+	m->gu[m->ngu].due_ns = now_ns() + GIVEUP_GRACE_NS;
+	m->gu[m->ngu].task = task;
+	m->gu[m->ngu++].deliveries = deliveries > UINT32_MAX ? UINT32_MAX : (uint32_t)deliveries;
+}
+
+/* The oldest give-up whose grace is over, as an event; 1 if one. */
+static int giveup_due(struct nm_master *m, struct nm_event *ev)
+{
+	struct giveup g;
+
+	while (m->ngu && m->gu[0].due_ns <= now_ns()) {
+		g = m->gu[0];
+		memmove(m->gu, m->gu + 1, --m->ngu * sizeof(*m->gu));
+		if (ledger_exhausted(&m->led, g.task, g.deliveries) != 1)
+			continue;   /* its result came in meanwhile */
+		memset(ev, 0, sizeof(*ev));
+		ev->kind = NM_EV_FAILED;
+		ev->task = g.task;
+		ev->attempt = g.deliveries;
+		snprintf(ev->reason, sizeof(ev->reason),
+			 "no result after %u deliveries (MaxDeliver)", g.deliveries);
+		return 1;
+	}
+	return 0;
 }
 
 /* "coord=c1 pid=12 host=h done=3 held=2\n<task>:<attempt>\n..." */
@@ -359,28 +389,32 @@ static int on_msg(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 		return on_result(m, msg, ev);
 	if (!strcmp(subj, m->c.subj_hb))
 		return on_heartbeat(m, msg, ev);
-	return on_advisory(m, msg, ev);
+	on_advisory(m, msg);
+	return 0;
 }
 
-/* Advisories first (no wait), then heartbeats (no wait), then results
- * (waiting up to timeout_ms). */
+/* Called with the fifo empty. Advisories are taken first but queued after
+ * the heartbeats fetched next: a coordinator reports the deliveries it took
+ * before it can nak or lose them, so every heartbeat an advisory depends on
+ * is in the stream by the time the advisory exists, and the failure report
+ * carries the whole history. Then results, waiting up to timeout_ms. */
 static int fetch_round(struct nm_master *m, int timeout_ms)
 {
-	natsMsg *a = NULL;
-	int n = 0, r;
+	natsMsg *adv[FIFO_MAX / 4];
+	int nadv = 0, n = 0, r, i;
 
-	while (m->ftail - m->fhead < FIFO_MAX &&
-	       natsSubscription_NextMsg(&a, m->adv, 0) == NATS_OK)
-		m->fifo[m->ftail++ % FIFO_MAX] = a, n++;
-	if (m->ftail - m->fhead < FIFO_MAX / 2) {
-		r = fetch_into(m, m->hb, FIFO_MAX / 4, 0);
-		if (r > 0)
-			n += r;
-	}
-	r = fetch_into(m, m->results, (int)(FIFO_MAX - (m->ftail - m->fhead)),
-		       n ? 0 : timeout_ms);
+	while (nadv < FIFO_MAX / 4 &&
+	       natsSubscription_NextMsg(&adv[nadv], m->adv, 0) == NATS_OK)
+		nadv++;
+	r = fetch_into(m, m->hb, FIFO_MAX / 4, 0);
+	if (r > 0)
+		n += r;
+	for (i = 0; i < nadv; i++)
+		m->fifo[m->ftail++ % FIFO_MAX] = adv[i];
+	n += nadv;
+	r = fetch_into(m, m->results, FIFO_MAX / 2, n ? 0 : timeout_ms);
 	if (r < 0)
-		return r;
+		return n ? n : r;
 	return n + r;
 }
 
@@ -393,6 +427,8 @@ int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
 	natsMsg_Destroy(m->cur);
 	m->cur = NULL;
 	for (;;) {
+		if (giveup_due(m, ev))
+			return 1;
 		while (m->fhead != m->ftail) {
 			msg = m->fifo[m->fhead++ % FIFO_MAX];
 			r = on_msg(m, msg, ev);
@@ -409,6 +445,9 @@ int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
 				return 1;
 		}
 		left = (int)((deadline > now_ns() ? deadline - now_ns() : 0) / 1000000ull);
+		if (m->ngu && m->gu[0].due_ns > now_ns() &&
+		    (m->gu[0].due_ns - now_ns()) / 1000000ull < (uint64_t)left)
+			left = (int)((m->gu[0].due_ns - now_ns()) / 1000000ull) + 1;
 		r = fetch_round(m, left);
 		if (r < 0) {
 			/* Server away: wait out the reconnect, within the budget. */
@@ -462,6 +501,7 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	nm_conn_close(&m->c);
 	ledger_free(&m->led);
 	free(m->seqs);
+	free(m->gu);
 	free(m);
 }
 
