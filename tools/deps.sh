@@ -9,7 +9,8 @@ pkgs=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcmocka-dev libcap-ng-dev
   util-linux procps psmisc
-  libnats-dev nats-server      # optional: the coordinator mesh over NATS JetStream
+  prometheus python3
+  libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
 )
 
 missing=()
