@@ -10,7 +10,7 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
-. "$here/lib_nats.bash"
+. "$here/nats_lib.sh.inc"
 nats_require
 
 tmp=$(mktemp -d /tmp/swarm-nats-test.XXXXXX)
