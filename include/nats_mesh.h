@@ -11,6 +11,8 @@
  *                      task, delivery count, coordinator, status, exit code
  *   swarm.<id>.hb      coordinator -> master: liveness and the deliveries
  *                      it just took (the delivery history of each task)
+ *   swarm.<id>         master -> coordinators, plain NATS (not stored): the
+ *                      run is over (the stream's removal says it too)
  * Durable pull consumers with explicit ack: "tasks" (shared by every
  * coordinator: each task goes to one of them at a time, AckWait and
  * MaxDeliver apply), "results" and "hb" (read by the master).
@@ -87,6 +89,7 @@ struct nm_event {
 	uint32_t out_len;
 	/* NM_EV_HEARTBEAT */
 	uint64_t hb_done, hb_held;
+	unsigned hb_want;             /* tasks it may hold: its worker count */
 	int hb_pid;
 	char hb_host[NAME_MAX_LEN + 1];
 };

@@ -215,6 +215,7 @@ static int fill_names(const struct nm_cfg *cfg, struct nm_conn *c)
 	snprintf(c->subj_task, sizeof(c->subj_task), "swarm.%s.task", cfg->swarm);
 	snprintf(c->subj_result, sizeof(c->subj_result), "swarm.%s.result", cfg->swarm);
 	snprintf(c->subj_hb, sizeof(c->subj_hb), "swarm.%s.hb", cfg->swarm);
+	snprintf(c->subj_end, sizeof(c->subj_end), "swarm.%s", cfg->swarm);
 	c->ack_wait_ns = cfg->ack_wait_ns ? cfg->ack_wait_ns : NM_DEF_ACK_WAIT_NS;
 	c->max_deliver = cfg->max_deliver ? cfg->max_deliver : NM_DEF_MAX_DELIVER;
 	c->connect_ns = cfg->connect_ns ? cfg->connect_ns : NM_DEF_CONNECT_NS;

@@ -34,6 +34,7 @@ struct task_impl {
 struct nm_coord {
 	struct nm_conn c;
 	natsSubscription *sub;
+	natsSubscription *end;       /* swarm.<id>: the master's end notice */
 	pthread_t th;
 	int started;
 	pthread_mutex_t mu;
@@ -301,9 +302,9 @@ static void heartbeat(struct nm_coord *c)
 	if (!buf)
 		return;
 	pthread_mutex_lock(&c->mu);
-	n = snprintf(buf, 256, "coord=%s pid=%d host=%s done=%llu held=%u\n",
+	n = snprintf(buf, 256, "coord=%s pid=%d host=%s done=%llu held=%u want=%u\n",
 		     c->c.name, (int)getpid(), c->host,
-		     (unsigned long long)c->st.done, c->nheld);
+		     (unsigned long long)c->st.done, c->nheld, c->want);
 	memcpy(buf + n, c->takes, c->takes_len);
 	n += (int)c->takes_len;
 	c->takes_len = 0;
@@ -313,6 +314,23 @@ static void heartbeat(struct nm_coord *c)
 	natsConnection_Publish(c->c.nc, c->c.subj_hb, buf, n);
 	free(buf);
 	c->next_hb_ns = now_ns() + c->c.heartbeat_ns;
+}
+
+/* The master's end notice (core NATS on swarm.<id>, outside the stream):
+ * the quick way to learn the run is over; the stream's removal is the
+ * sure one (check_ended). */
+static int end_notice(struct nm_coord *c)
+{
+	natsMsg *m = NULL;
+
+	if (!c->end || natsSubscription_NextMsg(&m, c->end, 0) != NATS_OK)
+		return 0;
+	natsMsg_Destroy(m);
+	pthread_mutex_lock(&c->mu);
+	c->link = NM_LINK_ENDED;
+	pthread_mutex_unlock(&c->mu);
+	signal_fd(c);
+	return 1;
 }
 
 static void *coord_thread(void *arg)
@@ -339,6 +357,8 @@ static void *coord_thread(void *arg)
 		need = c->want > c->nheld ? c->want - c->nheld : 0;
 		pthread_mutex_unlock(&c->mu);
 
+		if (link != NM_LINK_ENDED && end_notice(c))
+			continue;
 		if (link == NM_LINK_ENDED) {
 			pthread_mutex_lock(&c->mu);
 			if (!c->stop)
@@ -411,6 +431,8 @@ int nm_coord_open(const struct nm_cfg *cfg, struct nm_coord **out)
 		goto fail;
 	}
 	err = nm_conn_open(cfg, &c->c);
+	if (!err && natsConnection_SubscribeSync(&c->end, c->c.nc, c->c.subj_end) != NATS_OK)
+		err = -ENOTCONN;
 	if (!err)
 		err = bind_tasks(c);
 	if (err)
@@ -594,6 +616,8 @@ void nm_coord_close(struct nm_coord *c)
 	}
 	if (c->sub)
 		natsSubscription_Destroy(c->sub);
+	if (c->end)
+		natsSubscription_Destroy(c->end);
 	nm_conn_close(&c->c);
 	if (c->efd >= 0)
 		close(c->efd);

@@ -330,8 +330,8 @@ static int on_heartbeat(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 		return 0;
 	memset(ev, 0, sizeof(*ev));
 	line = strtok_r(text, "\n", &save);
-	if (!line || sscanf(line, "coord=%64s pid=%d host=%64s done=%llu held=%llu",
-			    ev->coord, &pid, ev->hb_host, &done, &held) != 5 ||
+	if (!line || sscanf(line, "coord=%64s pid=%d host=%64s done=%llu held=%llu want=%u",
+			    ev->coord, &pid, ev->hb_host, &done, &held, &ev->hb_want) != 6 ||
 	    name_valid(ev->coord)) {
 		free(text);
 		return 0;
@@ -496,8 +496,13 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	natsSubscription_Destroy(m->results);
 	natsSubscription_Destroy(m->hb);
 	natsSubscription_Destroy(m->adv);
-	if (remove_stream && m->c.js)
+	if (remove_stream && m->c.nc) {
+		/* Tell the coordinators at once; the stream's removal is what
+		 * they fall back on if they miss this. */
+		natsConnection_PublishString(m->c.nc, m->c.subj_end, "end");
+		natsConnection_FlushTimeout(m->c.nc, 1000);
 		js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
+	}
 	nm_conn_close(&m->c);
 	ledger_free(&m->led);
 	free(m->seqs);
