@@ -100,11 +100,15 @@ struct nm_master;
  * for this swarm id already exists). ntasks bounds the task ids. */
 int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
 		   struct nm_master **out);
-/* Publish task `task` (0-based) and wait until the stream stored it;
- * retried with the same Nats-Msg-Id until deadline_ns (CLOCK_MONOTONIC),
- * so a server restart neither loses nor doubles it. */
+/* Queue task `task` (0-based) for publishing; publishes are pipelined
+ * (up to 4096 unacknowledged). */
 int nm_master_publish(struct nm_master *m, uint32_t task, const void *text,
-		      size_t len, uint64_t deadline_ns);
+		      size_t len);
+/* Wait until the stream stored every queued task; whatever failed or was
+ * not acknowledged is published again with the same Nats-Msg-Id (so a
+ * server restart neither loses nor doubles a task) until deadline_ns
+ * (CLOCK_MONOTONIC): 0, or -ETIMEDOUT / -errno. */
+int nm_master_publish_wait(struct nm_master *m, uint64_t deadline_ns);
 /* Next event: 1 with *ev filled, 0 if none came within timeout_ms. */
 int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev);
 /* The ledger: outcome and delivery history of every task. */

@@ -101,8 +101,10 @@ int nm_available(void) { return 0; }
 int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks, struct nm_master **out)
 { (void)cfg; (void)ntasks; *out = NULL; return -ENOTSUP; }
 int nm_master_publish(struct nm_master *m, uint32_t task, const void *text,
-		      size_t len, uint64_t deadline_ns)
-{ (void)m; (void)task; (void)text; (void)len; (void)deadline_ns; return -ENOTSUP; }
+		      size_t len)
+{ (void)m; (void)task; (void)text; (void)len; return -ENOTSUP; }
+int nm_master_publish_wait(struct nm_master *m, uint64_t deadline_ns)
+{ (void)m; (void)deadline_ns; return -ENOTSUP; }
 int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
 { (void)m; (void)timeout_ms; (void)ev; return -ENOTSUP; }
 const struct ledger *nm_master_ledger(const struct nm_master *m) { (void)m; return NULL; }

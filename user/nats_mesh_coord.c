@@ -1,7 +1,9 @@
-/* NATS mesh, coordinator side: one thread owns every libnats call of the
- * process after the bind (fetch, result publish, ack, nak, in-progress,
- * heartbeat); the coordinator's epoll loop only sees an eventfd and two
- * queues, so a slow or restarting server never blocks its workers. */
+/* NATS mesh, coordinator side: two threads make every libnats call of
+ * the process after the bind -- one fetches (and sends heartbeats and
+ * in-progress notes), one publishes results and acks -- so a result never
+ * waits for a fetch's long poll. The coordinator's epoll loop only sees an
+ * eventfd and two queues: a slow or restarting server never blocks its
+ * workers. */
 #ifdef HAVE_NATS
 #include <errno.h>
 #include <pthread.h>
@@ -35,7 +37,7 @@ struct nm_coord {
 	struct nm_conn c;
 	natsSubscription *sub;
 	natsSubscription *end;       /* swarm.<id>: the master's end notice */
-	pthread_t th;
+	pthread_t th, th_settle;
 	int started;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -178,10 +180,22 @@ static void do_fetch(struct nm_coord *c, unsigned need)
 	natsStatus s;
 	int i, got = 0;
 
+	/* libnats' Fetch waits for a full batch or the expiry: take what is
+	 * there now (NoWait); only when nothing is, wait for a single task. */
 	jsFetchRequest_Init(&fr);
 	fr.Batch = (int)(need > FETCH_MAX ? FETCH_MAX : need);
-	fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000LL;
+	fr.NoWait = true;
 	s = natsSubscription_FetchRequest(&list, c->sub, &fr);
+	if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND ||
+	    (s == NATS_OK && list.Count == 0)) {
+		natsMsgList_Destroy(&list);
+		jsFetchRequest_Init(&fr);
+		fr.Batch = 1;
+		fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000LL;
+		s = natsSubscription_FetchRequest(&list, c->sub, &fr);
+		if (s == NATS_NOT_FOUND)
+			s = NATS_TIMEOUT;
+	}
 	if (s != NATS_OK) {
 		/* An idle fetch times out whether or not the consumer still
 		 * exists, so ask now and then; other errors: ask now. */
@@ -333,6 +347,20 @@ static int end_notice(struct nm_coord *c)
 	return 1;
 }
 
+static void timed_wait(struct nm_coord *c, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+}
+
+/* Thread 1: fetch, heartbeat, in-progress, link state. */
 static void *coord_thread(void *arg)
 {
 	struct nm_coord *c = arg;
@@ -340,8 +368,6 @@ static void *coord_thread(void *arg)
 	int link;
 
 	for (;;) {
-		/* Settle first: what it frees is capacity for this round. */
-		settle_all(c);
 		pthread_mutex_lock(&c->mu);
 		if (c->stop) {
 			pthread_mutex_unlock(&c->mu);
@@ -371,19 +397,31 @@ static void *coord_thread(void *arg)
 		if (need && link == NM_LINK_UP) {
 			do_fetch(c, need);
 		} else {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += FETCH_WAIT_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
 			pthread_mutex_lock(&c->mu);
-			if (!c->stop && !c->pending_done)
-				pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+			if (!c->stop)
+				timed_wait(c, FETCH_WAIT_MS);
 			pthread_mutex_unlock(&c->mu);
 		}
+	}
+	return NULL;
+}
+
+/* Thread 2: results out and acks, as soon as they are handed over (the
+ * fetch thread may sit in a long poll meanwhile). */
+static void *settle_thread(void *arg)
+{
+	struct nm_coord *c = arg;
+
+	for (;;) {
+		settle_all(c);
+		pthread_mutex_lock(&c->mu);
+		if (c->stop) {
+			pthread_mutex_unlock(&c->mu);
+			break;
+		}
+		if (!c->pending_done)
+			timed_wait(c, FETCH_WAIT_MS);
+		pthread_mutex_unlock(&c->mu);
 	}
 	settle_all(c);
 	return NULL;
@@ -440,6 +478,15 @@ int nm_coord_open(const struct nm_cfg *cfg, struct nm_coord **out)
 	err = -pthread_create(&c->th, NULL, coord_thread, c);
 	if (err)
 		goto fail;
+	err = -pthread_create(&c->th_settle, NULL, settle_thread, c);
+	if (err) {
+		pthread_mutex_lock(&c->mu);
+		c->stop = 1;
+		pthread_cond_broadcast(&c->cv);
+		pthread_mutex_unlock(&c->mu);
+		pthread_join(c->th, NULL);
+		goto fail;
+	}
 	c->started = 1;
 	*out = c;
 	return 0;
@@ -609,6 +656,7 @@ void nm_coord_close(struct nm_coord *c)
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mu);
 		pthread_join(c->th, NULL);
+		pthread_join(c->th_settle, NULL);
 	}
 	while ((t = c->held)) {
 		c->held = t->next;

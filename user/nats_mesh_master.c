@@ -3,6 +3,7 @@
  * into the ledger. Single-threaded: only pull and sync subscriptions. */
 #ifdef HAVE_NATS
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,22 +14,25 @@
 
 #define GIVEUP_GRACE_NS (500000000ull)
 
-struct seq_map { uint64_t seq; uint32_t task; };
 struct giveup { uint64_t due_ns; uint32_t task, deliveries; };
+struct failed_pub { uint32_t task; uint32_t len; char *text; };
 
 struct nm_master {
 	struct nm_conn c;
+	jsCtx *ajs;                 /* pipelined publishes, with pub_failed() */
 	natsSubscription *results, *hb, *adv;
 	struct ledger led;
-	struct seq_map *seqs;       /* stream sequence -> task, for advisories */
-	size_t nseqs, capseqs;
-	int seqs_sorted;
+	pthread_mutex_t mu;         /* failed: filled by a libnats thread */
+	struct failed_pub *failed;
+	size_t nfailed, capfailed;
 	natsMsg *fifo[FIFO_MAX];    /* fetched, not yet turned into events */
 	size_t fhead, ftail;
 	natsMsg *cur;               /* backs ev->out until the next poll */
 	struct giveup *gu;          /* advisories waiting out their grace */
 	size_t ngu, capgu;
 };
+
+static int async_ctx(struct nm_master *m);
 
 static int add_consumer(struct nm_master *m, const char *durable,
 			const char *filter, int64_t ack_wait, int64_t max_deliver)
@@ -112,7 +116,11 @@ int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
 	err = ledger_init(&m->led, ntasks);
 	if (err)
 		goto fail;
+	pthread_mutex_init(&m->mu, NULL);
 	err = nm_conn_open(cfg, &m->c);
+	if (err)
+		goto fail;
+	err = async_ctx(m);
 	if (err)
 		goto fail;
 	err = create_stream(m);
@@ -130,7 +138,6 @@ int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
 		err = -ENOTCONN;
 		goto fail;
 	}
-	m->seqs_sorted = 1;
 	*out = m;
 	return 0;
 fail:
@@ -138,84 +145,194 @@ fail:
 	return err;
 }
 
-static int seq_record(struct nm_master *m, uint64_t seq, uint32_t task)
+/* Runs on a libnats thread: a pipelined publish the server refused or
+ * never acknowledged. Kept (task and text) to be published again. */
+static void pub_failed(jsCtx *js, jsPubAckErr *pae, void *closure)
 {
-	if (m->nseqs == m->capseqs) {
-		size_t cap = m->capseqs ? m->capseqs * 2 : 1024;
-		struct seq_map *v = realloc(m->seqs, cap * sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		m->seqs = v;
-		m->capseqs = cap;
+	struct nm_master *m = closure;
+	const char *v = NULL;
+	uint64_t id;
+	int len = natsMsg_GetDataLength(pae->Msg);
+	char *text;
+
+	(void)js;
+	if (natsMsgHeader_Get(pae->Msg, NM_HDR_TASK, &v) != NATS_OK || !v ||
+	    parse_u64(v, &id) || id > UINT32_MAX || len < 0)
+		return;
+	text = malloc((size_t)len + 1);
+	if (!text)
+		return;
+	memcpy(text, natsMsg_GetData(pae->Msg), (size_t)len);
+	pthread_mutex_lock(&m->mu);
+	if (m->nfailed == m->capfailed) {
+		size_t cap = m->capfailed ? m->capfailed * 2 : 64;
+		struct failed_pub *f = realloc(m->failed, cap * sizeof(*f));
+		if (!f) {
+			pthread_mutex_unlock(&m->mu);
+			free(text);
+			return;
+		}
+		m->failed = f;
+		m->capfailed = cap;
 	}
-	if (m->nseqs && m->seqs[m->nseqs - 1].seq >= seq)
-		m->seqs_sorted = 0;
-	m->seqs[m->nseqs].seq = seq;
-	m->seqs[m->nseqs++].task = task;
+	m->failed[m->nfailed].task = (uint32_t)id;
+	m->failed[m->nfailed].len = (uint32_t)len;
+	m->failed[m->nfailed++].text = text;
+	pthread_mutex_unlock(&m->mu);
+}
+
+static int async_ctx(struct nm_master *m)
+{
+	jsOptions jo;
+
+	jsOptions_Init(&jo);
+	jo.Wait = NM_API_WAIT_MS;
+	jo.PublishAsync.MaxPending = 4096;
+	jo.PublishAsync.ErrHandler = pub_failed;
+	jo.PublishAsync.ErrHandlerClosure = m;
+	return natsConnection_JetStream(&m->ajs, m->c.nc, &jo) == NATS_OK ? 0 : -ENOMEM;
+}
+
+/* Attempt 1: the master publishes each task once; a publish it retries
+ * (server restart, lost ack) carries the same id and the server drops
+ * the copy. */
+static int task_msg(struct nm_master *m, uint32_t task, const void *text,
+		    size_t len, natsMsg **out, char *id, size_t idlen)
+{
+	char tnum[16];
+
+	snprintf(tnum, sizeof(tnum), "%u", task);
+	snprintf(id, idlen, "%s:%u:1", m->c.swarm, task);
+	if (natsMsg_Create(out, m->c.subj_task, NULL, text, (int)len) != NATS_OK)
+		return -ENOMEM;
+	if (natsMsgHeader_Set(*out, NM_HDR_TASK, tnum) != NATS_OK) {
+		natsMsg_Destroy(*out);
+		*out = NULL;
+		return -ENOMEM;
+	}
 	return 0;
 }
 
-static int seq_cmp(const void *a, const void *b)
+/* One task, waiting for the stream to store it; retried until deadline. */
+static int publish_sync(struct nm_master *m, uint32_t task, const void *text,
+			size_t len, uint64_t deadline_ns)
 {
-	const struct seq_map *x = a, *y = b;
+	char id[NAME_MAX_LEN + 32];
+	jsPubOptions po;
+	jsErrCode jerr;
+	natsMsg *msg = NULL;
+	int err;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static int seq_lookup(struct nm_master *m, uint64_t seq, uint32_t *task)
-{
-	struct seq_map key = { .seq = seq }, *hit;
-
-	if (!m->seqs_sorted) {
-		qsort(m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
-		m->seqs_sorted = 1;
+	err = task_msg(m, task, text, len, &msg, id, sizeof(id));
+	if (err)
+		return err;
+	jsPubOptions_Init(&po);
+	po.MsgId = id;
+	po.MaxWait = NM_API_WAIT_MS;
+	for (;;) {
+		jerr = 0;
+		err = nm_err(js_PublishMsg(NULL, m->c.js, msg, &po, &jerr), jerr);
+		if (!err || err == -EINVAL || err == -ENOMEM || now_ns() >= deadline_ns)
+			break;
+		nm_sleep_ms(100);
 	}
-	hit = bsearch(&key, m->seqs, m->nseqs, sizeof(*m->seqs), seq_cmp);
-	if (!hit)
-		return -ENOENT;
-	*task = hit->task;
-	return 0;
+	natsMsg_Destroy(msg);
+	return err;
 }
 
 int nm_master_publish(struct nm_master *m, uint32_t task, const void *text,
-		      size_t len, uint64_t deadline_ns)
+		      size_t len)
 {
-	char id[NAME_MAX_LEN + 32], tnum[16];
+	char id[NAME_MAX_LEN + 32];
 	jsPubOptions po;
-	jsPubAck *pa = NULL;
-	jsErrCode jerr = 0;
 	natsMsg *msg = NULL;
 	natsStatus s;
 	int err;
 
 	if (task >= m->led.n || len > INT32_MAX)
 		return -EINVAL;
-	snprintf(tnum, sizeof(tnum), "%u", task);
-	/* Attempt 1: the master publishes each task once; a publish it
-	 * retries (server restart, lost ack) carries the same id and the
-	 * server drops the copy. */
-	snprintf(id, sizeof(id), "%s:%u:1", m->c.swarm, task);
-	if (natsMsg_Create(&msg, m->c.subj_task, NULL, text, (int)len) != NATS_OK ||
-	    natsMsgHeader_Set(msg, NM_HDR_TASK, tnum) != NATS_OK) {
-		natsMsg_Destroy(msg);
-		return -ENOMEM;
-	}
+	err = task_msg(m, task, text, len, &msg, id, sizeof(id));
+	if (err)
+		return err;
 	jsPubOptions_Init(&po);
 	po.MsgId = id;
-	po.MaxWait = NM_API_WAIT_MS;
+	/* Pipelined: the server's acks come back on a libnats thread; too
+	 * many in flight makes this call wait (StallWait), then try again. */
+	while ((s = js_PublishMsgAsync(m->ajs, &msg, &po)) == NATS_TIMEOUT)
+		;
+	natsMsg_Destroy(msg);   /* no-op when the library took it */
+	return nm_err(s, 0);
+}
+
+int nm_master_publish_wait(struct nm_master *m, uint64_t deadline_ns)
+{
+	struct failed_pub *f;
+	natsMsgList pending = { 0 };
+	jsPubOptions po;
+	const char *v;
+	uint64_t id;
+	size_t n, i;
+	int err = 0, k;
+
+	jsPubOptions_Init(&po);
 	for (;;) {
-		jerr = 0;
-		s = js_PublishMsg(&pa, m->c.js, msg, &po, &jerr);
-		err = nm_err(s, jerr);
-		if (!err || err == -EINVAL || err == -ENOMEM || now_ns() >= deadline_ns)
+		int64_t left = (int64_t)(deadline_ns - now_ns()) / 1000000;
+
+		po.MaxWait = left < 1 ? 1 : left > NM_API_WAIT_MS ? NM_API_WAIT_MS : left;
+		if (js_PublishAsyncComplete(m->ajs, &po) == NATS_OK)
 			break;
-		nm_sleep_ms(100);
+		if (now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		/* Not acknowledged in time (server restarting?): take them
+		 * back and publish them one by one; the same Nats-Msg-Id
+		 * makes a copy that did arrive harmless. */
+		if (js_PublishAsyncGetPendingList(&pending, m->ajs) != NATS_OK)
+			continue;
+		for (k = 0; k < pending.Count && !err; k++) {
+			v = NULL;
+			if (natsMsgHeader_Get(pending.Msgs[k], NM_HDR_TASK, &v) == NATS_OK && v &&
+			    !parse_u64(v, &id) && id < m->led.n)
+				err = publish_sync(m, (uint32_t)id, natsMsg_GetData(pending.Msgs[k]),
+						   (size_t)natsMsg_GetDataLength(pending.Msgs[k]),
+						   deadline_ns);
+		}
+		natsMsgList_Destroy(&pending);
+		if (err)
+			return err;
 	}
-	if (!err && !pa->Duplicate)
-		err = seq_record(m, pa->Sequence, task);
-	jsPubAck_Destroy(pa);
-	natsMsg_Destroy(msg);
+	pthread_mutex_lock(&m->mu);
+	f = m->failed;
+	n = m->nfailed;
+	m->failed = NULL;
+	m->nfailed = m->capfailed = 0;
+	pthread_mutex_unlock(&m->mu);
+	for (i = 0; i < n; i++) {
+		if (!err)
+			err = publish_sync(m, f[i].task, f[i].text, f[i].len, deadline_ns);
+		free(f[i].text);
+	}
+	free(f);
 	return err;
+}
+
+/* Which task a stream sequence holds: the server gave up on it, so it is
+ * still in the stream (never acked). */
+static int task_at(struct nm_master *m, uint64_t seq, uint32_t *task)
+{
+	natsMsg *msg = NULL;
+	jsErrCode jerr = 0;
+	uint64_t id;
+	int err;
+
+	err = nm_err(js_GetMsg(&msg, m->c.js, m->c.stream, seq, NULL, &jerr), jerr);
+	if (err)
+		return err;
+	err = nm_hdr_u64(msg, NM_HDR_TASK, &id);
+	natsMsg_Destroy(msg);
+	if (err || id >= m->led.n)
+		return -EBADMSG;
+	*task = (uint32_t)id;
+	return 0;
 }
 
 /* Take up to `room` messages of one fetch into the fifo. */
@@ -228,13 +345,20 @@ static int fetch_into(struct nm_master *m, natsSubscription *sub, int batch,
 	natsStatus s;
 	int i;
 
+	/* libnats' Fetch waits for a full batch or the expiry: take what is
+	 * there (NoWait); only when nothing is, wait for a single message. */
 	jsFetchRequest_Init(&fr);
 	fr.Batch = batch;
-	if (timeout_ms <= 0)
-		fr.NoWait = true;
-	else
-		fr.Expires = (int64_t)timeout_ms * 1000000LL;
+	fr.NoWait = true;
 	s = natsSubscription_FetchRequest(&list, sub, &fr);
+	if ((s == NATS_TIMEOUT || s == NATS_NOT_FOUND || (s == NATS_OK && !list.Count)) &&
+	    timeout_ms > 0) {
+		natsMsgList_Destroy(&list);
+		jsFetchRequest_Init(&fr);
+		fr.Batch = 1;
+		fr.Expires = (int64_t)timeout_ms * 1000000LL;
+		s = natsSubscription_FetchRequest(&list, sub, &fr);
+	}
 	if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
 		return 0;
 	if (s != NATS_OK)
@@ -278,7 +402,7 @@ static void on_advisory(struct nm_master *m, natsMsg *msg)
 
 	if (!d || json_u64_after(d, len, "\"stream_seq\"", &seq) ||
 	    json_u64_after(d, len, "\"deliveries\"", &deliveries) ||
-	    seq_lookup(m, seq, &task))
+	    task_at(m, seq, &task))
 		return;
 	if (m->ngu == m->capgu) {
 		size_t cap = m->capgu ? m->capgu * 2 : 16;
@@ -496,7 +620,10 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	natsSubscription_Destroy(m->results);
 	natsSubscription_Destroy(m->hb);
 	natsSubscription_Destroy(m->adv);
-	if (remove_stream && m->c.nc) {
+	/* With the server away there is no one to tell; coordinators see
+	 * the stream gone (or are stopped by their owner) later. */
+	if (remove_stream && m->c.nc &&
+	    natsConnection_Status(m->c.nc) == NATS_CONN_STATUS_CONNECTED) {
 		/* Tell the coordinators at once; the stream's removal is what
 		 * they fall back on if they miss this. */
 		natsConnection_PublishString(m->c.nc, m->c.subj_end, "end");
@@ -504,9 +631,14 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 		js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
 	}
 	nm_conn_close(&m->c);
+	if (m->ajs)
+		jsCtx_Destroy(m->ajs);
 	ledger_free(&m->led);
-	free(m->seqs);
 	free(m->gu);
+	while (m->nfailed)
+		free(m->failed[--m->nfailed].text);
+	free(m->failed);
+	pthread_mutex_destroy(&m->mu);
 	free(m);
 }
 

@@ -126,7 +126,7 @@ static void sweep_open(struct nm_master *m, const struct ledger *led)
 
 static int run_master(const struct opts *o)
 {
-	uint64_t deadline = now_ns() + (uint64_t)(o->timeout * 1e9), quiet = 0;
+	uint64_t deadline = now_ns() + (uint64_t)(o->timeout * 1e9), quiet = 0, t_pub;
 	const struct ledger *led;
 	struct nm_master *m;
 	struct nm_event ev;
@@ -144,17 +144,24 @@ static int run_master(const struct opts *o)
 		return err == -ENOTSUP ? EXIT_ENV : err == -EINVAL ? EXIT_USAGE : EXIT_ENV;
 	}
 	led = nm_master_ledger(m);
+	t_pub = now_ns();
 	for (i = 0; i < o->tasks; i++) {
 		int n = snprintf(text, sizeof(text), "task-%u", i);
 
-		err = nm_master_publish(m, i, text, (size_t)n, deadline);
+		err = nm_master_publish(m, i, text, (size_t)n);
 		if (err) {
 			fprintf(stderr, "nats_mesh_helper: publish %u: %s\n", i, nm_strerror(err));
 			nm_master_close(m, 0);
 			return EXIT_ENV;
 		}
 	}
-	printf("published %u\n", i);
+	err = nm_master_publish_wait(m, deadline);
+	if (err) {
+		fprintf(stderr, "nats_mesh_helper: publish: %s\n", nm_strerror(err));
+		nm_master_close(m, 0);
+		return EXIT_ENV;
+	}
+	printf("published %u in %.1f ms\n", i, (double)(now_ns() - t_pub) / 1e6);
 	fflush(stdout);
 	while (ledger_open(led) && now_ns() < deadline) {
 		r = nm_master_poll(m, 200, &ev);
