@@ -49,6 +49,10 @@
 
 /* 1 when built with libnats. */
 int nm_available(void);
+/* Once every mesh object of the process is closed: wait (up to 2 s) for
+ * libnats' internal threads to unwind, so the process never exits under
+ * them. */
+void nm_library_close(void);
 /* Checks "nats://HOST:PORT[,nats://HOST:PORT...]" (also tls://): 0 or
  * -EINVAL. Done before anything else so a typo is a usage error. */
 int nm_url_valid(const char *url);

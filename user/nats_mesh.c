@@ -98,6 +98,7 @@ const char *nm_strerror(int err)
 #ifndef HAVE_NATS
 
 int nm_available(void) { return 0; }
+void nm_library_close(void) { }
 int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks, struct nm_master **out)
 { (void)cfg; (void)ntasks; *out = NULL; return -ENOTSUP; }
 int nm_master_publish(struct nm_master *m, uint32_t task, const void *text,
@@ -128,6 +129,11 @@ void nm_coord_close(struct nm_coord *c) { (void)c; }
 #else /* HAVE_NATS */
 
 int nm_available(void) { return 1; }
+
+void nm_library_close(void)
+{
+	nats_CloseAndWait(2000);
+}
 
 void nm_sleep_ms(int ms)
 {

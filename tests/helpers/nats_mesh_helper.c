@@ -265,6 +265,7 @@ static int run_consumer(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o;
+	int rc;
 
 	if (argc == 2 && !strcmp(argv[1], "available")) {
 		if (nm_available())
@@ -281,8 +282,11 @@ int main(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	if (!strcmp(argv[1], "master"))
-		return run_master(&o);
-	if (!strcmp(argv[1], "consume"))
-		return run_consumer(&o);
-	return usage();
+		rc = run_master(&o);
+	else if (!strcmp(argv[1], "consume"))
+		rc = run_consumer(&o);
+	else
+		return usage();
+	nm_library_close();
+	return rc;
 }
