@@ -182,6 +182,11 @@ void nm_coord_get_stats(const struct nm_coord *c, struct nm_coord_stats *st);
 /* Wait up to timeout_ms until every result handed over is stored and
  * acked: 0, or -ETIMEDOUT with results still queued. */
 int nm_coord_flush(struct nm_coord *c, int timeout_ms);
+/* Stop taking tasks (waits for a fetch in flight) and give back every
+ * task fetched but not yet taken; tasks already taken stay the caller's
+ * to finish or release. Call first when leaving early, so what is handed
+ * back goes to the other coordinators, not back to us. */
+void nm_coord_quiesce(struct nm_coord *c);
 /* Release the tasks not yet handed to nm_coord_done (and any still ready),
  * stop the thread, close. Results not yet stored are lost with the
  * process, and their tasks come back to other coordinators. */

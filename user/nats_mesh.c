@@ -124,6 +124,7 @@ int nm_coord_link(const struct nm_coord *c) { (void)c; return NM_LINK_ENDED; }
 void nm_coord_get_stats(const struct nm_coord *c, struct nm_coord_stats *st)
 { (void)c; memset(st, 0, sizeof(*st)); }
 int nm_coord_flush(struct nm_coord *c, int timeout_ms) { (void)c; (void)timeout_ms; return 0; }
+void nm_coord_quiesce(struct nm_coord *c) { (void)c; }
 void nm_coord_close(struct nm_coord *c) { (void)c; }
 
 #else /* HAVE_NATS */

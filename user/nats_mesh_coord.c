@@ -44,7 +44,7 @@ struct nm_coord {
 	int efd;
 	/* under mu */
 	unsigned want, nheld;
-	int stop, link;
+	int stop, stop_fetch, link, fetch_joined;
 	struct task_impl *held;
 	struct task_impl *rhead, *rtail;
 	unsigned pending_done;       /* T_DONE / T_RELEASE not yet settled */
@@ -369,7 +369,7 @@ static void *coord_thread(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&c->mu);
-		if (c->stop) {
+		if (c->stop_fetch) {
 			pthread_mutex_unlock(&c->mu);
 			break;
 		}
@@ -387,7 +387,7 @@ static void *coord_thread(void *arg)
 			continue;
 		if (link == NM_LINK_ENDED) {
 			pthread_mutex_lock(&c->mu);
-			if (!c->stop)
+			if (!c->stop_fetch)
 				pthread_cond_wait(&c->cv, &c->mu);
 			pthread_mutex_unlock(&c->mu);
 			continue;
@@ -398,7 +398,7 @@ static void *coord_thread(void *arg)
 			do_fetch(c, need);
 		} else {
 			pthread_mutex_lock(&c->mu);
-			if (!c->stop)
+			if (!c->stop_fetch)
 				timed_wait(c, FETCH_WAIT_MS);
 			pthread_mutex_unlock(&c->mu);
 		}
@@ -481,7 +481,7 @@ int nm_coord_open(const struct nm_cfg *cfg, struct nm_coord **out)
 	err = -pthread_create(&c->th_settle, NULL, settle_thread, c);
 	if (err) {
 		pthread_mutex_lock(&c->mu);
-		c->stop = 1;
+		c->stop = c->stop_fetch = 1;
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mu);
 		pthread_join(c->th, NULL);
@@ -633,6 +633,37 @@ int nm_coord_flush(struct nm_coord *c, int timeout_ms)
 	return left ? -ETIMEDOUT : 0;
 }
 
+/* Mark every task in `states` as to be given back (under mu). */
+static void release_all(struct nm_coord *c, int given_too)
+{
+	struct task_impl *t;
+
+	for (t = c->held; t; t = t->next)
+		if (t->state == T_READY || (given_too && t->state == T_GIVEN)) {
+			t->state = T_RELEASE;
+			c->pending_done++;
+		}
+	c->rhead = c->rtail = NULL;
+	pthread_cond_broadcast(&c->cv);
+}
+
+void nm_coord_quiesce(struct nm_coord *c)
+{
+	if (!c || !c->started || c->fetch_joined)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop_fetch = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	/* Its fetch in flight (at most FETCH_WAIT_MS) ends first, so what it
+	 * brings is given back below instead of stranded until AckWait. */
+	pthread_join(c->th, NULL);
+	c->fetch_joined = 1;
+	pthread_mutex_lock(&c->mu);
+	release_all(c, 0);
+	pthread_mutex_unlock(&c->mu);
+}
+
 void nm_coord_close(struct nm_coord *c)
 {
 	struct task_impl *t;
@@ -642,20 +673,15 @@ void nm_coord_close(struct nm_coord *c)
 	if (c->started) {
 		/* Give back what was never finished, so others take it now
 		 * rather than after AckWait. */
+		nm_coord_quiesce(c);
 		pthread_mutex_lock(&c->mu);
-		for (t = c->held; t; t = t->next)
-			if (t->state == T_READY || t->state == T_GIVEN) {
-				t->state = T_RELEASE;
-				c->pending_done++;
-			}
-		c->rhead = c->rtail = NULL;
+		release_all(c, 1);
 		pthread_mutex_unlock(&c->mu);
 		nm_coord_flush(c, 2000);
 		pthread_mutex_lock(&c->mu);
 		c->stop = 1;
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mu);
-		pthread_join(c->th, NULL);
 		pthread_join(c->th_settle, NULL);
 	}
 	while ((t = c->held)) {
