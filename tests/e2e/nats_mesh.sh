@@ -48,12 +48,13 @@ start_consumer() { # name swarm work_ms [extra...]
 
 # --- 1. kill -9 of a consumer mid-run ---------------------------------------
 N=300
-start_consumer c1 k9 20; c1=$last_pid
+# c1 stops finishing after 30 tasks, so it surely holds unacked ones.
+start_consumer c1 k9 20 --stall-after 30; c1=$last_pid
 start_consumer c2 k9 20; c2=$last_pid
 "$NATS_HELPER" master --url "$NATS_URL" --swarm k9 --tasks $N --ack-wait 2 --timeout 60 \
 	>"$tmp/k9-master.out" 2>"$tmp/k9-master.err" &
 master=$!; pids+=($master)
-wait_lines "$tmp/k9-c1.out" '^took ' 30 20 || fail "c1 took fewer than 30 tasks"
+wait_lines "$tmp/k9-c1.out" '^stalled' 1 20 || fail "c1 did not finish 30 tasks"
 kill -9 "$c1"; wait "$c1" 2>/dev/null
 wait "$master"; rc=$?
 [ $rc -eq 0 ] || fail "master exit $rc after consumer kill"

@@ -5,7 +5,8 @@
  *   nats_mesh_helper master  --url U --swarm S --tasks N [--ack-wait SEC]
  *                            [--max-deliver N] [--timeout SEC] [--keep]
  *   nats_mesh_helper consume --url U --swarm S --name NAME [--slots K]
- *                            [--work-ms MS] [--nak-task T] [--timeout SEC]
+ *                            [--work-ms MS] [--nak-task T] [--stall-after N]
+ *                            [--timeout SEC]
  *
  * master publishes N tasks "task-<i>", then prints one line per outcome:
  *   result <task> attempt=<a> coord=<c> out=<output>
@@ -19,7 +20,9 @@
  * consume takes tasks with K slots, "works" MS milliseconds on each, and
  * answers "<name>:<task text>"; it prints "took <task> <attempt>" per task
  * and exits 0 when the master removes the swarm. --nak-task T hands task
- * T back every time it gets it (to exhaust MaxDeliver).
+ * T back every time it gets it (to exhaust MaxDeliver). --stall-after N:
+ * after finishing N tasks it finishes no more (holds what it has, prints
+ * "stalled"), so a test can kill it while it surely holds unacked tasks.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,7 +37,7 @@
 
 struct opts {
 	const char *url, *swarm, *name;
-	uint64_t tasks, slots, work_ms, max_deliver;
+	uint64_t tasks, slots, work_ms, max_deliver, stall_after;
 	int64_t nak_task;
 	double ack_wait, timeout;
 	int keep;
@@ -53,7 +56,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "tasks", 1, 0, 't' }, { "slots", 1, 0, 'k' }, { "work-ms", 1, 0, 'w' },
 		{ "nak-task", 1, 0, 'x' }, { "ack-wait", 1, 0, 'a' },
 		{ "max-deliver", 1, 0, 'm' }, { "timeout", 1, 0, 'T' },
-		{ "keep", 0, 0, 'K' }, { 0, 0, 0, 0 },
+		{ "keep", 0, 0, 'K' }, { "stall-after", 1, 0, 'S' }, { 0, 0, 0, 0 },
 	};
 	uint64_t v;
 	int c;
@@ -76,6 +79,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case 'm': if (parse_u64(optarg, &o->max_deliver)) return -1; break;
 		case 'T': if (parse_seconds(optarg, &o->timeout)) return -1; break;
 		case 'K': o->keep = 1; break;
+		case 'S': if (parse_u64(optarg, &o->stall_after)) return -1; break;
 		default: return -1;
 		}
 	}
@@ -209,7 +213,8 @@ static int run_consumer(const struct opts *o)
 	struct nm_task *t;
 	struct pollfd pfd;
 	uint64_t junk;
-	unsigned njobs = 0, i;
+	unsigned njobs = 0, i, stalled = 0;
+	uint64_t finished = 0;
 	char out[128];
 	int err;
 
@@ -244,6 +249,13 @@ static int run_consumer(const struct opts *o)
 			struct nm_result r = { 0 };
 			int n;
 
+			if (o->stall_after && finished >= o->stall_after) {
+				if (!stalled++) {
+					printf("stalled holding %u\n", njobs);
+					fflush(stdout);
+				}
+				break;
+			}
 			if (now_ns() < jobs[i].due) {
 				i++;
 				continue;
@@ -255,6 +267,7 @@ static int run_consumer(const struct opts *o)
 			r.status = 1;
 			nm_coord_done(c, jobs[i].t, &r);
 			jobs[i] = jobs[--njobs];
+			finished++;
 		}
 	}
 	nm_coord_close(c);
