@@ -74,7 +74,7 @@ $(BUILD)/obj $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		-Iinclude -Ivmlinux/$(ARCH) -c $< -o $@

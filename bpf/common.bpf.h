@@ -1,0 +1,76 @@
+/* Shared by every BPF program: the tracked-tgid map, the filter and the
+ * log2 slot. Include after vmlinux.h. */
+#ifndef SWARM_COMMON_BPF_H
+#define SWARM_COMMON_BPF_H
+
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+
+#include "hist.h"
+#include "spawn.h"
+
+/* The traced process tree. Owned and maintained by spawn.bpf.c (seeded
+ * from user space, extended at fork, trimmed at exit); every other object
+ * declares the same map and user space points it at spawn's fd with
+ * bpf_map__reuse_fd() before load, so there is one tree for all. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TRACE_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} tracked SEC(".maps");
+
+static __always_inline __u32 current_tgid(void)
+{
+	return bpf_get_current_pid_tgid() >> 32;
+}
+
+/* The first statement of every program. */
+static __always_inline bool tgid_tracked(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+}
+
+/* floor(log2(v)) without loops (as bcc's bits.bpf.h), clamped. */
+static __always_inline int log2_slot(__u64 v)
+{
+	__u32 r, shift, hi = v >> 32;
+	__u32 x;
+
+	if (hi) {
+		r = 32;
+		x = hi;
+	} else {
+		r = 0;
+		x = (__u32)v;
+	}
+	shift = (x > 0xFFFF) << 4; x >>= shift; r |= shift;
+	shift = (x > 0xFF) << 3; x >>= shift; r |= shift;
+	shift = (x > 0xF) << 2; x >>= shift; r |= shift;
+	shift = (x > 0x3) << 1; x >>= shift; r |= shift;
+	r |= (x >> 1);
+	return r >= HIST_SLOTS ? HIST_SLOTS - 1 : (int)r;
+}
+
+static __always_inline void hist_add(__u32 *slots, __u64 v)
+{
+	int s = log2_slot(v);
+
+	if (s >= 0 && s < HIST_SLOTS)
+		__sync_fetch_and_add(&slots[s], 1);
+}
+
+/* Create a zeroed entry if missing, then return it (NULL if map full). */
+static __always_inline void *lookup_or_init(void *map, const void *key,
+					    const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+#endif

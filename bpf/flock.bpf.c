@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+/* flock contention: how long each flock(LOCK_EX/LOCK_SH) waited, per lock
+ * file. Only filelock/flock_lock_inode is hooked (no syscall hooks, which
+ * every syscall on the host would pay for): inside one flock() call the
+ * kernel tries, gets FILE_LOCK_DEFERRED (1) and sleeps, then tries again
+ * with the same struct file_lock until it gets 0 (or an error). The wait is
+ * first attempt -> grant; an uncontended lock is one attempt returning 0. */
+#include "vmlinux.h"
+#include "common.bpf.h"
+#include "flock.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define F_UNLCK 2
+#define FILE_LOCK_DEFERRED 1
+#define EWOULDBLOCK 11
+
+/* Before 6.9 the owner/type/file of a lock lived in struct file_lock
+ * itself; since then in its embedded file_lock_core `c`. */
+struct file_lock___pre69 {
+	struct file *fl_file;
+	unsigned char fl_type;
+} __attribute__((preserve_access_index));
+
+struct flock_call {
+	__u64 start_ns;
+	struct flock_key key;
+	struct file_lock *fl;   /* same lock object across retries of one call */
+	struct file *file;
+};
+
+/* A waiting flock() call, by thread id. LRU: a waiter killed mid-wait never
+ * comes back, its entry just ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, TRACE_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, struct flock_call);
+} calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FLOCK_MAX_LOCKS);
+	__type(key, struct flock_key);
+	__type(value, struct flock_stat);
+} locks SEC(".maps");
+
+struct flock_totals totals = {};
+static const struct flock_stat zero_stat;
+
+static __always_inline void lock_fields(struct file_lock *fl, struct file **file,
+					unsigned char *type)
+{
+	if (bpf_core_field_exists(fl->c)) {
+		*file = BPF_CORE_READ(fl, c.flc_file);
+		*type = BPF_CORE_READ(fl, c.flc_type);
+	} else {
+		struct file_lock___pre69 *old = (void *)fl;
+
+		*file = BPF_CORE_READ(old, fl_file);
+		*type = BPF_CORE_READ(old, fl_type);
+	}
+}
+
+static __always_inline struct flock_stat *lock_stat(const struct flock_key *key,
+						    struct file *file)
+{
+	struct flock_stat *st = bpf_map_lookup_elem(&locks, key);
+
+	if (st)
+		return st;
+	if (bpf_map_update_elem(&locks, key, &zero_stat, BPF_NOEXIST) == 0) {
+		st = bpf_map_lookup_elem(&locks, key);
+		if (st)
+			bpf_probe_read_kernel_str(st->name, sizeof(st->name),
+						  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+	}
+	st = bpf_map_lookup_elem(&locks, key);
+	if (!st)
+		__sync_fetch_and_add(&totals.map_full, 1);
+	return st;
+}
+
+/* The call is over: account it to its lock. */
+static __always_inline void finish(const struct flock_key *key, struct file *file,
+				   __u64 wait, bool contended, int ret)
+{
+	struct flock_stat *st = lock_stat(key, file);
+
+	__sync_fetch_and_add(&totals.calls, 1);
+	if (!st)
+		return;
+	if (ret == 0) {
+		__sync_fetch_and_add(&st->acquisitions, 1);
+		if (contended)
+			__sync_fetch_and_add(&st->contended, 1);
+		__sync_fetch_and_add(&st->wait_ns_total, wait);
+		if (wait > st->wait_ns_max)
+			st->wait_ns_max = wait; /* racy max: a near tie may be lost */
+		hist_add(st->wait_us, wait / 1000);
+		hist_add(totals.wait_us, wait / 1000);
+	} else if (ret == -EWOULDBLOCK) {
+		__sync_fetch_and_add(&st->ewouldblock, 1);
+	} else {
+		__sync_fetch_and_add(&st->errors, 1);
+	}
+}
+
+SEC("tp_btf/flock_lock_inode")
+int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now;
+	__u32 tid = (__u32)id;
+	struct flock_call *c, nc = {};
+	unsigned char type;
+	struct file *file;
+
+	if (!tgid_tracked(id >> 32))
+		return 0;
+	if (!fl || !inode)
+		return 0;
+	lock_fields(fl, &file, &type);
+	if (type == F_UNLCK)
+		return 0; /* unlock, or the implicit one at close */
+	now = bpf_ktime_get_ns();
+	c = bpf_map_lookup_elem(&calls, &tid);
+	if (c && c->fl != fl) {
+		/* a new call while the last one never got its lock: that wait
+		 * was interrupted (signal) */
+		finish(&c->key, c->file, 0, true, -4 /* EINTR */);
+		bpf_map_delete_elem(&calls, &tid);
+		c = NULL;
+	}
+	if (ret == FILE_LOCK_DEFERRED) {
+		if (c)
+			return 0; /* woken, but someone else got it first */
+		nc.start_ns = now;
+		nc.fl = fl;
+		nc.file = file;
+		nc.key.ino = inode->i_ino;
+		nc.key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		bpf_map_update_elem(&calls, &tid, &nc, BPF_ANY);
+		return 0;
+	}
+	if (c) {
+		finish(&c->key, c->file, now - c->start_ns, true, ret);
+		bpf_map_delete_elem(&calls, &tid);
+		return 0;
+	}
+	nc.key.ino = inode->i_ino;
+	nc.key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	finish(&nc.key, file, 0, false, ret);
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* spawn: structs shared by bpf/spawn.bpf.c and user/trace_spawn.c.
+ * Fixed-size fields only. */
+#ifndef SWARM_SPAWN_H
+#define SWARM_SPAWN_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+#include "hist.h"
+
+#define TRACE_COMM_LEN 16
+#define TRACE_MAX_TGIDS 16384
+
+/* Live process of the tree, keyed by tgid (deleted at exit). */
+struct spawn_proc {
+	__u64 fork_ns;   /* 0 when it existed before we attached */
+	__u64 exec_ns;   /* last exec, 0 if none */
+	__u32 ppid;
+	__u32 execs;
+};
+
+/* Sent through the ring buffer when a tree process exits. */
+struct spawn_exit_event {
+	__u64 fork_exec_ns; /* 0 when unknown (no exec, or forked before attach) */
+	__u64 exec_exit_ns; /* 0 when it never exec'd */
+	__u64 life_ns;      /* fork to exit, 0 when forked before attach */
+	__u32 tgid;
+	__u32 ppid;
+	__u32 exit_code;    /* wait(2) status: code << 8 | signal */
+	__u32 pad;
+	char comm[TRACE_COMM_LEN];
+};
+
+/* Global counters, in the object's .bss (read through the mmap). */
+struct spawn_totals {
+	__u64 forks;
+	__u64 execs;
+	__u64 exits;
+	__u64 ringbuf_drops;
+	__u64 map_full;       /* tracked/procs map refused an insert */
+	__u32 fork_exec_us[HIST_SLOTS];
+	__u32 exec_exit_us[HIST_SLOTS];
+	__u32 exit_status[256]; /* by exit code when exited normally */
+	__u32 exit_signal[64];  /* by signal when killed */
+};
+
+#endif

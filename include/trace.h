@@ -1,0 +1,96 @@
+/* Kernel instrumentation of a process tree: spawn, flock contention, fd
+ * leaks and write->read latency on the bus, read back from BPF maps.
+ *
+ * Usage from the coordinator (`swarm run`), exactly:
+ *
+ *	struct tracer *tr = NULL;
+ *	struct tracer_opts o = { .signals = TRACE_ALL, .bus_dir = bus_dir };
+ *	char why[256];
+ *	int err = tracer_open(&tr, getpid(), &o, why, sizeof(why));
+ *	if (why[0])
+ *		fprintf(stderr, "swarm: %s\n", why);   // once: what is off, why
+ *	// err < 0: tr is NULL, run untraced (-EPERM: not privileged,
+ *	// -ENOTSUP: no BTF / kernel lacks the hooks). Never fatal.
+ *	...spawn agents (children of getpid() are followed automatically);
+ *	...from the epoll loop, call tracer_poll(tr, 0) about once a second
+ *	   (and when tracer_event_fd(tr), added for EPOLLIN, is readable: it
+ *	   only wakes when the exit-event ring is a quarter full, because a
+ *	   wake-up per exit cost ~20 us in the kernel);
+ *	...at the end, before the agents' pids are reaped or after:
+ *	fprintf(out, ",\"kernel\":");  tracer_report_json(tr, out);
+ *	tracer_report_text(tr, stderr);           // the short human section
+ *	tracer_close(tr);                         // detaches everything
+ *
+ * Processes created before tracer_open are found in /proc; later ones are
+ * followed at fork. Nothing is pinned: closing (or dying) detaches.
+ * All functions return 0 or -errno. */
+#ifndef SWARM_TRACE_H
+#define SWARM_TRACE_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "fdleak.h"
+#include "flock.h"
+#include "latency.h"
+#include "spawn.h"
+
+enum trace_signal {
+	TRACE_SPAWN = 1,
+	TRACE_FLOCK = 2,
+	TRACE_FD = 4,
+	TRACE_LATENCY = 8,
+	TRACE_ALL = 15,
+};
+
+struct tracer_opts {
+	unsigned signals;     /* TRACE_* mask; 0 means TRACE_ALL */
+	const char *bus_dir;  /* bus directory: its device is the latency
+			       * filter (NULL: /dev/shm) */
+	unsigned top;         /* rows in top-N tables (0: 10) */
+	/* Optional: agent name of a pid for the reports (NULL if unknown). */
+	const char *(*agent_name)(pid_t pid, void *arg);
+	void *agent_arg;
+};
+
+struct tracer;
+
+/* open -> set rodata -> load -> attach, seeding the tree with root and its
+ * existing descendants. why (may be NULL) gets one line naming the signals
+ * that are off and the reason, or "" when all requested are on. */
+int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
+		char *why, size_t whylen);
+/* Follow pid and its existing descendants too. */
+int tracer_add_pid(struct tracer *t, pid_t pid);
+unsigned tracer_signals(const struct tracer *t); /* signals actually on */
+int tracer_event_fd(const struct tracer *t);     /* epoll-able, or -1 */
+int tracer_poll(struct tracer *t, int timeout_ms); /* drain ring buffer */
+/* Forget what was counted so far (histograms, counters, per-lock and
+ * per-inbox stats); live state (open fds, unread writes) is kept. */
+void tracer_clear(struct tracer *t);
+
+/* The `kernel` object of the --json report (no trailing newline):
+ * {"spawn":{...},"flock":{...},"fd":{...},"latency":{...},"ringbuf_drops":N} */
+int tracer_report_json(struct tracer *t, FILE *f);
+/* bcc-style histograms and top-N tables, under 80 columns. */
+int tracer_report_text(struct tracer *t, FILE *f);
+void tracer_close(struct tracer *t);
+
+/* Raw readers (tests and swarm-trace). */
+int tracer_spawn_totals(struct tracer *t, struct spawn_totals *out);
+int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino,
+		     struct flock_stat *out);
+int tracer_flock_totals(struct tracer *t, struct flock_totals *out);
+int tracer_fd_get(struct tracer *t, pid_t pid, struct fd_proc *out);
+/* Ground truth from iter/task_file: up to max records of pid's open fds. */
+int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
+		       size_t max, size_t *n);
+int tracer_latency_get(struct tracer *t, uint64_t ino, struct lat_stat *out);
+int tracer_latency_totals(struct tracer *t, struct lat_totals *out);
+uint64_t tracer_ringbuf_drops(struct tracer *t);
+
+/* st_dev from stat(2) -> the kernel's internal dev_t (major<<20|minor). */
+uint32_t trace_kdev(dev_t dev);
+
+#endif

@@ -1,0 +1,141 @@
+/* flock: a child holds an exclusive flock on a /dev/shm file for 100 ms
+ * while the traced root blocks on it -> one contended acquisition with a
+ * wait in the 64-128 ms bucket (or a neighbour) for that inode; a LOCK_NB
+ * attempt meanwhile counts as EWOULDBLOCK. */
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "bpf_harness.h"
+
+#define HOLD_MS 100
+
+struct lockfile {
+	char path[64];
+};
+
+static void contend(struct traced *t, void *arg)
+{
+	struct lockfile *lf = arg;
+	int p[2], fd, hfd, nb;
+	unsigned char b;
+	pid_t holder;
+
+	if (pipe(p))
+		_exit(1);
+	holder = fork();
+	if (holder == 0) {
+		hfd = open(lf->path, O_RDWR);
+		if (hfd < 0 || flock(hfd, LOCK_EX))
+			_exit(1);
+		b = 1;
+		if (write(p[1], &b, 1) != 1)
+			_exit(1);
+		sleep_ms(HOLD_MS);
+		flock(hfd, LOCK_UN);
+		_exit(0);
+	}
+	if (read(p[0], &b, 1) != 1)
+		_exit(1);
+	fd = open(lf->path, O_RDWR);
+	nb = flock(fd, LOCK_EX | LOCK_NB);  /* must be refused: held */
+	if (nb == 0 || errno != EWOULDBLOCK)
+		traced_step(t, 2);
+	if (flock(fd, LOCK_EX))             /* blocks ~HOLD_MS */
+		traced_step(t, 3);
+	flock(fd, LOCK_UN);
+	waitpid(holder, NULL, 0);
+	traced_step(t, 0);
+}
+
+static void test_flock_contended_wait(void **state)
+{
+	struct lockfile lf;
+	struct flock_stat st;
+	struct traced t = { 0 };
+	struct tracer *tr;
+	struct stat sb;
+	int fd, slot, i;
+
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	snprintf(lf.path, sizeof(lf.path), "/dev/shm/swarm-test-flock-%d", getpid());
+	fd = open(lf.path, O_CREAT | O_RDWR | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	close(fd);
+	assert_int_equal(traced_start(&t, contend, &lf), 0);
+	tr = traced_tracer(&t, TRACE_FLOCK);
+	assert_non_null(tr);
+	assert_true(tracer_signals(tr) & TRACE_FLOCK);
+	traced_go(&t);
+	assert_int_equal(traced_wait(&t), 0);
+
+	assert_int_equal(tracer_flock_get(tr, trace_kdev(sb.st_dev), sb.st_ino, &st), 0);
+	assert_string_equal(st.name, strrchr(lf.path, '/') + 1);
+	assert_int_equal(st.acquisitions, 2);   /* holder + root */
+	assert_int_equal(st.contended, 1);      /* only the root waited */
+	assert_int_equal(st.ewouldblock, 1);
+	/* the wait: 100 ms = 100000 us -> slot 16 (65536..131071 us); a
+	 * neighbour is accepted on a loaded machine */
+	slot = -1;
+	for (i = 0; i < HIST_SLOTS; i++)
+		if (st.wait_us[i] && i >= 10)
+			slot = i;
+	assert_true(slot >= 15 && slot <= 17);
+	assert_int_equal(hist_total(st.wait_us, HIST_SLOTS), 2);
+	assert_true(st.wait_ns_max >= 50ULL * 1000 * 1000);
+	assert_true(st.wait_ns_max < 2000ULL * 1000 * 1000);
+	traced_end(&t);
+	tracer_close(tr);
+	unlink(lf.path);
+}
+
+/* flock by processes outside the tree is not seen. */
+static void idle(struct traced *t, void *arg)
+{
+	(void)arg;
+	traced_step(t, 0);
+}
+
+static void test_flock_ignores_outsiders(void **state)
+{
+	struct flock_totals tot;
+	struct traced t = { 0 };
+	struct tracer *tr;
+	char path[64];
+	int fd;
+
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	snprintf(path, sizeof(path), "/dev/shm/swarm-test-flock-out-%d", getpid());
+	assert_int_equal(traced_start(&t, idle, NULL), 0);
+	tr = traced_tracer(&t, TRACE_FLOCK);
+	assert_non_null(tr);
+	fd = open(path, O_CREAT | O_RDWR, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);  /* we are not in the tree */
+	flock(fd, LOCK_UN);
+	close(fd);
+	traced_go(&t);
+	assert_int_equal(traced_wait(&t), 0);
+	assert_int_equal(tracer_flock_totals(tr, &tot), 0);
+	assert_int_equal(tot.calls, 0);
+	traced_end(&t);
+	tracer_close(tr);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flock_contended_wait),
+		cmocka_unit_test(test_flock_ignores_outsiders),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

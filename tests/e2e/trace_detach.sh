@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Ctrl-C prints the final block and detaches: every BPF program swarm-trace
+# held while running is gone from the kernel after it exits. Also checks
+# -i/COUNT: `-i 0.5 3` prints exactly 3 blocks and exits by itself.
+. "$(dirname "$0")/trace_lib.bash"
+
+sleep 60 &
+root=$!
+start_trace -p "$root" -i 1
+sleep 1.5
+# the programs it holds, by id, from its own fd table
+ids=$(grep -h '^prog_id:' /proc/"$TRPID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
+[ "$(echo "$ids" | wc -w)" -ge 8 ] || fail "expected the BPF programs attached, got ids: $ids"
+kill -INT "$TRPID"
+for _ in $(seq 100); do kill -0 "$TRPID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$TRPID" 2>/dev/null && fail "still running 5 s after SIGINT"
+wait_trace
+blocks=$(grep -c '^\[[0-9:]*\]$' "$tmp/trace.out")
+[ "$blocks" -ge 2 ] || fail "expected the interval block and a final one, got $blocks"
+# programs are freed after an RCU grace period: allow a few seconds
+for _ in $(seq 50); do
+	live=$(bpftool prog show -j | jq '.[].id')
+	left=
+	for id in $ids; do echo "$live" | grep -qx "$id" && left="$left $id"; done
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+[ -z "$left" ] || fail "programs still loaded 5 s after exit:$left"
+kill "$root"
+
+sleep 60 &
+root=$!
+"$TRACE" spawn -p "$root" -i 0.5 3 --json > "$tmp/out" 2> "$tmp/err" || fail "COUNT run failed"
+kill "$root"
+[ "$(wc -l < "$tmp/out")" -eq 3 ] || fail "expected 3 JSON blocks: $(cat "$tmp/out")"
+jq -e -s 'map(.block) == [1,2,3]' "$tmp/out" > /dev/null || fail "blocks not numbered 1..3"
+echo "ok: $(echo "$ids" | wc -w) programs detached on SIGINT; COUNT honoured"

@@ -1,0 +1,154 @@
+/* Workloads for the swarm-trace end-to-end tests. Each forks its process
+ * tree first, then waits for SIGUSR1 before doing anything, so a tracer can
+ * attach to an already-running tree.
+ *
+ *   trace_workload flock FILE NPROC HOLD_MS ROUNDS
+ *       NPROC children take LOCK_EX on FILE ROUNDS times, holding HOLD_MS
+ *   trace_workload leak FILE COUNT PERIOD_MS
+ *       one child opens FILE COUNT times (never closing), then sleeps
+ *   trace_workload latency FILE DELAY_MS ROUNDS
+ *       a writer child appends a line, a reader child reads it DELAY_MS later
+ *
+ * Exit status 0 when the workload ran as asked. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static sigset_t usr1;
+
+/* Block until the test says go (SIGUSR1 to the process group or to us). */
+static void wait_go(void)
+{
+	int sig;
+
+	sigwait(&usr1, &sig);
+}
+
+static int flock_child(const char *file, long hold, long rounds)
+{
+	int fd = open(file, O_RDWR | O_CREAT, 0600);
+	long i;
+
+	if (fd < 0)
+		return 1;
+	for (i = 0; i < rounds; i++) {
+		if (flock(fd, LOCK_EX))
+			return 1;
+		sleep_ms(hold);
+		flock(fd, LOCK_UN);
+		sleep_ms(1);
+	}
+	return 0;
+}
+
+static int leak_child(const char *file, long count, long period)
+{
+	long i;
+
+	for (i = 0; i < count; i++) {
+		if (open(file, O_RDONLY | O_CREAT, 0600) < 0)
+			return 1;
+		sleep_ms(period);
+	}
+	pause(); /* hold them until killed */
+	return 0;
+}
+
+static int latency_pair(const char *file, long delay, long rounds)
+{
+	int p[2], q[2], fd, st, ok = 0;
+	char buf[256], c = 'x';
+	pid_t w, r;
+	long i;
+
+	if (pipe(p) || pipe(q))
+		return 1;
+	w = fork();
+	if (w == 0) {
+		fd = open(file, O_WRONLY | O_APPEND | O_CREAT, 0600);
+		for (i = 0; i < rounds; i++) {
+			if (fd < 0 || write(fd, "message\n", 8) != 8 || write(p[1], &c, 1) != 1)
+				_exit(1);
+			if (read(q[0], &c, 1) != 1) /* wait until it was read */
+				_exit(1);
+		}
+		_exit(0);
+	}
+	r = fork();
+	if (r == 0) {
+		fd = open(file, O_RDONLY | O_CREAT, 0600);
+		for (i = 0; i < rounds; i++) {
+			if (fd < 0 || read(p[0], &c, 1) != 1)
+				_exit(1);
+			sleep_ms(delay);
+			if (read(fd, buf, sizeof(buf)) != 8 || write(q[1], &c, 1) != 1)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	if (waitpid(w, &st, 0) == w && WIFEXITED(st) && !WEXITSTATUS(st))
+		ok++;
+	if (waitpid(r, &st, 0) == r && WIFEXITED(st) && !WEXITSTATUS(st))
+		ok++;
+	return ok == 2 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	long a, b, c, i, n;
+	int st, fails = 0;
+	pid_t *kids;
+
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: see the comment at the top of trace_workload.c\n");
+		return 2;
+	}
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL); /* inherited: children wait too */
+	a = atol(argv[3]);
+	b = atol(argv[4]);
+	c = argc == 6 ? atol(argv[5]) : 0;
+	n = !strcmp(argv[1], "flock") ? a : 1;
+	kids = calloc((size_t)n, sizeof(*kids));
+	if (!kids || n <= 0)
+		return 2;
+	for (i = 0; i < n; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			wait_go();
+			if (!strcmp(argv[1], "flock"))
+				_exit(flock_child(argv[2], b, c));
+			if (!strcmp(argv[1], "leak"))
+				_exit(leak_child(argv[2], a, b));
+			if (!strcmp(argv[1], "latency"))
+				_exit(latency_pair(argv[2], a, b));
+			_exit(2);
+		}
+	}
+	printf("%d\n", (int)getpid());
+	fflush(stdout);
+	wait_go();
+	for (i = 0; i < n; i++)
+		kill(kids[i], SIGUSR1);
+	for (i = 0; i < n; i++)
+		if (waitpid(kids[i], &st, 0) != kids[i] || !WIFEXITED(st) || WEXITSTATUS(st))
+			fails++;
+	free(kids);
+	return fails ? 1 : 0;
+}

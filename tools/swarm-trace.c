@@ -1,0 +1,360 @@
+/* swarm-trace: latency diagnosis for a running swarm or any process tree.
+ * Attaches the kernel tracers (include/trace.h) to a root pid and its
+ * descendants, prints bcc-style blocks per interval, detaches on exit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "swarm.h"
+#include "trace.h"
+#include "util.h"
+
+#define SCHEMA_VERSION 1
+#define BUS_META_MAGIC "swarm-bus 1"
+#define POLL_SLICE_MS 200
+
+static volatile sig_atomic_t stop_flag;
+
+struct opts {
+	unsigned signals;
+	pid_t pid;
+	const char *dir;
+	double interval;     /* 0: one block at the end */
+	double duration;     /* 0: until Ctrl-C or the tree ends */
+	uint64_t count;      /* 0: unlimited */
+	int json;
+	int verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"USAGE: swarm-trace [spawn|flock|fd|latency|all] [-p PID | --dir SWARM_DIR]\n"
+"                   [-i INTERVAL] [-d DURATION] [COUNT] [--json] [-v] [-h]\n"
+"\n"
+"Trace a running swarm (found from its bus dir) or any process tree (PID and\n"
+"all its descendants, existing ones included): process spawns, flock\n"
+"contention, fd leaks and write->read latency on the bus filesystem.\n"
+"\n"
+"  spawn|flock|fd|latency|all  what to trace (default: all)\n"
+"  -p, --pid PID        root of the process tree\n"
+"      --dir DIR        swarm bus dir: trace its master (DIR/master.pid)\n"
+"  -i, --interval T     print a block every T seconds (\"1\", \"0.5\", \"2s\")\n"
+"  -d, --duration T     stop after T (\"10\", \"30s\", \"2m\")\n"
+"  COUNT                stop after COUNT blocks\n"
+"  -j, --json           one JSON object per block (JSON lines)\n"
+"  -v, --verbose        say what is attached; libbpf messages on stderr\n"
+"  -h, --help           this help\n"
+"\n"
+"Runs as root (or with CAP_BPF and CAP_PERFMON) on a kernel with BTF.\n"
+"Ctrl-C prints the last block and detaches; nothing stays attached.\n"
+"\n"
+"EXAMPLES:\n"
+"  swarm-trace -p 1234                  # everything, one block at Ctrl-C\n"
+"  swarm-trace flock --dir /dev/shm/swarm-x -i 1   # lock waits each second\n"
+"  swarm-trace fd -p 1234 -i 5 3        # fd growth, 3 blocks of 5 s\n"
+"  swarm-trace latency -p 1234 -d 10 --json   # inbox latency as JSON\n"
+"\n"
+"EXIT CODES: 0 ok, 2 usage (bad arguments), 3 environment (no such\n"
+"  process, not a swarm dir, no privileges, no BTF, load failure)\n");
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static int parse_signal_name(const char *s, unsigned *out)
+{
+	static const struct { const char *name; unsigned mask; } names[] = {
+		{ "spawn", TRACE_SPAWN }, { "flock", TRACE_FLOCK }, { "fd", TRACE_FD },
+		{ "latency", TRACE_LATENCY }, { "all", TRACE_ALL },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i].name)) {
+			*out = names[i].mask;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_pid(const char *s, pid_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v == 0 || v > 4194304) /* PID_MAX_LIMIT */
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+/* Operands (what to trace, COUNT) may sit anywhere: GNU getopt moves
+ * them behind the options. */
+static int parse_operands(int argc, char **argv, struct opts *o)
+{
+	int i, seen_signal = 0;
+
+	for (i = optind; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!seen_signal && !o->count && !parse_signal_name(a, &o->signals)) {
+			seen_signal = 1;
+			continue;
+		}
+		if (!o->count && !parse_u64(a, &o->count) && o->count)
+			continue;
+		fprintf(stderr, "swarm-trace: unexpected argument '%s'\n", a);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_all(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "dir", required_argument, NULL, 'D' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->signals = TRACE_ALL;
+	while ((c = getopt_long(argc, argv, "p:i:d:jvh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_pid(optarg, &o->pid))
+				return fprintf(stderr, "swarm-trace: bad pid '%s'\n", optarg), -EINVAL;
+			break;
+		case 'D': o->dir = optarg; break;
+		case 'i':
+			if (parse_seconds(optarg, &o->interval) || o->interval <= 0)
+				return fprintf(stderr, "swarm-trace: bad interval '%s'\n", optarg), -EINVAL;
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &o->duration) || o->duration <= 0)
+				return fprintf(stderr, "swarm-trace: bad duration '%s'\n", optarg), -EINVAL;
+			break;
+		case 'j': o->json = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'h': usage(stdout); exit(EXIT_OK);
+		default: return -EINVAL;
+		}
+	}
+	if (parse_operands(argc, argv, o))
+		return -EINVAL;
+	if (!o->pid == !o->dir) {
+		fprintf(stderr, "swarm-trace: give exactly one of -p PID or --dir SWARM_DIR\n");
+		return -EINVAL;
+	}
+	if (o->count && !o->interval)
+		o->interval = 1;  /* COUNT without -i: blocks of 1 s, as bcc does */
+	return 0;
+}
+
+/* Read a small text file inside the bus dir without following links. */
+static int read_small_at(int dirfd, const char *name, char *buf, size_t len)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read_full(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* --dir: check it is a swarm bus, take the master pid from master.pid. */
+static int master_from_dir(const char *dir, pid_t *out)
+{
+	char meta[64], pidtxt[32], *end;
+	int dfd, err;
+	long v;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		fprintf(stderr, "swarm-trace: %s: %s\n", dir, strerror(errno));
+		return -ENOENT;
+	}
+	err = read_small_at(dfd, "meta", meta, sizeof(meta));
+	if (err || strncmp(meta, BUS_META_MAGIC, strlen(BUS_META_MAGIC))) {
+		fprintf(stderr, "swarm-trace: %s is not a swarm bus dir (no '%s' meta file)\n",
+			dir, BUS_META_MAGIC);
+		err = -ENOENT;
+		goto out;
+	}
+	err = read_small_at(dfd, "master.pid", pidtxt, sizeof(pidtxt));
+	if (err) {
+		fprintf(stderr, "swarm-trace: %s/master.pid: %s (is a master running?)\n", dir,
+			strerror(-err));
+		goto out;
+	}
+	errno = 0;
+	v = strtol(pidtxt, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno || end == pidtxt || *end || v <= 0 || v > 4194304) {
+		fprintf(stderr, "swarm-trace: %s/master.pid does not hold a pid\n", dir);
+		err = -EINVAL;
+		goto out;
+	}
+	*out = (pid_t)v;
+	err = 0;
+out:
+	close(dfd);
+	return err;
+}
+
+static void print_header_json(FILE *f, const struct opts *o, pid_t root, uint64_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(f, "{\"schema_version\":%d,\"tool\":\"swarm-trace\",\"time\":\"%s\","
+		"\"block\":%llu,\"pid\":%d,\"interval_s\":%.3f,\"kernel\":",
+		SCHEMA_VERSION, when, (unsigned long long)n, (int)root, o->interval);
+}
+
+static int print_block(struct tracer *tr, const struct opts *o, pid_t root, uint64_t n)
+{
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	int err;
+
+	if (o->json) {
+		print_header_json(stdout, o, root, n);
+		err = tracer_report_json(tr, stdout);
+		fputs("}\n", stdout);
+	} else {
+		localtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		printf("\n[%s]\n", when);
+		err = tracer_report_text(tr, stdout);
+	}
+	fflush(stdout);
+	tracer_clear(tr); /* each block covers its own interval, as bcc */
+	return err;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: wake the poll */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL))
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int run(struct tracer *tr, const struct opts *o, pid_t root)
+{
+	uint64_t start = now_ns(), next, blocks = 0, end_at = 0;
+	int err = 0;
+
+	if (o->duration > 0)
+		end_at = start + (uint64_t)(o->duration * 1e9);
+	next = o->interval > 0 ? start + (uint64_t)(o->interval * 1e9) : 0;
+	while (!stop_flag) {
+		uint64_t now = now_ns(), wake = UINT64_MAX;
+		int ms;
+
+		if (end_at && now >= end_at)
+			break;
+		if (next && now >= next) {
+			err = print_block(tr, o, root, ++blocks);
+			if (err || (o->count && blocks >= o->count))
+				return err;
+			next += (uint64_t)(o->interval * 1e9);
+			continue;
+		}
+		if (kill(root, 0) && errno == ESRCH) {
+			if (o->verbose)
+				fprintf(stderr, "swarm-trace: pid %d exited\n", (int)root);
+			break;
+		}
+		if (next)
+			wake = next;
+		if (end_at && end_at < wake)
+			wake = end_at;
+		ms = wake == UINT64_MAX ? POLL_SLICE_MS : (int)((wake - now) / 1000000);
+		if (ms > POLL_SLICE_MS)
+			ms = POLL_SLICE_MS;
+		tracer_poll(tr, ms);
+	}
+	/* the last (partial) block: Ctrl-C, end of duration or of the tree */
+	return print_block(tr, o, root, ++blocks);
+}
+
+int main(int argc, char **argv)
+{
+	struct tracer_opts to = { 0 };
+	struct tracer *tr = NULL;
+	struct opts o;
+	char why[256];
+	pid_t root;
+	int err;
+
+	if (parse_all(argc, argv, &o)) {
+		fprintf(stderr, "swarm-trace: see 'swarm-trace --help'\n");
+		return EXIT_USAGE;
+	}
+	if (o.dir) {
+		if (master_from_dir(o.dir, &root))
+			return EXIT_ENV;
+	} else {
+		root = o.pid;
+	}
+	if (kill(root, 0) && errno == ESRCH) {
+		fprintf(stderr, "swarm-trace: no such process: %d\n", (int)root);
+		return EXIT_ENV;
+	}
+	if (o.verbose)
+		setenv("SWARM_TRACE_DEBUG", "1", 0);
+	if (install_signals())
+		return EXIT_ENV;
+	to.signals = o.signals;
+	to.bus_dir = o.dir;
+	err = tracer_open(&tr, root, &to, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "swarm-trace: %s\n", why[0] ? why : strerror(-err));
+		return EXIT_ENV;
+	}
+	if (why[0])
+		fprintf(stderr, "swarm-trace: %s\n", why);
+	fprintf(stderr, "Tracing pid %d and its descendants... Hit Ctrl-C to end.\n", (int)root);
+	err = run(tr, &o, root);
+	tracer_close(tr);
+	if (err) {
+		fprintf(stderr, "swarm-trace: report failed: %s\n", strerror(-err));
+		return EXIT_ENV;
+	}
+	return EXIT_OK;
+}
