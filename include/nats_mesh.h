@@ -123,8 +123,9 @@ const struct ledger *nm_master_ledger(const struct nm_master *m);
 int nm_master_drained(struct nm_master *m);
 /* Reconnects seen so far (the server went away and came back). */
 uint64_t nm_master_reconnects(const struct nm_master *m);
-/* Close; remove_stream deletes the swarm's stream, which also tells every
- * coordinator that the swarm is over. */
+/* Close: tells every coordinator the swarm is over (end notice);
+ * remove_stream also deletes the swarm's stream (kept for inspection
+ * otherwise: `nats stream info SWARM_<id>`). */
 void nm_master_close(struct nm_master *m, int remove_stream);
 
 /* ------------------------------------------------------------- coordinator */

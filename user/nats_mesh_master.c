@@ -30,6 +30,7 @@ struct nm_master {
 	natsMsg *cur;               /* backs ev->out until the next poll */
 	struct giveup *gu;          /* advisories waiting out their grace */
 	size_t ngu, capgu;
+	int created;                /* the stream is ours: end it at close */
 };
 
 static int async_ctx(struct nm_master *m);
@@ -66,6 +67,17 @@ static int create_stream(struct nm_master *m)
 	natsStatus s;
 	int err;
 
+	/* Adding a stream that exists with the same config succeeds, so ask
+	 * first: another master's swarm of this id must be left alone. */
+	s = js_GetStreamInfo(&si, m->c.js, m->c.stream, NULL, &jerr);
+	jsStreamInfo_Destroy(si);
+	si = NULL;
+	if (s == NATS_OK)
+		return -EEXIST;
+	err = nm_err(s, jerr);
+	if (err != -ENOENT)
+		return err;
+	jerr = 0;
 	jsStreamConfig_Init(&sc);
 	sc.Name = m->c.stream;
 	sc.Subjects = subj;
@@ -79,6 +91,7 @@ static int create_stream(struct nm_master *m)
 	err = nm_err(s, jerr);
 	if (err)
 		return err;
+	m->created = 1;
 	err = add_consumer(m, "tasks", m->c.subj_task, (int64_t)m->c.ack_wait_ns,
 			   (int64_t)m->c.max_deliver);
 	if (!err)
@@ -141,7 +154,7 @@ int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
 	*out = m;
 	return 0;
 fail:
-	nm_master_close(m, 0);
+	nm_master_close(m, 1);    /* removes the stream only if we made it */
 	return err;
 }
 
@@ -620,15 +633,16 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	natsSubscription_Destroy(m->results);
 	natsSubscription_Destroy(m->hb);
 	natsSubscription_Destroy(m->adv);
-	/* With the server away there is no one to tell; coordinators see
-	 * the stream gone (or are stopped by their owner) later. */
-	if (remove_stream && m->c.nc &&
+	/* The end notice goes out even when the stream is kept (--keep):
+	 * the run is over either way. With the server away there is no one
+	 * to tell; coordinators see the stream gone (or are stopped by their
+	 * owner) later. */
+	if (m->created && m->c.nc &&
 	    natsConnection_Status(m->c.nc) == NATS_CONN_STATUS_CONNECTED) {
-		/* Tell the coordinators at once; the stream's removal is what
-		 * they fall back on if they miss this. */
 		natsConnection_PublishString(m->c.nc, m->c.subj_end, "end");
 		natsConnection_FlushTimeout(m->c.nc, 1000);
-		js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
+		if (remove_stream)
+			js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
 	}
 	nm_conn_close(&m->c);
 	if (m->ajs)
