@@ -647,6 +647,33 @@ static void release_all(struct nm_coord *c, int given_too)
 	pthread_cond_broadcast(&c->cv);
 }
 
+/* A pull request can be answered after libnats stopped waiting for it:
+ * the task then sits in the subscription's queue, delivered to us but
+ * never seen, until AckWait. Take such stragglers so they are given back.
+ * Only what is queued here is fetched (batch = queued count, NoWait). */
+static void drain_stranded(struct nm_coord *c)
+{
+	jsFetchRequest fr;
+	natsMsgList list = { 0 };
+	int msgs = 0, bytes = 0, i;
+
+	if (natsSubscription_GetPending(c->sub, &msgs, &bytes) != NATS_OK || msgs <= 0)
+		return;
+	jsFetchRequest_Init(&fr);
+	fr.Batch = msgs;
+	fr.NoWait = true;
+	if (natsSubscription_FetchRequest(&list, c->sub, &fr) != NATS_OK)
+		return;
+	for (i = 0; i < list.Count; i++) {
+		struct task_impl *t = task_from_msg(c, list.Msgs[i]);
+
+		list.Msgs[i] = NULL;
+		if (t)
+			queue_taken(c, t);
+	}
+	natsMsgList_Destroy(&list);
+}
+
 void nm_coord_quiesce(struct nm_coord *c)
 {
 	if (!c || !c->started || c->fetch_joined)
@@ -659,6 +686,7 @@ void nm_coord_quiesce(struct nm_coord *c)
 	 * brings is given back below instead of stranded until AckWait. */
 	pthread_join(c->th, NULL);
 	c->fetch_joined = 1;
+	drain_stranded(c);
 	pthread_mutex_lock(&c->mu);
 	release_all(c, 0);
 	pthread_mutex_unlock(&c->mu);
