@@ -299,7 +299,10 @@ static void keep_alive(struct nm_coord *c)
 
 	pthread_mutex_lock(&c->mu);
 	for (t = c->held; t; t = t->next)
-		if (t->state != T_RELEASE && now - t->progress_ns >= every &&
+		/* T_DONE / T_RELEASE belong to the settle thread now: no
+		 * second thread on the same delivery. */
+		if ((t->state == T_READY || t->state == T_GIVEN) &&
+		    now - t->progress_ns >= every &&
 		    natsMsg_InProgress(t->msg, NULL) == NATS_OK)
 			t->progress_ns = now;
 	pthread_mutex_unlock(&c->mu);
