@@ -430,6 +430,19 @@ static void *settle_thread(void *arg)
 	return NULL;
 }
 
+/* AckWait is the master's choice, set on the consumer: in-progress notes
+ * must come well within it. */
+static void learn_ack_wait(struct nm_coord *c)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+
+	if (js_GetConsumerInfo(&ci, c->c.js, c->c.stream, "tasks", NULL, &jerr) == NATS_OK &&
+	    ci->Config && ci->Config->AckWait > 0)
+		c->c.ack_wait_ns = (uint64_t)ci->Config->AckWait;
+	jsConsumerInfo_Destroy(ci);
+}
+
 /* The master may not have created the swarm yet: keep trying to bind. */
 static int bind_tasks(struct nm_coord *c)
 {
@@ -446,7 +459,11 @@ static int bind_tasks(struct nm_coord *c)
 		jerr = 0;
 		s = js_PullSubscribe(&c->sub, c->c.js, c->c.subj_task, "tasks", NULL, &so, &jerr);
 		err = nm_err(s, jerr);
-		if (!err || now_ns() >= deadline)
+		if (!err) {
+			learn_ack_wait(c);
+			return 0;
+		}
+		if (now_ns() >= deadline)
 			return err;
 		nm_sleep_ms(200);
 	}

@@ -6,7 +6,8 @@
 #     other, every task counted exactly once, the redeliveries shown;
 #  2. kill -9 of nats-server mid-run and restart on the same store: nothing
 #     lost, nothing double-counted;
-#  3. a task that exhausts MaxDeliver is reported failed with its history.
+#  3. a task that exhausts MaxDeliver is reported failed with its history;
+#  4. a task running longer than AckWait is kept alive (in progress).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
@@ -106,3 +107,12 @@ grep -q '^failed 4 history=.*gave up after 3 deliveries' "$tmp/md-master.out" ||
 grep -q '^failed 4 history=1@c1 .*gave up' "$tmp/md-master.out" || fail "history of task 4 missing"
 grep -q '^summary expected=10 delivered=9 failed=1 ' "$tmp/md-master.out" || fail "summary"
 echo "ok: MaxDeliver: $(grep '^failed 4' "$tmp/md-master.out")"
+
+# --- 4. a task longer than AckWait is kept alive, not redelivered ------------
+start_consumer c1 lp 2500
+"$NATS_HELPER" master --url "$NATS_URL" --swarm lp --tasks 3 --ack-wait 1 --timeout 30 \
+	>"$tmp/lp-master.out" 2>"$tmp/lp-master.err"; rc=$?
+[ $rc -eq 0 ] || fail "long tasks: master exit $rc"
+grep -q '^summary expected=3 delivered=3 failed=0 duplicates=0 redelivered=0 ' "$tmp/lp-master.out" ||
+	fail "long tasks were redelivered: $(grep ^summary "$tmp/lp-master.out")"
+echo "ok: tasks of 2.5 s with AckWait 1 s: kept in progress, none redelivered"
