@@ -11,6 +11,16 @@ int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_coordinator(int argc, char **argv);
+int cmd_demo_agent(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+/* The built-in agent CMD names, if CMD is this very binary ("swarm
+ * demo-agent ..."), so it can run without exec; NULL otherwise or when
+ * SWARM_NO_APPLET is set. */
+int (*cli_applet(char *const *argv))(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
 /* --- user/cli_util.c (in libswarm so tests and tools can use it) --- */

@@ -33,22 +33,17 @@
 
 #define PROBE_TIMEOUT_MS 10000
 
-/* Tracepoints the signals attach to (the bpf/ programs), by signal. */
+/* Raw tracepoints (tp_btf) the signals attach to, by signal: the bpf/
+ * programs need the kernel's btf_trace_<name> type for each, not tracefs. */
 enum { SIG_SPAWN, SIG_FLOCK, SIG_FD, SIG_LATENCY, SIG_N };
 static const struct {
 	const char *name;
-	const char *tps[12];
+	const char *tps[4];
 } signals[SIG_N] = {
-	[SIG_SPAWN] = { "spawn", { "sched/sched_process_exec", "sched/sched_process_exit" } },
-	[SIG_FLOCK] = { "flock", { "filelock/flock_lock_inode", "syscalls/sys_enter_flock",
-				   "syscalls/sys_exit_flock" } },
-	[SIG_FD] = { "fd", { "syscalls/sys_exit_openat", "syscalls/sys_exit_close",
-			     "syscalls/sys_exit_close_range", "syscalls/sys_exit_dup2",
-			     "syscalls/sys_exit_dup3", "syscalls/sys_exit_fcntl",
-			     "syscalls/sys_exit_pipe2", "syscalls/sys_exit_socket" } },
-	[SIG_LATENCY] = { "latency", { "syscalls/sys_exit_write", "syscalls/sys_exit_writev",
-				       "syscalls/sys_exit_pwrite64", "syscalls/sys_exit_read",
-				       "syscalls/sys_exit_readv", "syscalls/sys_exit_pread64" } },
+	[SIG_SPAWN] = { "spawn", { "sched_process_fork", "sched_process_exec", "sched_process_exit" } },
+	[SIG_FLOCK] = { "flock", { "flock_lock_inode" } },
+	[SIG_FD] = { "fd", { "sys_exit", "sched_process_exec" } },
+	[SIG_LATENCY] = { "latency", { "sys_exit" } },
 };
 
 /* What the child found; every field 0 or -errno. */
@@ -234,15 +229,18 @@ static int probe_btf_prog(const struct btf *vmlinux, const char *target, int kin
 	return err;
 }
 
-static void probe_missing(struct bpf_probe *p, const char *tracefs)
+static void probe_missing(struct bpf_probe *p, const struct btf *vmlinux)
 {
+	char type[128];
 	int s, i;
 
 	for (s = 0; s < SIG_N; s++)
-		for (i = 0; signals[s].tps[i] && !p->missing[s][0]; i++)
-			if (p->tracefs < 0 || tracepoint_id(tracefs, signals[s].tps[i]) < 0)
-				snprintf(p->missing[s], sizeof(p->missing[s]), "%s",
+		for (i = 0; signals[s].tps[i] && !p->missing[s][0]; i++) {
+			snprintf(type, sizeof(type), "btf_trace_%s", signals[s].tps[i]);
+			if (!vmlinux || btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) < 0)
+				snprintf(p->missing[s], sizeof(p->missing[s]), "raw tracepoint %s",
 					 signals[s].tps[i]);
+		}
 }
 
 static void probe_child(int wfd)
@@ -260,9 +258,9 @@ static void probe_child(int wfd)
 			p.tracefs = 1;
 	}
 	probe_tracepoint(&p, tracefs);
-	probe_missing(&p, tracefs);
 	vmlinux = btf__load_vmlinux_btf();
 	p.vmlinux_btf = vmlinux ? 0 : -errno;
+	probe_missing(&p, vmlinux);
 	p.tp_btf = vmlinux ? probe_btf_prog(vmlinux, "btf_trace_sched_process_fork",
 					    BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP) : p.vmlinux_btf;
 	p.iter = vmlinux ? probe_btf_prog(vmlinux, "bpf_iter_task_file", BTF_KIND_FUNC,
@@ -367,22 +365,20 @@ static void signal_checks(struct doctor_report *r, const struct bpf_probe *p)
 	const char *why;
 
 	for (s = 0; s < SIG_N; s++) {
-		extra = s == SIG_SPAWN ? p->tp_btf : s == SIG_FD ? p->iter :
-			s == SIG_LATENCY ? p->vmlinux_btf : 0;
-		why = p->tp_load ? "tracepoint programs do not load" :
-		      p->tracefs < 0 ? "no tracefs" :
-		      p->tp_attach ? "tracepoint programs do not attach" :
+		/* The programs are tp_btf (no tracefs needed) + CO-RE; fd also
+		 * runs an iter/task_file snapshot. */
+		extra = s == SIG_FD ? p->iter : 0;
+		why = p->vmlinux_btf ? "no kernel BTF for CO-RE" :
+		      p->tp_btf ? "tp_btf programs do not load or attach" :
 		      p->missing[s][0] ? p->missing[s] : NULL;
 		if (why)
-			check_add(r, names[s], DOCTOR_WARN, "see bpf_tracepoint and tracefs",
+			check_add(r, names[s], DOCTOR_WARN, "see btf, bpf_privileges and bpf_features",
 				  "off: %s%s (%s; /proc fallback where there is one)",
-				  why, p->missing[s][0] && why == p->missing[s] ?
-				  " missing" : "", what[s]);
+				  why, why == p->missing[s] ? " missing" : "", what[s]);
 		else if (extra)
-			check_add(r, names[s], DOCTOR_WARN, "see bpf_features and btf",
-				  "partial: tracepoints ok, %s: %s (%s)",
-				  s == SIG_SPAWN ? "tp_btf" : s == SIG_FD ? "iter/task_file" :
-				  "vmlinux BTF for CO-RE", strerror(-extra), what[s]);
+			check_add(r, names[s], DOCTOR_WARN, "see bpf_features",
+				  "partial: raw tracepoints ok, iter/task_file: %s (%s)",
+				  strerror(-extra), what[s]);
 		else
 			check_add(r, names[s], DOCTOR_OK, NULL, "will work: %s", what[s]);
 	}

@@ -17,6 +17,12 @@ static const struct command commands[] = {
 	{ "recv", cmd_recv, "read messages from an inbox" },
 	{ "ls", cmd_ls, "list the inboxes of a bus" },
 	{ "destroy", cmd_destroy, "remove a bus directory" },
+	{ "run", cmd_run, "run a swarm of agents and report (flat or hybrid)" },
+	{ "coordinator", cmd_coordinator, "one hybrid coordinator (started by run)" },
+	{ "demo-agent", cmd_demo_agent, "built-in agent for demos and tests" },
+	{ "pause", cmd_pause, "freeze the agents of a running swarm" },
+	{ "resume", cmd_resume, "thaw the agents of a running swarm" },
+	{ "status", cmd_status, "list the agents of a running swarm and their states" },
 	{ "doctor", cmd_doctor, "preflight checks for this host or container" },
 };
 

@@ -1,0 +1,122 @@
+/*
+ * A worker pool: the part of a coordinator that spawns W agent processes
+ * ("slots"), hands each at most one task at a time over the bus (or on the
+ * command line / stdin for plain commands), matches answers to tasks, and
+ * sees exits through pidfds registered in the owner's epoll set.
+ *
+ * Used by the flat master (slots w1..wN) and by every hybrid coordinator
+ * (slots cK-w1..cK-wW). The owner runs the epoll loop, drains its own inbox
+ * and feeds each message to pool_on_msg(), and calls pool_on_exit() for a
+ * readable pidfd (epoll data.ptr is the struct pool_slot, whose first field
+ * is POOL_EV_SLOT).
+ *
+ * Agent protocol (bus mode): the slot's inbox gets MSG_TASK with the task
+ * text; the agent's next MSG_DATA/MSG_RESULT is the answer, MSG_FAIL a
+ * failure it reports itself, MSG_HEARTBEAT proof of life. When no task is
+ * left the slot gets MSG_STOP. A one-shot agent may exit after answering:
+ * if the next task it was sent is still unread in its inbox, a new process
+ * is started in the same slot to take it. An agent that exits (any way)
+ * with a task it has read but not answered fails that task at once.
+ *
+ * Stdout mode (plain commands): one process per task; `{}` in the argv is
+ * replaced by the task, or the task is fed on stdin; the exit status
+ * decides success and the first TASK_OUTPUT_MAX bytes of stdout are the
+ * result.
+ */
+#ifndef SWARM_COORD_POOL_H
+#define SWARM_COORD_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bus.h"
+#include "report.h"
+#include "tasks.h"
+
+#define POOL_EV_SLOT 0x534c4f54   /* tag of struct pool_slot in epoll data */
+
+struct pool_slot {
+	int ev_kind;                  /* POOL_EV_SLOT: must stay first */
+	unsigned idx;
+	char name[NAME_MAX_LEN + 1];
+	pid_t pid;
+	int pidfd;                    /* -1: no process */
+	struct task *task;            /* outstanding task, NULL when idle */
+	unsigned answered;            /* answers from the current process */
+	int stop_sent, hung, used;
+	uint64_t last_seen_ns;
+	off_t out_off;
+};
+
+struct pool_cfg {
+	struct bus *bus;
+	struct inbox *self;           /* our own inbox (we are its reader) */
+	const char *self_name;        /* "master" or "cK": SWARM_PARENT */
+	const char *prefix;           /* slot names are <prefix><n>, n 1-based */
+	unsigned nslots;
+	unsigned max_parallel;        /* 0: nslots */
+	unsigned spawn_burst;         /* 0: POOL_SPAWN_BURST */
+	uint64_t heartbeat_ns;        /* 0: off */
+	int stdout_mode, task_stdin;
+	char *const *argv;            /* argv[0] resolved */
+	/* Optional built-in agent run without exec (see spawn_process.h). */
+	int (*applet)(int argc, char **argv);
+	int applet_argc;
+	char **applet_argv;
+	int logs_fd;                  /* directory for per-agent logs */
+	int cgroup_fd;                /* -1: none */
+	int new_pgroup;
+	const char *swarm_id;
+	int journal_fd;               /* -1, or "<slot> <task id>\n" lines */
+	struct lat_samples *lat;      /* where answer latencies go, or NULL */
+	/* A task reached its outcome; out/len is its output (may be NULL). */
+	void (*on_done)(void *arg, struct task *t, const char *out, size_t len);
+	/* A running task's worker went silent past the heartbeat. */
+	void (*on_hung)(void *arg, struct task *t);
+	void *arg;
+};
+
+struct pool;
+
+int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out);
+void pool_free(struct pool *p);
+/* Queue a task (kept by pointer; the caller owns it). */
+int pool_add(struct pool *p, struct task *t);
+/* No task will be added any more: idle agents get MSG_STOP. */
+void pool_no_more(struct pool *p);
+/* Hand queued tasks to idle or new agents, starting at most spawn_burst
+ * (default POOL_SPAWN_BURST) processes; 1 if it stopped early (call again
+ * soon). */
+#define POOL_SPAWN_BURST 32
+int pool_fill(struct pool *p);
+/* 1 if the message came from one of our slots (and was handled). */
+int pool_on_msg(struct pool *p, const struct bus_msg *m);
+void pool_on_exit(struct pool *p, struct pool_slot *s);
+/* Heartbeat checks; returns ms until the next check is due (-1: none). */
+int pool_tick(struct pool *p, uint64_t now);
+/* Queued or running tasks left. */
+size_t pool_pending(const struct pool *p);
+unsigned pool_alive(const struct pool *p);
+/* End every outstanding task with status (TS_TIMEOUT / TS_INTERRUPTED)
+ * and kill the agents holding them. */
+void pool_abort(struct pool *p, int status, const char *why);
+/* Stop every agent: MSG_STOP to idle ones, wait up to grace_ms, then
+ * SIGTERM, then SIGKILL; reaps them all. */
+void pool_shutdown(struct pool *p, int grace_ms);
+/* Signal every live agent (pause/resume fallback without a cgroup). */
+void pool_signal(struct pool *p, int sig);
+/* Restart every heartbeat clock (after a pause). */
+void pool_touch(struct pool *p);
+/* Status text: one line per slot "name pid state task". */
+void pool_status(struct pool *p, FILE *f, int json);
+
+struct pool_stats {
+	unsigned agents;              /* slots that ever ran a process */
+	unsigned processes;           /* processes spawned */
+	uint64_t msgs_sent, msgs_recv, unexpected;
+	uint64_t spawn_first_ns, spawn_last_ns;  /* CLOCK_MONOTONIC */
+};
+void pool_get_stats(const struct pool *p, struct pool_stats *st);
+
+#endif

@@ -1,0 +1,32 @@
+/* Process-level helpers for coordinators: agent environments, resource
+ * sampling, the path of our own binary. */
+#ifndef SWARM_COORD_SYS_H
+#define SWARM_COORD_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+/* The environment every agent gets: ours minus any SWARM_* of our own,
+ * plus SWARM_DIR, SWARM_ID, SWARM_AGENT, SWARM_PARENT, SWARM_TASK_ID. */
+struct agent_env {
+	char **envp;            /* base entries + 5 + NULL */
+	size_t base;
+	char agent[16 + NAME_MAX_LEN];
+	char parent[16 + NAME_MAX_LEN];
+	char task[48];
+	char *dir, *id;         /* "SWARM_DIR=..." / "SWARM_ID=..." */
+};
+int agent_env_init(struct agent_env *e, const char *dir, const char *id);
+/* task_id is 1-based; 0 leaves SWARM_TASK_ID empty. */
+void agent_env_set(struct agent_env *e, const char *agent, const char *parent,
+		   uint64_t task_id);
+void agent_env_free(struct agent_env *e);
+
+unsigned proc_fd_count(void);     /* open fds of this process */
+uint64_t proc_rss_peak_kb(void);  /* ru_maxrss of this process */
+uint64_t proc_children_rss_peak_kb(void);
+int proc_self_exe(char *out, size_t len);
+
+#endif

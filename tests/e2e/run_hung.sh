@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# A worker that stays alive but silent past --heartbeat is reported hung and
+# killed at the timeout (exit 124); a slow worker that sends heartbeats is not.
+set -u
+. "$(dirname "$0")/lib/run_common.bash"
+
+LAST=$TMP/hung.json
+$S run -n 5 --timeout 5 --heartbeat 0.5 --json --logs "$TMP/l1" -- \
+	"$S" demo-agent --only w2 --hang > "$LAST"
+rc=$?
+[ $rc -eq 124 ] || fail "exit code $rc, want 124"
+[ "$(jget "$LAST" 'd["delivered"]')" = 4 ] || fail "4 delivered"
+[ "$(jget "$LAST" 'd["timed_out"]')" = True ] || fail "timed_out"
+[ "$(jget "$LAST" 'd["failures"][0]["agent"]')" = w2 ] || fail "hung agent"
+[ "$(jget "$LAST" 'd["failures"][0]["status"]')" = hung ] || fail "status hung"
+check_clean "$LAST"
+pgrep -f -- "--only w2 --hang" >/dev/null && fail "hung agent still running"
+
+# Slow but alive: heartbeats every 0.2 s for 2 s of work, heartbeat 1 s.
+LAST=$TMP/slow.json
+$S run -n 3 --timeout 30 --heartbeat 1 --json --logs "$TMP/l2" -- \
+	"$S" demo-agent --sleep 2 --heartbeat 0.2 > "$LAST"
+[ $? -eq 0 ] || fail "slow agents with heartbeats"
+[ "$(jget "$LAST" 'd["delivered"]')" = 3 ] || fail "slow delivered"
+
+# Hybrid: the coordinator flags its hung worker to the master.
+LAST=$TMP/hh.json
+$S run --coordinators 2 --workers 2 --timeout 5 --heartbeat 0.5 --json \
+	--logs "$TMP/l3" -- "$S" demo-agent --only c1-w2 --hang > "$LAST"
+[ $? -eq 124 ] || fail "hybrid hung: exit code"
+[ "$(jget "$LAST" 'd["delivered"]')" = 3 ] || fail "hybrid hung: 3 delivered"
+[ "$(jget "$LAST" 'd["failures"][0]["status"]')" = hung ] || fail "hybrid hung status"
+check_clean "$LAST"
+echo ok

@@ -1,0 +1,120 @@
+/* Master <-> coordinator payloads: round trips and hostile input. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "coord_proto.h"
+#include "tasks.h"
+
+static void test_task_roundtrip(void **state)
+{
+	char buf[64];
+	const char *text;
+	size_t len;
+	uint32_t id;
+	int n;
+
+	(void)state;
+	n = proto_task_encode(buf, sizeof(buf), 42, "do\nthis", 7);
+	assert_true(n > 0);
+	assert_int_equal(proto_task_decode(buf, (size_t)n, &id, &text, &len), 0);
+	assert_int_equal(id, 42);
+	assert_int_equal(len, 7);
+	assert_memory_equal(text, "do\nthis", 7);
+	assert_int_equal(proto_task_encode(buf, 4, 42, "long text", 9), -ENOSPC);
+	assert_int_equal(proto_task_decode("x\nt", 3, &id, &text, &len), -EBADMSG);
+	assert_int_equal(proto_task_decode("12", 2, &id, &text, &len), -EBADMSG);
+	assert_int_equal(proto_task_decode("99999999999\nt", 13, &id, &text, &len), -EBADMSG);
+}
+
+static void test_result_roundtrip(void **state)
+{
+	struct proto_result r = { .id = 7, .status = TS_FAILED, .exit_code = -9,
+				  .dur_us = 1234, .lat_us = 56, .out = "a\nb\0c",
+				  .out_len = 5 }, d;
+	char buf[256];
+	int n;
+
+	(void)state;
+	strcpy(r.agent, "c3-w12");
+	strcpy(r.reason, "killed by signal 9\nsecond line");
+	n = proto_result_encode(buf, sizeof(buf), &r);
+	assert_true(n > 0);
+	assert_int_equal(proto_result_decode(buf, (size_t)n, &d), 0);
+	assert_int_equal(d.id, 7);
+	assert_int_equal(d.status, TS_FAILED);
+	assert_int_equal(d.exit_code, -9);
+	assert_int_equal(d.dur_us, 1234);
+	assert_int_equal(d.lat_us, 56);
+	assert_string_equal(d.agent, "c3-w12");
+	assert_string_equal(d.reason, "killed by signal 9 second line");
+	assert_int_equal(d.out_len, 5);
+	assert_memory_equal(d.out, "a\nb\0c", 5);
+	/* empty reason and output */
+	r.reason[0] = 0;
+	r.out_len = 0;
+	n = proto_result_encode(buf, sizeof(buf), &r);
+	assert_int_equal(proto_result_decode(buf, (size_t)n, &d), 0);
+	assert_string_equal(d.reason, "");
+	assert_int_equal(d.out_len, 0);
+}
+
+static void test_result_hostile(void **state)
+{
+	static const char *const bad[] = {
+		"",                                   /* empty */
+		"1 1 0 5 5 w1 ok",                    /* no newline */
+		"1 0 0 5 5 w1 -\n",                   /* status 0 (none) */
+		"1 99 0 5 5 w1 -\n",                  /* unknown status */
+		"x 1 0 5 5 w1 -\n",                   /* bad id */
+		"1 1 0 5 5 ../etc -\n",               /* bad agent name */
+		"1 1 0 5 5 w1\n",                     /* no reason */
+		"1 1 0 5 w1 -\n",                     /* missing field */
+		"1 1 0 99999999999999999999 5 w1 -\n", /* overflow */
+		"1 1 --3 5 5 w1 -\n",
+	};
+	struct proto_result d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(proto_result_decode(bad[i], strlen(bad[i]), &d), -EBADMSG);
+}
+
+static void test_stats_and_hung(void **state)
+{
+	struct proto_stats s = { 10, 1700000000000000000ull, 55, 23, 1800, 2000 }, d;
+	char buf[256], agent[NAME_MAX_LEN + 1];
+	uint32_t id;
+	int n;
+
+	(void)state;
+	n = proto_stats_encode(buf, sizeof(buf), &s);
+	assert_true(n > 0);
+	assert_int_equal(proto_stats_decode(buf, (size_t)n, &d), 0);
+	assert_memory_equal(&s, &d, sizeof(s));
+	assert_int_equal(proto_stats_decode("stats 1 2 3", 11, &d), -EBADMSG);
+	assert_int_equal(proto_stats_decode("stats 1 2 3 4 5 6 7", 19, &d), -EBADMSG);
+	n = proto_hung_encode(buf, sizeof(buf), 9, "c1-w2");
+	assert_int_equal(proto_hung_decode(buf, (size_t)n, &id, agent), 0);
+	assert_int_equal(id, 9);
+	assert_string_equal(agent, "c1-w2");
+	assert_int_equal(proto_hung_decode("hung 9 a/b", 10, &id, agent), -EBADMSG);
+	assert_int_equal(proto_hung_decode("hung x c1", 9, &id, agent), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_task_roundtrip),
+		cmocka_unit_test(test_result_roundtrip),
+		cmocka_unit_test(test_result_hostile),
+		cmocka_unit_test(test_stats_and_hung),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,588 @@
+/* The master of `swarm run`: setup, the epoll loop, the flat topology,
+ * completion, cleanup and the numbers for the report. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "coord_master.h"
+#include "coord_sys.h"
+#include "spawn_process.h"
+#include "swarm.h"
+
+#define SAMPLE_EVERY_NS 100000000ull  /* fd / shm sampling: 10 per second */
+
+void master_sample(struct master *m, int force)
+{
+	uint64_t now = now_ns(), shm;
+	unsigned fds;
+
+	if (!force && now - m->last_sample < SAMPLE_EVERY_NS)
+		return;
+	m->last_sample = now;
+	fds = proc_fd_count();
+	if (fds > m->fds_peak)
+		m->fds_peak = fds;
+	shm = bus_disk_bytes(m->bus);
+	if (shm > m->shm_peak)
+		m->shm_peak = shm;
+}
+
+void master_task_done(struct master *m, struct task *t, const char *out,
+		      size_t len)
+{
+	struct run_report *r = m->rep;
+
+	if (m->flags[t->id] & TF_RECORDED) {
+		r->duplicates++;
+		return;
+	}
+	m->flags[t->id] |= TF_RECORDED;
+	m->done++;
+	if (t->status == TS_OK) {
+		r->delivered++;
+	} else {
+		r->failed++;
+		report_add_failure(r, t->agent, t->reason, t->exit_code,
+				   (int64_t)t->id, t->status);
+	}
+	if (m->results)
+		report_result_line(m->results, t, out, len,
+				   len >= TASK_OUTPUT_MAX);
+	if (m->done == m->tl.n && !m->t_done)
+		m->t_done = now_ns();
+}
+
+static void publish_metrics(struct master *m, int up)
+{
+	struct coord_sample s = { .up = up };
+	struct pool_stats ps;
+	struct statvfs sv;
+	unsigned i;
+
+	if (!m->metrics)
+		return;
+	m->last_publish = now_ns();
+	s.workers_target = m->o->n;
+	if (m->pool) {
+		pool_get_stats(m->pool, &ps);
+		s.workers_alive = pool_alive(m->pool);
+		s.workers_spawned = ps.processes;
+		s.messages = ps.msgs_sent + ps.msgs_recv;
+	}
+	for (i = 0; i < m->ncoords; i++) {
+		s.coords_alive += m->coords[i].pidfd >= 0;
+		s.coords_spawned += 1 + m->coords[i].gen;
+		s.workers_spawned += (unsigned)m->coords[i].st.spawned;
+		s.messages += m->coords[i].st.msgs;
+	}
+	s.coords_target = m->ncoords;
+	s.messages += m->msgs;
+	s.restarts = m->rep->coordinator_restarts;
+	s.fds = proc_fd_count();
+	s.rss_bytes = proc_rss_peak_kb() * 1024;
+	s.shm_bytes = bus_disk_bytes(m->bus);
+	if (statvfs(bus_path(m->bus), &sv) == 0)
+		s.shm_free_bytes = (uint64_t)sv.f_bavail * sv.f_frsize;
+	s.delivered = m->rep->delivered;
+	s.failed = m->rep->failed;
+	s.duplicates = m->rep->duplicates;
+	s.coordination_s = (double)((m->t_done ? m->t_done : now_ns()) - m->t0) / 1e9;
+	s.delivery_ratio = m->tl.n ? (double)m->rep->delivered / (double)m->tl.n : 1;
+	coord_metrics_publish(m->metrics, &s);
+}
+
+static void flat_done(void *arg, struct task *t, const char *out, size_t len)
+{
+	master_task_done(arg, t, out, len);
+}
+
+static int write_pid_file(struct master *m)
+{
+	char buf[32];
+	int fd, n, err;
+
+	fd = openat(bus_dirfd(m->bus), "master.pid",
+		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	err = write_full(fd, buf, (size_t)n);
+	close(fd);
+	return err;
+}
+
+static int open_logs(struct master *m)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (m->o->logs_dir)
+		snprintf(m->logs_path, sizeof(m->logs_path), "%s", m->o->logs_dir);
+	else
+		snprintf(m->logs_path, sizeof(m->logs_path), "%s/swarm-run-%s",
+			 tmp && *tmp ? tmp : "/tmp", bus_id(m->bus));
+	if (mkdir(m->logs_path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	m->logs_fd = open(m->logs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return m->logs_fd < 0 ? -errno : 0;
+}
+
+static int resolve_argv(struct master *m)
+{
+	static char path[PATH_MAX];
+	size_t n = 0;
+	int err;
+
+	err = spawn_resolve(m->o->argv[0], path, sizeof(path));
+	if (err)
+		return err;
+	while (m->o->argv[n])
+		n++;
+	m->argv = calloc(n + 1, sizeof(char *));
+	if (!m->argv)
+		return -ENOMEM;
+	memcpy(m->argv, m->o->argv, n * sizeof(char *));
+	m->argv[0] = path;
+	return 0;
+}
+
+static int setup_events(struct master *m)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->sigfd < 0 || m->epfd < 0)
+		return -errno;
+	m->ev_signal = EV_SIGNAL;
+	ev.data.ptr = &m->ev_signal;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->sigfd, &ev) < 0)
+		return -errno;
+	m->ev_inbox = EV_INBOX;
+	ev.data.ptr = &m->ev_inbox;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->notify_fd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static int load_tasks(struct master *m)
+{
+	size_t bad = 0;
+	int err;
+
+	if (m->o->tasks_file)
+		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
+	else
+		err = tasks_generate(m->o->n, &m->tl);
+	if (err == -EINVAL && bad)
+		snprintf(m->rep->error, sizeof(m->rep->error),
+			 "task file %s, line %zu: contains a NUL byte",
+			 m->o->tasks_file, bad);
+	else if (err == -E2BIG && bad)
+		snprintf(m->rep->error, sizeof(m->rep->error),
+			 "task file %s, line %zu: longer than %u bytes or more than "
+			 "%u tasks", m->o->tasks_file, bad, TASK_MAX_LEN, TASK_MAX_COUNT);
+	else if (err && m->o->tasks_file)
+		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s: %s",
+			 m->o->tasks_file, strerror(-err));
+	if (err)
+		return err;
+	m->flags = calloc(m->tl.n ? m->tl.n : 1, 1);
+	return m->flags ? 0 : -ENOMEM;
+}
+
+static int setup(struct master *m, const char **what)
+{
+	int err;
+
+	*what = "reading the tasks";
+	if ((err = load_tasks(m)))
+		return err;
+	*what = "finding the command";
+	if ((err = resolve_argv(m)))
+		return err;
+	*what = "locating the swarm binary";
+	if ((err = proc_self_exe(m->exe, sizeof(m->exe))))
+		return err;
+	*what = "creating the bus";
+	if ((err = bus_create(NULL, NULL, NULL, &m->bus)))
+		return err;
+	snprintf(m->rep->bus_dir, sizeof(m->rep->bus_dir), "%s", bus_path(m->bus));
+	*what = "writing master.pid";
+	if ((err = write_pid_file(m)))
+		return err;
+	*what = "creating the log directory";
+	if ((err = open_logs(m)))
+		return err;
+	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
+	*what = "opening the master inbox";
+	if ((err = inbox_open(m->bus, "master", &m->self)) ||
+	    (err = inbox_reader_begin(m->self)))
+		return err;
+	m->notify_fd = inbox_notify_fd(m->self);
+	if (m->notify_fd < 0)
+		return m->notify_fd;
+	*what = "setting up the event loop";
+	if ((err = setup_events(m)))
+		return err;
+	if (m->o->results_file) {
+		*what = "opening the results file";
+		m->results = fopen(m->o->results_file, "we");
+		if (!m->results)
+			return -errno;
+	}
+	if (m->o->metrics_file || m->o->metrics_listen) {
+		struct epoll_event ev = { .events = EPOLLIN };
+
+		*what = "starting the metrics endpoint";
+		err = coord_metrics_new(m->o->metrics_file, m->o->metrics_listen,
+					&m->metrics);
+		if (err == -EINVAL || err == -EADDRNOTAVAIL)
+			snprintf(m->rep->error, sizeof(m->rep->error),
+				 "--metrics-listen '%s': want a loopback "
+				 "address like 127.0.0.1:9464", m->o->metrics_listen);
+		if (err)
+			return err;
+		m->ev_metrics = EV_METRICS;
+		ev.data.ptr = &m->ev_metrics;
+		if (coord_metrics_fd(m->metrics) >= 0) {
+			epoll_ctl(m->epfd, EPOLL_CTL_ADD,
+				  coord_metrics_fd(m->metrics), &ev);
+			fprintf(stderr, "swarm: metrics at http://127.0.0.1:%u/metrics\n",
+				coord_metrics_port(m->metrics));
+		}
+	}
+	/* Without cgroup v2 (or permission) we fall back to process groups. */
+	{
+		char name[NAME_MAX_LEN + 1];
+
+		const char *no = getenv("SWARM_NO_CGROUP");
+
+		snprintf(name, sizeof(name), "swarm-%s", bus_id(m->bus));
+		m->have_cg = !(no && *no && strcmp(no, "0")) &&
+			     cgroup_create(name, &m->cg) == 0;
+		if (m->have_cg)
+			snprintf(m->rep->cgroup, sizeof(m->rep->cgroup), "%s", m->cg.path);
+	}
+	return 0;
+}
+
+static int flat_start(struct master *m)
+{
+	struct pool_cfg c = {
+		.bus = m->bus, .self = m->self, .self_name = "master",
+		.prefix = "w", .nslots = m->o->n,
+		.max_parallel = m->o->max_parallel,
+		.heartbeat_ns = (uint64_t)(m->o->heartbeat_s * 1e9),
+		.stdout_mode = m->stdout_mode, .task_stdin = m->o->task_stdin,
+		.argv = m->argv, .logs_fd = m->logs_fd,
+		.applet = m->o->applet, .applet_argv = m->argv + 1,
+		.cgroup_fd = m->have_cg ? m->cg.dirfd : -1, .new_pgroup = 1,
+		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
+		.on_done = flat_done, .arg = m,
+	};
+	size_t i;
+	int err;
+
+	while (m->argv[c.applet_argc + 1])
+		c.applet_argc++;
+	err = pool_new(&c, m->epfd, &m->pool);
+	if (err)
+		return err;
+	for (i = 0; i < m->tl.n; i++)
+		if ((err = pool_add(m->pool, &m->tl.v[i])))
+			return err;
+	pool_no_more(m->pool);
+	pool_fill(m->pool);   /* the first burst; the loop starts the rest */
+	return 0;
+}
+
+void master_drain(struct master *m)
+{
+	struct bus_msg msg;
+	uint64_t junk;
+	int r;
+
+	if (read(m->notify_fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
+		return;
+	while ((r = inbox_next(m->self, &msg)) == 1) {
+		if (m->pool && pool_on_msg(m->pool, &msg))
+			continue;
+		if (m->coords && hybrid_on_msg(m, &msg))
+			continue;
+		ctl_on_msg(m, &msg);
+	}
+	inbox_commit(m->self);
+}
+
+static void on_signal(struct master *m)
+{
+	struct signalfd_siginfo si;
+
+	while (read(m->sigfd, &si, sizeof(si)) == sizeof(si))
+		if (!m->stop_sig)
+			m->stop_sig = (int)si.ssi_signo;
+}
+
+static void dispatch(struct master *m, void *ptr)
+{
+	int kind = *(int *)ptr;
+
+	switch (kind) {
+	case POOL_EV_SLOT:
+		pool_on_exit(m->pool, ptr);
+		break;
+	case EV_COORD:
+		hybrid_on_exit(m, ptr);
+		break;
+	case EV_SIGNAL:
+		on_signal(m);
+		break;
+	case EV_METRICS:
+		coord_metrics_step(m->metrics);
+		break;
+	default:
+		break; /* EV_INBOX: drained before every batch */
+	}
+}
+
+static int wait_ms(struct master *m, int tick_ms)
+{
+	uint64_t now = now_ns();
+	int64_t left;
+	int ms = 100;   /* sampling cadence when nothing else is due */
+
+	if (tick_ms >= 0 && tick_ms < ms)
+		ms = tick_ms;
+	if (m->deadline && !m->paused) {
+		left = ((int64_t)m->deadline - (int64_t)now) / 1000000 + 1;
+		if (left < ms)
+			ms = left < 0 ? 0 : (int)left;
+	}
+	return ms;
+}
+
+/* Run until every task has an outcome, the deadline passes or a signal
+ * arrives. */
+static void loop(struct master *m)
+{
+	struct epoll_event evs[128];
+	int n, i, tick = -1, more = 0;
+
+	while (m->done < m->tl.n && !m->stop_sig) {
+		n = epoll_wait(m->epfd, evs, 128, more ? 0 : wait_ms(m, tick));
+		if (n < 0 && errno != EINTR)
+			break;
+		/* Answers first: an agent that answered and exited must be
+		 * credited, not failed, whatever order epoll reports. */
+		master_drain(m);
+		for (i = 0; i < n; i++)
+			dispatch(m, evs[i].data.ptr);
+		if (m->pool && !m->paused) {
+			more = pool_fill(m->pool);
+			tick = pool_tick(m->pool, now_ns());
+		}
+		master_sample(m, 0);
+		if (m->metrics && now_ns() - m->last_publish >= 1000000000ull) {
+			coord_metrics_step(m->metrics);
+			publish_metrics(m, 1);
+		}
+		if (m->deadline && !m->paused && now_ns() >= m->deadline &&
+		    m->done < m->tl.n) {
+			master_drain(m);
+			if (m->done < m->tl.n)
+				m->rep->timed_out = 1;
+			break;
+		}
+	}
+}
+
+static void stop_everything(struct master *m)
+{
+	int st = m->stop_sig ? TS_INTERRUPTED : TS_TIMEOUT;
+	const char *why = m->stop_sig ? "interrupt" : "timeout";
+	int grace = (m->stop_sig || m->rep->timed_out) ? 300 : COORD_STOP_GRACE_MS;
+
+	if (m->paused) {
+		if (m->have_cg)
+			cgroup_freeze(&m->cg, 0);
+		else if (m->pool)
+			pool_signal(m->pool, SIGCONT);
+		else
+			hybrid_signal(m, SIGCONT);
+		m->paused = 0;
+	}
+	if (m->done < m->tl.n) {
+		if (m->pool)
+			pool_abort(m->pool, st, why);
+		else
+			hybrid_abort(m, st, why);
+	}
+	if (m->pool)
+		pool_shutdown(m->pool, grace);
+	else if (m->coords)
+		hybrid_finish(m, grace);
+	/* Anything left in the group (grandchildren of agents) goes too. */
+	if (m->have_cg) {
+		cgroup_kill(&m->cg);
+		cgroup_wait_empty(&m->cg, 2000);
+	}
+	if (m->coords)  /* subreaper: collect re-parented orphans */
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+}
+
+static void fill_report(struct master *m)
+{
+	struct run_report *r = m->rep;
+	uint64_t end = m->t_done ? m->t_done : now_ns();
+	struct pool_stats ps;
+
+	r->topology = m->o->hybrid ? "hybrid" : "flat";
+	r->expected = m->tl.n;
+	r->coordination_s = (double)(end - m->t0) / 1e9;
+	r->total_s = (double)(now_ns() - m->t0) / 1e9;
+	r->lat_samples = m->lat.n;
+	r->lat_p50_us = lat_percentile(&m->lat, 50);
+	r->lat_p95_us = lat_percentile(&m->lat, 95);
+	r->lat_p99_us = lat_percentile(&m->lat, 99);
+	r->shm_peak_bytes = m->shm_peak;
+	r->rss_peak_kb = proc_rss_peak_kb();
+	r->agents_rss_peak_kb = proc_children_rss_peak_kb();
+	if (m->pool) {
+		pool_get_stats(m->pool, &ps);
+		r->agents = ps.agents;
+		r->messages = ps.msgs_sent + ps.msgs_recv;
+		if (ps.spawn_last_ns)
+			r->spawn_s = (double)(ps.spawn_last_ns - m->t0) / 1e9;
+	} else {
+		r->messages += m->msgs;
+		if (m->spawn_end_ns > m->t0_wall)
+			r->spawn_s = (double)(m->spawn_end_ns - m->t0_wall) / 1e9;
+	}
+	if (m->fds_peak > r->fds_peak)
+		r->fds_peak = m->fds_peak;
+	if (r->interrupted)
+		r->exit_code = 128 + m->stop_sig;
+	else if (r->delivered == r->expected)
+		r->exit_code = EXIT_OK;
+	else
+		r->exit_code = r->timed_out ? EXIT_TIMEOUT : EXIT_JOB;
+}
+
+static void cleanup(struct master *m)
+{
+	coord_metrics_free(m->metrics);
+	if (m->pool)
+		pool_free(m->pool);
+	if (m->coords)
+		hybrid_free(m);
+	if (m->have_cg)
+		cgroup_remove(&m->cg);
+	if (m->self)
+		inbox_close(m->self);
+	if (m->bus) {
+		if (m->o->keep)
+			bus_close(m->bus);
+		else
+			bus_destroy(m->bus);
+	}
+	if (m->results)
+		fclose(m->results);
+	if (m->logs_fd >= 0)
+		close(m->logs_fd);
+	if (m->sigfd >= 0)
+		close(m->sigfd);
+	if (m->epfd >= 0)
+		close(m->epfd);
+	lat_free(&m->lat);
+	free(m->flags);
+	free(m->argv);
+	tasks_free(&m->tl);
+}
+
+int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
+	      struct run_report *rep, const char **what)
+{
+	struct master m;
+	struct rlimit rl;
+	sigset_t sigs;
+	int err;
+
+	/* Signals become events of the loop. Blocked before anything starts
+	 * a thread (the bus's notify helper), or that thread would take them
+	 * with the default action; agents get an empty mask back. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* One pidfd per live agent: 1000 agents need more than the usual
+	 * soft limit of 1024 fds. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	memset(&m, 0, sizeof(m));
+	m.o = o;
+	m.rep = rep;
+	m.notify_fd = m.epfd = m.sigfd = m.logs_fd = -1;
+	m.cg.dirfd = -1;
+	rep->kernel = kernel;
+	rep->topology = o->hybrid ? "hybrid" : "flat";
+	m.t0 = now_ns();
+	m.t0_wall = wall_ns();
+	m.stdout_mode = o->task_stdin || tasks_has_placeholder(o->argv);
+	err = setup(&m, what);
+	if (err)
+		goto out;
+	if (o->timeout_s > 0)
+		m.deadline = m.t0 + (uint64_t)(o->timeout_s * 1e9);
+	if (o->hooks && o->hooks->started)
+		o->hooks->started(o->hooks->arg, bus_path(m.bus),
+				  m.have_cg ? m.cg.id : 0, (int)getpid());
+	*what = "starting the agents";
+	if (o->hybrid) {
+		prctl(PR_SET_CHILD_SUBREAPER, 1);
+		err = hybrid_start(&m);
+	} else {
+		err = flat_start(&m);
+	}
+	if (err) {
+		/* Some agents may be running already: take them down. */
+		m.stop_sig = SIGTERM;
+		stop_everything(&m);
+		goto out;
+	}
+	master_sample(&m, 1);
+	publish_metrics(&m, 1);
+	loop(&m);
+	rep->interrupted = m.stop_sig != 0;
+	stop_everything(&m);
+	master_sample(&m, 1);
+	publish_metrics(&m, 0);
+	if (o->hooks && o->hooks->finished)
+		o->hooks->finished(o->hooks->arg);
+	fill_report(&m);
+	rep->bus_kept = o->keep;
+	err = rep->exit_code;
+out:
+	cleanup(&m);
+	return err;
+}

@@ -1,0 +1,766 @@
+/* Worker pool: spawn agents, hand out tasks, match answers, see exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "coord_pool.h"
+#include "coord_sys.h"
+#include "spawn_process.h"
+
+struct pool {
+	struct pool_cfg cfg;
+	int epfd;
+	struct pool_slot *slots;
+	struct task **q;              /* FIFO of queued tasks */
+	size_t qhead, qlen, qcap;
+	unsigned *freeslots;          /* used slots without a process */
+	size_t nfree;
+	unsigned next_unused;
+	unsigned alive, processes;
+	size_t running;
+	int no_more;
+	uint64_t msgs_sent, msgs_recv, unexpected;
+	uint64_t spawn_first_ns, spawn_last_ns, last_tick;
+	struct agent_env env;
+	char *outbuf;                 /* TASK_OUTPUT_MAX + 1 */
+	char path[4096];
+};
+
+int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
+{
+	struct pool *p = calloc(1, sizeof(*p));
+	unsigned i;
+	int err = -ENOMEM;
+
+	if (!p)
+		return -ENOMEM;
+	p->cfg = *cfg;
+	p->epfd = epfd;
+	if (!p->cfg.max_parallel || p->cfg.max_parallel > p->cfg.nslots)
+		p->cfg.max_parallel = p->cfg.nslots;
+	if (!p->cfg.spawn_burst)
+		p->cfg.spawn_burst = POOL_SPAWN_BURST;
+	p->slots = calloc(cfg->nslots, sizeof(*p->slots));
+	p->freeslots = calloc(cfg->nslots, sizeof(*p->freeslots));
+	p->outbuf = malloc(TASK_OUTPUT_MAX + 1);
+	if (!p->slots || !p->freeslots || !p->outbuf)
+		goto fail;
+	for (i = 0; i < cfg->nslots; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		s->ev_kind = POOL_EV_SLOT;
+		s->idx = i;
+		s->pidfd = -1;
+		if ((size_t)snprintf(s->name, sizeof(s->name), "%s%u", cfg->prefix,
+				     i + 1) >= sizeof(s->name) || name_valid(s->name)) {
+			err = -ENAMETOOLONG;
+			goto fail;
+		}
+	}
+	err = agent_env_init(&p->env, bus_path(cfg->bus), cfg->swarm_id);
+	if (err)
+		goto fail;
+	*out = p;
+	return 0;
+fail:
+	pool_free(p);
+	return err;
+}
+
+void pool_free(struct pool *p)
+{
+	unsigned i;
+
+	if (!p)
+		return;
+	for (i = 0; p->slots && i < p->cfg.nslots; i++)
+		if (p->slots[i].pidfd >= 0)
+			close(p->slots[i].pidfd);
+	agent_env_free(&p->env);
+	free(p->slots);
+	free(p->freeslots);
+	free(p->q);
+	free(p->outbuf);
+	free(p);
+}
+
+int pool_add(struct pool *p, struct task *t)
+{
+	if (p->qlen == p->qcap) {
+		size_t cap = p->qcap ? p->qcap * 2 : 256, i;
+		struct task **nq = malloc(cap * sizeof(*nq));
+
+		if (!nq)
+			return -ENOMEM;
+		for (i = 0; i < p->qlen; i++)
+			nq[i] = p->q[(p->qhead + i) % p->qcap];
+		free(p->q);
+		p->q = nq;
+		p->qcap = cap;
+		p->qhead = 0;
+	}
+	p->q[(p->qhead + p->qlen) % p->qcap] = t;
+	p->qlen++;
+	t->state = TASK_QUEUED;
+	return 0;
+}
+
+static struct task *q_pop(struct pool *p)
+{
+	struct task *t;
+
+	if (!p->qlen)
+		return NULL;
+	t = p->q[p->qhead];
+	p->qhead = (p->qhead + 1) % p->qcap;
+	p->qlen--;
+	return t;
+}
+
+static int slot_send(struct pool *p, struct pool_slot *s, uint32_t type,
+		     const void *data, size_t len)
+{
+	struct bus_out m = { .data = data, .len = (uint32_t)len, .type = type };
+	struct inbox *in;
+	int err;
+
+	/* Opened per send: keeping 1000 inboxes open would cost 1000+ fds. */
+	err = inbox_open(p->cfg.bus, s->name, &in);
+	if (err)
+		return err;
+	err = inbox_send(in, p->cfg.self, &m);
+	inbox_close(in);
+	if (!err)
+		p->msgs_sent++;
+	return err;
+}
+
+static void journal(struct pool *p, struct pool_slot *s, struct task *t)
+{
+	char line[NAME_MAX_LEN + 32];
+	int n;
+
+	if (p->cfg.journal_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%s %u\n", s->name, t->id);
+	/* One O_APPEND write: a crash leaves whole lines only. */
+	if (write_full(p->cfg.journal_fd, line, (size_t)n))
+		return;
+}
+
+static void finish(struct pool *p, struct task *t, int status, int exit_code,
+		   const char *reason, const char *out, size_t len)
+{
+	if (t->state == TASK_RUNNING && p->running)
+		p->running--;
+	t->state = TASK_DONE;
+	t->status = (uint8_t)status;
+	t->exit_code = exit_code;
+	t->t_end_ns = now_ns();
+	snprintf(t->reason, sizeof(t->reason), "%s", reason ? reason : "");
+	if (p->cfg.on_done)
+		p->cfg.on_done(p->cfg.arg, t, out, len);
+}
+
+static void start_task(struct pool *p, struct pool_slot *s, struct task *t)
+{
+	s->task = t;
+	s->hung = 0;
+	s->last_seen_ns = now_ns();
+	t->state = TASK_RUNNING;
+	t->t_start_ns = s->last_seen_ns;
+	t->attempts++;
+	snprintf(t->agent, sizeof(t->agent), "%s", s->name);
+	p->running++;
+}
+
+/* Bus mode: put the task in the slot's inbox. */
+static int send_task(struct pool *p, struct pool_slot *s, struct task *t)
+{
+	int err;
+
+	journal(p, s, t);
+	err = slot_send(p, s, MSG_TASK, t->text, t->len);
+	if (err) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "could not send the task: %s",
+			 bus_strerror(err));
+		t->state = TASK_RUNNING;
+		p->running++;
+		snprintf(t->agent, sizeof(t->agent), "%s", s->name);
+		finish(p, t, TS_SPAWN, 0, why, NULL, 0);
+		return err;
+	}
+	start_task(p, s, t);
+	return 0;
+}
+
+static int open_log(struct pool *p, const char *name, const char *ext)
+{
+	char file[NAME_MAX_LEN + 8];
+
+	snprintf(file, sizeof(file), "%s.%s", name, ext);
+	return openat(p->cfg.logs_fd, file,
+		      O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+static int stdin_for(struct task *t)
+{
+	int fd = memfd_create("swarm-task", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (write_full(fd, t->text, t->len) || write_full(fd, "\n", 1) ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		close(fd);
+		return -EIO;
+	}
+	return fd;
+}
+
+/* Start a process in slot s for task t (already sent in bus mode). */
+static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
+{
+	struct spawn_req r = { .argv = p->cfg.argv, .envp = p->env.envp,
+			       .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
+			       .cgroup_fd = p->cfg.cgroup_fd,
+			       .new_pgroup = p->cfg.new_pgroup,
+			       .die_with_parent = 1 };
+	struct spawned sp;
+	struct epoll_event ev = { .events = EPOLLIN };
+	char **argv = NULL;
+	struct stat st;
+	char logname[NAME_MAX_LEN + 8];
+	int err;
+
+	agent_env_set(&p->env, s->name, p->cfg.self_name, t ? t->id + 1 : 0);
+	if (p->cfg.stdout_mode) {
+		r.stdout_fd = open_log(p, s->name, "out");
+		r.stderr_fd = open_log(p, s->name, "err");
+		if (r.stdout_fd < 0 || r.stderr_fd < 0) {
+			err = -errno;
+			goto out;
+		}
+		s->out_off = fstat(r.stdout_fd, &st) ? 0 : st.st_size;
+		if (t && tasks_has_placeholder(p->cfg.argv)) {
+			err = tasks_substitute(p->cfg.argv, t->text, &argv);
+			if (err)
+				goto out;
+			r.argv = argv;
+		}
+		if (t && p->cfg.task_stdin) {
+			r.stdin_fd = stdin_for(t);
+			if (r.stdin_fd < 0) {
+				err = r.stdin_fd;
+				goto out;
+			}
+		}
+	} else {
+		snprintf(logname, sizeof(logname), "%s.log", s->name);
+		r.log_dirfd = p->cfg.logs_fd;
+		r.log_name = logname;
+		r.applet = p->cfg.applet;
+		r.applet_argc = p->cfg.applet_argc;
+		r.applet_argv = p->cfg.applet_argv;
+	}
+	err = spawn_process(&r, &sp);
+	if (err)
+		goto out;
+	ev.data.ptr = s;
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, sp.pidfd, &ev) < 0) {
+		/* An exit we could not see would hang the run: undo. */
+		int ws;
+
+		err = -errno;
+		kill(sp.pid, SIGKILL);
+		spawn_reap(sp.pidfd, &ws);
+		close(sp.pidfd);
+		goto out;
+	}
+	s->pid = sp.pid;
+	s->pidfd = sp.pidfd;
+	s->answered = 0;
+	s->stop_sent = 0;
+	s->used = 1;
+	p->alive++;
+	p->processes++;
+	p->spawn_last_ns = now_ns();
+	if (!p->spawn_first_ns)
+		p->spawn_first_ns = p->spawn_last_ns;
+out:
+	if (r.stdin_fd >= 0)
+		close(r.stdin_fd);
+	if (r.stdout_fd >= 0)
+		close(r.stdout_fd);
+	if (r.stderr_fd >= 0 && r.stderr_fd != r.stdout_fd)
+		close(r.stderr_fd);
+	free(argv);
+	return err;
+}
+
+/* Give task t to slot s, starting a process there if it has none. */
+static void run_on_slot(struct pool *p, struct pool_slot *s, struct task *t)
+{
+	char why[96];
+	int err;
+
+	if (!p->cfg.stdout_mode && send_task(p, s, t))
+		return;
+	if (p->cfg.stdout_mode)
+		start_task(p, s, t);
+	if (s->pidfd >= 0)
+		return;
+	err = spawn_slot(p, s, t);
+	if (err) {
+		snprintf(why, sizeof(why), "could not start the agent: %s",
+			 strerror(-err));
+		s->task = NULL;
+		finish(p, t, TS_SPAWN, 0, why, NULL, 0);
+		p->freeslots[p->nfree++] = s->idx;
+	}
+}
+
+static struct pool_slot *find_idle(struct pool *p)
+{
+	unsigned i;
+
+	/* Idle live agents exist only between answers; a scan is cheap next
+	 * to the send that follows. */
+	for (i = 0; i < p->next_unused; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (s->pidfd >= 0 && !s->task && !s->stop_sent)
+			return s;
+	}
+	return NULL;
+}
+
+int pool_fill(struct pool *p)
+{
+	struct pool_slot *s;
+	struct task *t;
+	unsigned spawned = 0;
+
+	while (p->qlen) {
+		/* Spawn in bursts and go back to the event loop in between, so
+		 * early agents' answers are read while later ones start. */
+		if (spawned >= p->cfg.spawn_burst)
+			return 1;
+		/* Every slot gets a process before any agent gets a second
+		 * task: -n N means N agents. */
+		s = NULL;
+		if (p->next_unused < p->cfg.nslots && p->alive < p->cfg.max_parallel)
+			s = &p->slots[p->next_unused++];
+		if (!s)
+			s = find_idle(p);
+		if (!s && p->nfree && p->alive < p->cfg.max_parallel)
+			s = &p->slots[p->freeslots[--p->nfree]];
+		if (!s)
+			return 0;
+		if (s->pidfd < 0)
+			spawned++;
+		t = q_pop(p);
+		run_on_slot(p, s, t);
+	}
+	if (p->no_more)
+		pool_no_more(p);
+	return 0;
+}
+
+void pool_no_more(struct pool *p)
+{
+	unsigned i;
+
+	p->no_more = 1;
+	if (p->qlen)
+		return;
+	for (i = 0; i < p->next_unused; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (s->pidfd >= 0 && !s->task && !s->stop_sent) {
+			s->stop_sent = 1;
+			slot_send(p, s, MSG_STOP, "", 0);
+		}
+	}
+}
+
+static struct pool_slot *slot_by_name(struct pool *p, const char *name)
+{
+	size_t pl = strlen(p->cfg.prefix);
+	uint64_t n;
+
+	if (strncmp(name, p->cfg.prefix, pl) || parse_u64(name + pl, &n) ||
+	    n < 1 || n > p->cfg.nslots || name[pl] == '0')
+		return NULL;
+	return &p->slots[n - 1];
+}
+
+/* After an answer: next task to the same agent, or STOP. */
+static void after_answer(struct pool *p, struct pool_slot *s)
+{
+	struct task *t;
+
+	if (s->pidfd < 0)
+		return;
+	if (p->cfg.stdout_mode)
+		return;
+	/* Unused slots come first (see pool_fill); then this agent. If the
+	 * unused slots will take every queued task, this agent is done: stop
+	 * it now rather than keep it (and its pidfd) until the last spawn. */
+	if (p->qlen && p->next_unused < p->cfg.nslots &&
+	    p->alive < p->cfg.max_parallel) {
+		if (p->no_more && p->qlen <= p->cfg.nslots - p->next_unused &&
+		    !s->stop_sent) {
+			s->stop_sent = 1;
+			slot_send(p, s, MSG_STOP, "", 0);
+		}
+		return;
+	}
+	t = q_pop(p);
+	if (t) {
+		send_task(p, s, t);
+		return;
+	}
+	if (p->no_more && !s->stop_sent) {
+		s->stop_sent = 1;
+		slot_send(p, s, MSG_STOP, "", 0);
+	}
+}
+
+int pool_on_msg(struct pool *p, const struct bus_msg *m)
+{
+	struct pool_slot *s = slot_by_name(p, m->from);
+	struct task *t;
+	uint64_t now, wall;
+	char why[128];
+	size_t l;
+
+	if (!s)
+		return 0;
+	p->msgs_recv++;
+	now = now_ns();
+	s->last_seen_ns = now;
+	s->hung = 0;
+	if (m->type == MSG_HEARTBEAT || m->type == MSG_CONTROL ||
+	    m->type == MSG_STOP || m->type == MSG_TASK)
+		return 1;
+	t = s->task;
+	if (!t || p->cfg.stdout_mode) {
+		p->unexpected++;
+		return 1;
+	}
+	s->task = NULL;
+	s->answered++;
+	wall = wall_ns();
+	t->latency_ns = wall > m->ts_ns ? wall - m->ts_ns : 0;
+	if (p->cfg.lat)
+		lat_add(p->cfg.lat, t->latency_ns / 1000);
+	l = m->len > TASK_OUTPUT_MAX ? TASK_OUTPUT_MAX : m->len;
+	if (m->type == MSG_FAIL) {
+		snprintf(why, sizeof(why), "agent reported failure: %.*s",
+			 (int)(l > 80 ? 80 : l), (const char *)m->data);
+		for (char *c = why; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
+		finish(p, t, TS_FAILED, 0, why, m->data, l);
+	} else {
+		finish(p, t, TS_OK, 0, NULL, m->data, l);
+	}
+	after_answer(p, s);
+	return 1;
+}
+
+static uint64_t inbox_depth(struct pool *p, const char *name)
+{
+	struct inbox *in;
+	struct inbox_info info;
+	uint64_t d = 0;
+
+	if (inbox_open(p->cfg.bus, name, &in))
+		return 0;
+	if (!inbox_info(in, &info))
+		d = info.depth;
+	inbox_close(in);
+	return d;
+}
+
+static size_t read_output(struct pool *p, struct pool_slot *s)
+{
+	char file[NAME_MAX_LEN + 8];
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "%s.out", s->name);
+	fd = openat(p->cfg.logs_fd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	n = pread(fd, p->outbuf, TASK_OUTPUT_MAX, s->out_off);
+	close(fd);
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void describe_exit(char *buf, size_t len, int wstatus, const char *what)
+{
+	int code = spawn_exit_code(wstatus);
+
+	if (code < 0)
+		snprintf(buf, len, "killed by signal %d (%s)%s%s", -code,
+			 strsignal(-code), *what ? " " : "", what);
+	else
+		snprintf(buf, len, "exited with status %d%s%s", code, *what ? " " : "", what);
+}
+
+/* Stdout mode: the exit decides the task. */
+static void exit_stdout_mode(struct pool *p, struct pool_slot *s, int wstatus)
+{
+	struct task *t = s->task;
+	size_t n = read_output(p, s);
+	int code = spawn_exit_code(wstatus);
+	char why[128];
+
+	s->task = NULL;
+	if (code == 0) {
+		finish(p, t, TS_OK, 0, NULL, p->outbuf, n);
+		return;
+	}
+	describe_exit(why, sizeof(why), wstatus, "");
+	if (code == 127)
+		snprintf(why + strlen(why), sizeof(why) - strlen(why),
+			 " (command not found?)");
+	finish(p, t, TS_FAILED, code, why, p->outbuf, n);
+}
+
+void pool_on_exit(struct pool *p, struct pool_slot *s)
+{
+	struct task *t = s->task;
+	int wstatus = 0;
+	char why[128];
+
+	if (s->pidfd < 0)
+		return;
+	if (spawn_reap(s->pidfd, &wstatus))
+		wstatus = 0;
+	epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->pidfd, NULL);
+	close(s->pidfd);
+	s->pidfd = -1;
+	p->alive--;
+	if (t && p->cfg.stdout_mode) {
+		exit_stdout_mode(p, s, wstatus);
+	} else if (t && s->answered && inbox_depth(p, s->name)) {
+		/* A one-shot agent answered and left; its next task is still
+		 * unread in the inbox: a fresh process in this slot takes it. */
+		if (spawn_slot(p, s, t) == 0)
+			return;
+		s->task = NULL;
+		finish(p, t, TS_SPAWN, 0, "could not restart the agent", NULL, 0);
+	} else if (t) {
+		describe_exit(why, sizeof(why), wstatus, "without answering");
+		s->task = NULL;
+		finish(p, t, TS_EXITED, spawn_exit_code(wstatus), why, NULL, 0);
+	}
+	/* The owner's loop calls pool_fill once per round: refilling here,
+	 * once per exit, would starve the inbox during a spawn burst. */
+	p->freeslots[p->nfree++] = s->idx;
+}
+
+int pool_tick(struct pool *p, uint64_t now)
+{
+	unsigned i;
+
+	if (!p->cfg.heartbeat_ns)
+		return -1;
+	/* We tick every quarter heartbeat; a longer gap means we were not
+	 * running (frozen by swarm pause, stopped, starved): the agents'
+	 * silence over that gap is not theirs. */
+	if (p->last_tick && now - p->last_tick > p->cfg.heartbeat_ns)
+		pool_touch(p);
+	p->last_tick = now;
+	for (i = 0; i < p->next_unused; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (!s->task || s->hung || s->pidfd < 0)
+			continue;
+		if (now - s->last_seen_ns > p->cfg.heartbeat_ns) {
+			s->hung = 1;
+			if (p->cfg.on_hung)
+				p->cfg.on_hung(p->cfg.arg, s->task);
+		}
+	}
+	/* A quarter of the heartbeat: hung agents are flagged at most 25 %
+	 * late, at a handful of wake-ups per second. */
+	return (int)(p->cfg.heartbeat_ns / 4000000ull) + 1;
+}
+
+size_t pool_pending(const struct pool *p)
+{
+	return p->qlen + p->running;
+}
+
+unsigned pool_alive(const struct pool *p)
+{
+	return p->alive;
+}
+
+static void slot_kill(struct pool *p, struct pool_slot *s, int sig)
+{
+	if (s->pidfd < 0)
+		return;
+	/* The pid cannot be reused while we hold it unreaped. */
+	if (p->cfg.new_pgroup)
+		kill(-s->pid, sig);
+	kill(s->pid, sig);
+}
+
+void pool_signal(struct pool *p, int sig)
+{
+	unsigned i;
+
+	for (i = 0; i < p->next_unused; i++)
+		slot_kill(p, &p->slots[i], sig);
+}
+
+void pool_abort(struct pool *p, int status, const char *why)
+{
+	struct task *t;
+	unsigned i;
+	char buf[128];
+
+	for (i = 0; i < p->next_unused; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		t = s->task;
+		if (!t)
+			continue;
+		s->task = NULL;
+		slot_kill(p, s, SIGKILL);
+		if (status == TS_TIMEOUT && s->hung) {
+			snprintf(buf, sizeof(buf), "hung: silent past the heartbeat, "
+				 "killed at the %s", why);
+			finish(p, t, TS_HUNG, 0, buf, NULL, 0);
+		} else {
+			snprintf(buf, sizeof(buf), "no answer before the %s; killed", why);
+			finish(p, t, status, 0, buf, NULL, 0);
+		}
+	}
+	while ((t = q_pop(p))) {
+		snprintf(t->agent, sizeof(t->agent), "-");
+		snprintf(buf, sizeof(buf), "never started (%s)", why);
+		t->state = TASK_DONE;
+		finish(p, t, status, 0, buf, NULL, 0);
+	}
+}
+
+/* Reap whatever exits within ms; returns live agents left. */
+static unsigned wait_exits(struct pool *p, int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
+	struct pollfd *pf = calloc(p->cfg.nslots, sizeof(*pf));
+	unsigned i, n;
+	int r, left;
+
+	if (!pf)
+		return p->alive;
+	while (p->alive) {
+		for (n = 0, i = 0; i < p->next_unused; i++)
+			if (p->slots[i].pidfd >= 0) {
+				pf[n].fd = p->slots[i].pidfd;
+				pf[n].events = POLLIN;
+				pf[n].revents = 0;
+				n++;
+			}
+		left = (int)(((int64_t)end - (int64_t)now_ns()) / 1000000);
+		if (left < 0)
+			break;
+		r = poll(pf, n, left);
+		if (r <= 0)
+			break;
+		for (i = 0; i < p->next_unused; i++) {
+			struct pool_slot *s = &p->slots[i];
+			unsigned j;
+
+			if (s->pidfd < 0)
+				continue;
+			for (j = 0; j < n; j++)
+				if (pf[j].fd == s->pidfd && pf[j].revents)
+					break;
+			if (j < n)
+				pool_on_exit(p, s);
+		}
+	}
+	free(pf);
+	return p->alive;
+}
+
+void pool_shutdown(struct pool *p, int grace_ms)
+{
+	p->qlen = 0;
+	pool_no_more(p);
+	if (!wait_exits(p, grace_ms))
+		return;
+	pool_signal(p, SIGTERM);
+	if (!wait_exits(p, 500))
+		return;
+	pool_signal(p, SIGKILL);
+	wait_exits(p, 5000);
+}
+
+void pool_touch(struct pool *p)
+{
+	uint64_t now = now_ns();
+	unsigned i;
+
+	for (i = 0; i < p->next_unused; i++)
+		p->slots[i].last_seen_ns = now;
+}
+
+void pool_status(struct pool *p, FILE *f, int json)
+{
+	unsigned i;
+	int first = 1;
+
+	for (i = 0; i < p->cfg.nslots; i++) {
+		struct pool_slot *s = &p->slots[i];
+		const char *st = s->pidfd < 0 ? (s->used ? "exited" : "not-started")
+			       : s->hung ? "hung" : s->task ? "busy" : "idle";
+		int pid = s->pidfd >= 0 ? s->pid : 0;
+
+		if (json) {
+			fprintf(f, "%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\","
+				"\"task\":", first ? "" : ",", s->name, pid, st);
+			if (s->task)
+				fprintf(f, "%u}", s->task->id + 1);
+			else
+				fputs("null}", f);
+			first = 0;
+			continue;
+		}
+		fprintf(f, "%-12s %8d %-12s", s->name, pid, st);
+		if (s->task)
+			fprintf(f, " task %u", s->task->id + 1);
+		fputc('\n', f);
+	}
+}
+
+void pool_get_stats(const struct pool *p, struct pool_stats *st)
+{
+	unsigned i, used = 0;
+
+	for (i = 0; i < p->next_unused; i++)
+		used += p->slots[i].used;
+	st->agents = used;
+	st->processes = p->processes;
+	st->msgs_sent = p->msgs_sent;
+	st->msgs_recv = p->msgs_recv;
+	st->unexpected = p->unexpected;
+	st->spawn_first_ns = p->spawn_first_ns;
+	st->spawn_last_ns = p->spawn_last_ns;
+}

@@ -1,0 +1,123 @@
+/* Agent environments and resource sampling for coordinators. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "coord_sys.h"
+
+extern char **environ;
+
+static int is_ours(const char *kv)
+{
+	static const char *const names[] = { "SWARM_DIR=", "SWARM_ID=",
+		"SWARM_AGENT=", "SWARM_PARENT=", "SWARM_TASK_ID=" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strncmp(kv, names[i], strlen(names[i])))
+			return 1;
+	return 0;
+}
+
+int agent_env_init(struct agent_env *e, const char *dir, const char *id)
+{
+	size_t n = 0, i;
+
+	memset(e, 0, sizeof(*e));
+	while (environ && environ[n])
+		n++;
+	e->envp = calloc(n + 6, sizeof(char *));
+	if (asprintf(&e->dir, "SWARM_DIR=%s", dir) < 0)
+		e->dir = NULL;
+	if (asprintf(&e->id, "SWARM_ID=%s", id) < 0)
+		e->id = NULL;
+	if (!e->envp || !e->dir || !e->id) {
+		agent_env_free(e);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		if (!is_ours(environ[i]))
+			e->envp[e->base++] = environ[i];
+	e->envp[e->base] = e->dir;
+	e->envp[e->base + 1] = e->id;
+	e->envp[e->base + 2] = e->agent;
+	e->envp[e->base + 3] = e->parent;
+	e->envp[e->base + 4] = e->task;
+	e->envp[e->base + 5] = NULL;
+	return 0;
+}
+
+void agent_env_set(struct agent_env *e, const char *agent, const char *parent,
+		   uint64_t task_id)
+{
+	snprintf(e->agent, sizeof(e->agent), "SWARM_AGENT=%s", agent);
+	snprintf(e->parent, sizeof(e->parent), "SWARM_PARENT=%s", parent);
+	if (task_id)
+		snprintf(e->task, sizeof(e->task), "SWARM_TASK_ID=%llu",
+			 (unsigned long long)task_id);
+	else
+		snprintf(e->task, sizeof(e->task), "SWARM_TASK_ID=");
+}
+
+void agent_env_free(struct agent_env *e)
+{
+	free(e->envp);
+	free(e->dir);
+	free(e->id);
+	memset(e, 0, sizeof(*e));
+}
+
+unsigned proc_fd_count(void)
+{
+	char buf[8192];
+	unsigned n = 0;
+	long r, off;
+	int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	/* getdents64 directly: opendir would malloc a DIR per sample. */
+	while ((r = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (off = 0; off < r;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+
+			if (d->d_name[0] != '.')
+				n++;
+			off += d->d_reclen;
+		}
+	}
+	close(fd);
+	return n ? n - 1 : 0; /* minus the fd used to read the directory */
+}
+
+uint64_t proc_rss_peak_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) ? 0 : (uint64_t)ru.ru_maxrss;
+}
+
+uint64_t proc_children_rss_peak_kb(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_CHILDREN, &ru) ? 0 : (uint64_t)ru.ru_maxrss;
+}
+
+int proc_self_exe(char *out, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= len - 1)
+		return -ENAMETOOLONG;
+	out[n] = 0;
+	return 0;
+}
