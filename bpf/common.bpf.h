@@ -8,7 +8,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "hist.h"
-#include "spawn.h"
+#include "spawn_trace.h"
 
 /* The traced process tree. Owned and maintained by spawn.bpf.c (seeded
  * from user space, extended at fork, trimmed at exit); every other object

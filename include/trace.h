@@ -34,7 +34,7 @@
 #include "fdleak.h"
 #include "flock.h"
 #include "latency.h"
-#include "spawn.h"
+#include "spawn_trace.h"
 
 enum trace_signal {
 	TRACE_SPAWN = 1,

@@ -1,7 +1,7 @@
 /* spawn: structs shared by bpf/spawn.bpf.c and user/trace_spawn.c.
  * Fixed-size fields only. */
-#ifndef SWARM_SPAWN_H
-#define SWARM_SPAWN_H
+#ifndef SWARM_SPAWN_TRACE_H
+#define SWARM_SPAWN_TRACE_H
 
 #ifndef __bpf__
 #include <linux/types.h>
