@@ -254,6 +254,10 @@ static int nats_args(struct run_args *a)
 		die_msg("run: --bus nats:// is for the hybrid topology (--coordinators C --workers W)");
 		return EXIT_USAGE;
 	}
+	if (a->o.metrics_file || a->o.metrics_listen) {
+		die_msg("run: --metrics-file/--metrics-listen are not wired for --bus nats:// yet");
+		return EXIT_USAGE;
+	}
 	if (!nm_available()) {
 		die_msg("run: %s", NM_NO_SUPPORT_MSG);
 		return EXIT_ENV;

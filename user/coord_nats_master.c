@@ -78,11 +78,13 @@ static int load_tasks(struct nmaster *m)
 		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
 	else
 		err = tasks_generate(m->o->n, &m->tl);
-	if (err && m->o->tasks_file)
-		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s%s%s: %s",
-			 m->o->tasks_file, bad ? ", line " : "", "",
-			 err == -E2BIG ? "line too long or too many tasks" :
-			 err == -EINVAL ? "contains a NUL byte" : strerror(-err));
+	if (err && m->o->tasks_file && bad)
+		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s, line %zu: %s",
+			 m->o->tasks_file, bad,
+			 err == -E2BIG ? "too long, or too many tasks" : "contains a NUL byte");
+	else if (err && m->o->tasks_file)
+		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s: %s",
+			 m->o->tasks_file, strerror(-err));
 	if (!err && !m->tl.n) {
 		snprintf(m->rep->error, sizeof(m->rep->error), "no tasks to run");
 		err = -EINVAL;
