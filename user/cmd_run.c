@@ -65,8 +65,9 @@ static void usage(FILE *f)
 }
 
 enum { O_TOPO = 256, O_COORDS, O_WORKERS, O_TASKS, O_TIMEOUT, O_HB, O_MAXP,
-       O_LOGS, O_RESULTS, O_JSON, O_KEEP, O_NOTRACE, O_BUS, O_SWARM, O_ACKWAIT, O_MAXDEL, O_STDIN, O_MFILE,
-       O_MLISTEN };
+       O_LOGS, O_RESULTS, O_JSON, O_KEEP, O_NOTRACE, O_STDIN, O_MFILE,
+       O_MLISTEN,
+       O_BUS, O_SWARM, O_ACKWAIT, O_MAXDEL };
 
 static const struct option opts[] = {
 	{ "topology", required_argument, NULL, O_TOPO },
