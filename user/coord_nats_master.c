@@ -185,7 +185,8 @@ static void history_reason(struct nmaster *m, uint32_t task, const char *what,
 {
 	char hist[HIST_LEN];
 
-	ledger_history(nm_master_ledger(m->nm), task, hist, sizeof(hist));
+	if (!ledger_history(nm_master_ledger(m->nm), task, hist, sizeof(hist)))
+		snprintf(hist, sizeof(hist), "none seen");
 	/* Long histories are cut: the report keeps their start. */
 	if (snprintf(out, len, "%s; deliveries: %s", what, hist) >= (int)len)
 		out[len - 1] = 0;
