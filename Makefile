@@ -32,6 +32,16 @@ ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 # libbpf static, libelf/zlib dynamic: what bcc's libbpf-tools do.
 LDLIBS   := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
 
+# --- optional: NATS (libnats) for the coordinator mesh across hosts ----------
+# Detected with pkg-config; `make HAVE_NATS=0` builds without it (then
+# `--bus nats://...` says the build lacks NATS support).
+HAVE_NATS ?= $(shell pkg-config --exists libnats 2>/dev/null && echo 1)
+ifeq ($(HAVE_NATS),1)
+CFLAGS_BASE += -DHAVE_NATS $(shell pkg-config --cflags libnats)
+LDLIBS      += $(shell pkg-config --libs libnats)
+endif
+# ------------------------------------------------------------------------------
+
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))

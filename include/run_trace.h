@@ -20,9 +20,10 @@
 
 struct run_trace;
 
-/* disabled: --no-trace (nothing is loaded, no message). err is where the
- * one line goes (stderr). -ENOMEM is the only error. */
-int run_trace_start(struct run_trace **out, int disabled, FILE *err);
+/* off: NULL to trace, else the reason it is off (--no-trace; nothing is
+ * loaded and nothing printed). err is where the one line goes (stderr).
+ * -ENOMEM is the only error. */
+int run_trace_start(struct run_trace **out, const char *off, FILE *err);
 const struct report_kernel *run_trace_kernel(struct run_trace *rt);
 /* NULL when tracing is off. */
 const struct run_hooks *run_trace_hooks(struct run_trace *rt);

@@ -10,6 +10,7 @@ pkgs=(
   libcmocka-dev libcap-ng-dev
   util-linux procps psmisc jq
   prometheus python3
+  libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
 )
 
 missing=()

@@ -220,7 +220,7 @@ static void emit_text(FILE *f, void *arg)
 			(unsigned long long)lt.samples);
 }
 
-int run_trace_start(struct run_trace **out, int disabled, FILE *err)
+int run_trace_start(struct run_trace **out, const char *off, FILE *err)
 {
 	struct tracer_opts o = { .signals = TRACE_ALL };
 	const char *shm = getenv("SWARM_SHM");
@@ -233,8 +233,8 @@ int run_trace_start(struct run_trace **out, int disabled, FILE *err)
 	if (!rt)
 		return -ENOMEM;
 	rt->master = getpid();
-	if (disabled) {
-		rt->kern.off_reason = "disabled by --no-trace";
+	if (off) {
+		rt->kern.off_reason = off;
 		*out = rt;
 		return 0;
 	}
