@@ -16,8 +16,10 @@ jq -e '.kernel.latency.write_read_us | .p50 > 0 and .p95 >= .p50 and .p99 >= .p9
 	"$TMP/a.json" >/dev/null || fail "write->read percentiles"
 jq -e '[.kernel.latency.per_inbox[].name] | index("master") != null' \
 	"$TMP/a.json" >/dev/null || fail "no per_inbox entry for master"
-jq -e '[.kernel.flock.locks[].path] | index("master.inbox") != null' \
-	"$TMP/a.json" >/dev/null || fail "no flock entry for master.inbox"
+# (locks is a top-N by wait: which inboxes make it varies)
+jq -e '.kernel.flock.calls >= 40 and (.kernel.flock.locks | length) > 0 and
+       ([.kernel.flock.locks[].path] | all(endswith(".inbox")))' \
+	"$TMP/a.json" >/dev/null || fail "flock calls on the inboxes"
 jq -e '.kernel.fd.processes[] | select(.agent == "master")' \
 	"$TMP/a.json" >/dev/null || fail "the master is not named in kernel.fd"
 jq -e '.kernel.ringbuf_drops == 0' "$TMP/a.json" >/dev/null || fail "ring buffer drops"
