@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/lib/run_trace.bash"
 command -v flock >/dev/null || fail "flock(1) missing (util-linux)"
 
-LOCK=swarm-e2e-lock.$$
+LOCK=e2e-runtrace-lock.$$
 trap 'rm -rf "$TMP" "/dev/shm/$LOCK"' EXIT
 seq 8 > "$TMP/tasks"
 traced_run "$TMP/f.json" -n 8 --tasks "$TMP/tasks" --task-stdin --logs "$TMP/lf" \
