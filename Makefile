@@ -146,4 +146,38 @@ install: all
 		install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz build-tsan
+
+# --- hardening: fuzzing, thread sanitizer, fault campaign ---------------------
+#   make fuzz FUZZ_SECONDS=N   build libFuzzer harnesses in build-fuzz/, run each N s
+#   make tsan                  threaded unit tests under ThreadSanitizer (build-tsan/)
+#   make fault-campaign        the long SIGKILL/ENOSPC/EMFILE/full-inbox campaign
+FUZZ_SECONDS ?= 10
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+.PHONY: fuzz fuzz-bins tsan fault-campaign
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libswarm.a | $(BUILD)/fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $< $(BUILD)/libswarm.a $(LDLIBS) -o $@
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(CLANG) \
+		CFLAGS="-O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		LDFLAGS="$(FUZZ_SAN)" fuzz-bins
+	$(Q)tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan CC=$(CLANG) \
+		CFLAGS="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=thread" all test-bins
+	$(Q)TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 tests/tsan.sh build-tsan
+
+fault-campaign: all test-bins
+	$(Q)tests/fault/campaign.sh --long $(BUILD)

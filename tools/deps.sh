@@ -8,6 +8,7 @@ pkgs=(
   make gcc clang llvm pkg-config
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcmocka-dev libcap-ng-dev
+  libclang-rt-14-dev
   util-linux procps psmisc
 )
 
