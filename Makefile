@@ -181,3 +181,6 @@ tsan:
 
 fault-campaign: all test-bins
 	$(Q)tests/fault/campaign.sh --long $(BUILD)
+
+# These include the CLI sources to reach their static parsers.
+$(BUILD)/tests/test_cli_parse $(BUILD)/fuzz/fuzz_cli: user/cmd_send.c user/cmd_recv.c
