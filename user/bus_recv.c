@@ -291,15 +291,19 @@ static int view(struct inbox *in, uint64_t off, uint64_t need, uint64_t end,
 	return 0;
 }
 
-/* A corrupt frame at off: find the next offset (8-aligned) where a whole
- * valid frame starts, or the end. Returns the number of bytes to skip. */
+/* A corrupt frame at off: find the next offset where a whole valid frame
+ * starts, or the end. Returns the number of bytes to skip. Every byte
+ * offset is tried, not only 8-aligned ones: honest frames are 8-byte
+ * multiples, but after a hostile or foreign record of odd length every
+ * later frame in the segment sits off that grid, and stepping by 8 would
+ * skip them all. */
 static uint64_t resync(struct inbox *in, uint64_t off, uint64_t end)
 {
 	uint64_t p, fsz, avail;
 	enum frame_status st;
 	const char *v;
 
-	for (p = off + 8; p + FRAME_HDR_SIZE <= end; p += 8) {
+	for (p = off + 1; p + FRAME_HDR_SIZE <= end; p++) {
 		uint32_t magic;
 
 		if (view(in, p, FRAME_HDR_SIZE, end, &v, &avail))
