@@ -17,7 +17,8 @@ int seg_name(char *buf, size_t len, const char *inbox, uint32_t seg)
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
-/* Open a file inside the bus refusing symlinks, other owners, non-files. */
+/* Open a file inside the bus refusing symlinks, other owners, non-files,
+ * hard links. */
 int bus_open_file(int dirfd, const char *name, int flags, int *fdout)
 {
 	struct stat st;
@@ -36,6 +37,13 @@ int bus_open_file(int dirfd, const char *name, int flags, int *fdout)
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
 		err = -EPERM;
+		goto fail;
+	}
+	/* Every bus file has exactly one name. A second one is a hard link
+	 * planted to make us write into a file outside the bus; none is a
+	 * file being removed under us. */
+	if (st.st_nlink != 1) {
+		err = st.st_nlink ? -EPERM : -ENOENT;
 		goto fail;
 	}
 	*fdout = fd;

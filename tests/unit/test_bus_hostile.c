@@ -89,10 +89,40 @@ static void test_odd_length_garbage_keeps_later_frames(void **state)
 	inbox_close(r);
 }
 
+/* A hard link planted as a segment would let a send write into a file
+ * outside the bus (O_NOFOLLOW stops symlinks, not hard links). */
+static void test_hard_linked_segment_refused(void **state)
+{
+	struct bus *b = *state;
+	struct inbox *a, *r;
+	struct bus_out m = { .data = "x", .len = 1 };
+	char outside[256], buf[16];
+	int fd;
+
+	snprintf(outside, sizeof(outside), "%s.outside", bus_path(b));
+	fd = open(outside, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "CANARY", 6), 6);
+	assert_int_equal(linkat(AT_FDCWD, outside, bus_dirfd(b), "r.00000001.seg", 0), 0);
+	assert_int_equal(inbox_open(b, "a", &a), 0);
+	assert_int_equal(inbox_open(b, "r", &r), 0);
+	assert_int_equal(inbox_send(r, a, &m), -EPERM);
+	assert_int_equal(pread(fd, buf, sizeof(buf), 0), 6);
+	assert_memory_equal(buf, "CANARY", 6);
+	close(fd);
+	unlink(outside);
+	/* Removed, the bus works again. */
+	assert_int_equal(unlinkat(bus_dirfd(b), "r.00000001.seg", 0), 0);
+	assert_int_equal(inbox_send(r, a, &m), 0);
+	inbox_close(a);
+	inbox_close(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_odd_length_garbage_keeps_later_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hard_linked_segment_refused, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
