@@ -61,8 +61,14 @@ static int inbox_create(struct bus *b, const char *file)
 	char tmp[NAME_MAX_LEN + 32];
 	int fd, err;
 
-	snprintf(tmp, sizeof(tmp), ".tmp.%s.%d", file, (int)getpid());
+	/* Named by thread id, not pid: threads of one process creating the
+	 * same inbox must not share (and unlink) each other's temp file. A
+	 * live thread owns its tid, so an existing file of that name is a
+	 * leftover of a dead one: remove it once and retry. */
+	snprintf(tmp, sizeof(tmp), ".tmp.%s.%d", file, (int)gettid());
 	fd = openat(b->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlinkat(b->dirfd, tmp, 0) == 0)
+		fd = openat(b->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	memset(&h, 0, sizeof(h));

@@ -148,11 +148,56 @@ static void test_notify_start_stop_under_load(void **state)
 	assert_int_equal(arg.err, 0);
 }
 
+struct opener_arg {
+	struct bus *b;
+	char name[16];
+	pthread_barrier_t *go;
+	int err;
+};
+
+static void *opener_main(void *p)
+{
+	struct opener_arg *a = p;
+	struct inbox *in = NULL;
+
+	pthread_barrier_wait(a->go);
+	a->err = inbox_open(a->b, a->name, &in);
+	inbox_close(in);
+	return NULL;
+}
+
+/* Threads of one process creating the same new inbox at once must all
+ * get it (their temp files must not collide). */
+static void test_threads_create_same_inbox(void **state)
+{
+	struct bus *b = *state;
+	struct opener_arg args[4];
+	pthread_t th[4];
+	pthread_barrier_t go;
+	int round, i, failures = 0;
+
+	for (round = 0; round < 200; round++) {
+		assert_int_equal(pthread_barrier_init(&go, NULL, 4), 0);
+		for (i = 0; i < 4; i++) {
+			args[i] = (struct opener_arg){ .b = b, .go = &go };
+			snprintf(args[i].name, sizeof(args[i].name), "n%d", round);
+			assert_int_equal(pthread_create(&th[i], NULL, opener_main, &args[i]), 0);
+		}
+		for (i = 0; i < 4; i++) {
+			pthread_join(th[i], NULL);
+			failures += args[i].err != 0;
+		}
+		pthread_barrier_destroy(&go);
+	}
+	assert_int_equal(failures, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_notify_fd_wakes_epoll_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_start_stop_under_load, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_threads_create_same_inbox, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
