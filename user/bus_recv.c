@@ -384,8 +384,11 @@ int inbox_next(struct inbox *in, struct bus_msg *m)
 			break;
 		}
 		{
-			const struct frame_hdr *h = (const void *)v;
+			/* A copy: after resyncing past odd-length garbage a frame
+			 * may start at any byte, so v need not be aligned. */
+			struct frame_hdr hdr, *h = &hdr;
 
+			memcpy(&hdr, v, sizeof(hdr));
 			FAULT_POINT("recv-read");
 			in->last.rpos = in->rpos;
 			in->last.size = fsz;

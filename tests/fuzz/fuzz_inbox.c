@@ -61,11 +61,12 @@ static void reset_files(void)
 
 static void check_msg(const struct bus_msg *m)
 {
-	const struct frame_hdr *h = (const void *)((const char *)m->data - FRAME_HDR_SIZE);
-	struct frame_hdr tmp;
+	struct frame_hdr hdr, tmp, *h = &hdr;
 	uLong c;
 
-	memcpy(&tmp, h, sizeof(tmp));
+	/* Frames may sit at any byte offset after a resync: copy. */
+	memcpy(&hdr, (const char *)m->data - FRAME_HDR_SIZE, sizeof(hdr));
+	tmp = hdr;
 	tmp.crc = 0;
 	c = crc32(0L, (const Bytef *)&tmp, sizeof(tmp));
 	c = crc32(c, (const Bytef *)m->data, m->len);

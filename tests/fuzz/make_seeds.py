@@ -20,6 +20,7 @@ segs = frame("a", 0, 1, b"one") + frame("b", 1, 1, b"two" * 10) + frame("a", 0, 
 w("fuzz_inbox", "three-frames", b"\x80\0\0" + segs)
 w("fuzz_inbox", "two-segments", b"\x81" + struct.pack("<H", len(frame("a",0,1,b"one"))) + segs)
 w("fuzz_inbox", "garbage-between", b"\x80\0\0" + frame("a", 0, 1, b"one") + b"\xde\xad\xbe\xef" * 5 + frame("c", 2, 9, b"after"))
+w("fuzz_inbox", "odd-garbage", b"\x80\0\0" + frame("a", 0, 1, b"one") + b"EVILEVILEVILE" + frame("b", 0, 1, b"unaligned") + frame("b", 0, 2, b"next"))
 w("fuzz_inbox", "torn-tail", b"\x02\0\0" + frame("a", 0, 1, b"one") + frame("a", 0, 2, b"two")[:50])
 w("fuzz_inbox", "oversize-len", b"\x00\0\0" + struct.pack("<IIII", MAGIC, 0xffffffff, 0, 0) + b"\0" * 80 + frame("a", 0, 1, b"ok"))
 w("fuzz_json", "ascii", b'plain "quoted" \\ back\tslash\n')
