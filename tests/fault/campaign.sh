@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Fault-injection campaign for the bus: SIGKILL at every FAULT_POINT step
 # (include/fault.h) under concurrent senders and a restarting reader, plus a
-# full tmpfs (ENOSPC), a low fd limit (EMFILE) and a full inbox.
+# full tmpfs (ENOSPC), a low fd limit (EMFILE), a full inbox, and SIGKILL
+# from outside at random instants (torn writes, any step).
 #
 #   tests/fault/campaign.sh [--long] [--runs N] [--msgs N] [--only SCENARIO] [BUILD]
 #
-# Per run: 3 senders (two with explicit increasing seqs, one with the
-# library's own counter) each send MSGS self-checksummed payloads to inbox
+# Per run: 3 senders (explicit increasing seqs one by one, explicit seqs in
+# batches of 5, the library's own counter) each send MSGS self-checksummed
+# payloads to inbox
 # "sink", restarted after every kill from the first message they did not see
 # accepted; a reader logs every payload before it commits and is restarted
 # after every kill (or every few dozen messages). Checked after recovery:
@@ -37,9 +39,9 @@ if [ $long -eq 1 ]; then runs=${runs:-20} msgs=${msgs:-300}; else runs=${runs:-3
 
 SEND_STEPS="send-lock send-write send-publish send-unlock"
 RECV_STEPS="recv-read recv-commit recv-dedup rollover-unlink"
-SCENARIOS="$SEND_STEPS $RECV_STEPS enospc emfile full-inbox"
+SCENARIOS="$SEND_STEPS $RECV_STEPS enospc emfile full-inbox random-kill"
 [ -n "$only" ] && SCENARIOS=$only
-SENDERS="s1 s2 s3"   # s3 uses the library's sequence counter
+SENDERS="s1 s2 s3"   # s2 sends batches of 5, s3 uses the library's seq counter
 
 top=$(mktemp -d /tmp/swarm-fault.XXXXXX)
 mounts=()
@@ -74,6 +76,7 @@ cli_send_one() { # dir name id size acc
 sender_loop() { # scenario name
 	local sc=$1 name=$2 acc next=1 restarts=0 rc last f mode=
 	acc=$work/acc.$name
+	[ "$name" = s2 ] && mode=batch
 	[ "$name" = s3 ] && mode=auto
 	: > "$acc"
 	while [ $next -le $msgs ]; do
@@ -89,9 +92,20 @@ sender_loop() { # scenario name
 			[ $restarts -lt 6 ] && [ $((RANDOM % 2)) -eq 0 ] &&
 				f="send-write:$((RANDOM % (msgs - next + 1) + 1))";;
 		esac
-		SWARM_FAULT=$f "$FA" send "$dir" "$name" sink "$next" "$msgs" "$size" "$acc" $mode \
-			2>> "$work/agent.err"
-		rc=$?
+		if [ "$sc" = random-kill ] && [ $restarts -lt 15 ]; then
+			# SIGKILL from outside at a random instant: inside a pwrite
+			# (torn frames), inbox creation, recovery, anywhere.
+			"$FA" send "$dir" "$name" sink "$next" "$msgs" "$size" "$acc" $mode 2>> "$work/agent.err" &
+			local p=$!
+			sleep "0.0$(printf %02d $((RANDOM % 25)))"
+			kill -9 $p 2>/dev/null
+			wait $p
+			rc=$?
+		else
+			SWARM_FAULT=$f "$FA" send "$dir" "$name" sink "$next" "$msgs" "$size" "$acc" $mode \
+				2>> "$work/agent.err"
+			rc=$?
+		fi
 		case $rc in
 		0) ;;
 		137) echo "$name" >> "$work/kills";;
@@ -138,7 +152,14 @@ reader_loop() { # scenario
 			esac
 			continue
 		fi
-		if [ "$sc" = emfile ] && [ $n -lt 20 ]; then
+		if [ "$sc" = random-kill ] && [ $n -lt 15 ]; then
+			"$FA" recv "$dir" sink "$work/out" "$work/stop" 2>> "$work/agent.err" &
+			local p=$!
+			sleep "0.0$(printf %02d $((RANDOM % 25)))"
+			kill -9 $p 2>/dev/null
+			wait $p
+			rc=$?
+		elif [ "$sc" = emfile ] && [ $n -lt 20 ]; then
 			(ulimit -n $((RANDOM % 8 + 4)); exec "$FA" recv "$dir" sink "$work/out" "$work/stop" $max) 2>> "$work/agent.err"
 			rc=$?
 			[ $rc -eq 3 ] && { echo x >> "$work/emfile_refusals"; continue; }
@@ -226,6 +247,7 @@ run_one() { # scenario run
 	size=200
 	case $sc in
 	rollover-unlink) size=100000;;
+	random-kill) size=60000;;
 	enospc)
 		if [ "$(id -u)" -ne 0 ]; then echo "$sc $run 0 0 0 0 0 0 0 0 SKIP needs root to mount a tmpfs" >> "$results"; return 0; fi
 		base=$top/tmpfs.$run

@@ -1,9 +1,10 @@
 /* Sender, reader and inspector for the fault campaign (tests/fault/).
  *
- *   fault_agent send DIR FROM TO FIRST LAST SIZE ACCLOG [auto]
+ *   fault_agent send DIR FROM TO FIRST LAST SIZE ACCLOG [auto|batch]
  *       send messages FIRST..LAST; after each send that returned 0 append
  *       "FROM ID" to ACCLOG (one O_APPEND write: survives our SIGKILL).
- *       Explicit seq = ID unless "auto" (library counter). Full inbox and
+ *       Explicit seq = ID unless "auto" (library counter); "batch" sends 5
+ *       per inbox_send_batch call (all or nothing). Full inbox and
  *       full filesystem are retried for up to 30 s; exit 0 all sent, 3 error.
  *   fault_agent recv DIR AS OUTLOG STOPFILE [MAX]
  *       read, append each payload line to OUTLOG, then commit (so what is
@@ -28,6 +29,8 @@
 #include "../../user/bus_impl.h"
 #include "bus.h"
 
+#define SEND_BATCH 5
+
 static int make_payload(char *buf, size_t size, const char *from, uint64_t id)
 {
 	int n = snprintf(buf, size, "%s:%llu:", from, (unsigned long long)id);
@@ -49,6 +52,7 @@ static int do_send(int argc, char **argv)
 	const char *dir = argv[2], *fromn = argv[3], *ton = argv[4];
 	uint64_t first, last, size, id;
 	int autoseq = argc > 9 && !strcmp(argv[9], "auto");
+	uint64_t per_call = argc > 9 && !strcmp(argv[9], "batch") ? SEND_BATCH : 1, cnt = 0;
 	uint64_t full = 0, nospace = 0;
 	struct bus *b = NULL;
 	struct inbox *to = NULL, *from = NULL;
@@ -63,27 +67,37 @@ static int do_send(int argc, char **argv)
 		fprintf(stderr, "fault_agent send %s: log: %s\n", fromn, strerror(errno));
 		return 3;
 	}
-	if (!(buf = malloc(size + 1))) {
+	if (!(buf = malloc((size + 1) * SEND_BATCH))) {
 		err = -ENOMEM;
 		goto out;
 	}
 	if ((err = bus_open(dir, &b)) || (err = inbox_open(b, ton, &to)) ||
 	    (err = inbox_open(b, fromn, &from)))
 		goto out;
-	for (id = first; id <= last; id++) {
-		struct bus_out m = { .data = buf, .len = (uint32_t)size, .type = MSG_DATA,
-				     .seq = autoseq ? 0 : id };
-		uint64_t give_up = now_ns() + 30000000000ull;
-		char line[NAME_MAX_LEN + 32];
-		int n;
+	for (id = first; id <= last; id += cnt) {
+		struct bus_out m[SEND_BATCH];
+		uint64_t give_up = now_ns() + 30000000000ull, i;
+		char lines[SEND_BATCH * (NAME_MAX_LEN + 32)];
+		size_t n = 0;
 
-		make_payload(buf, size, fromn, id); /* buf has size + 1 for the NUL */
-		while ((err = inbox_send(to, from, &m)) == -ENOBUFS || err == -ENOSPC) {
+		cnt = last - id + 1 < per_call ? last - id + 1 : per_call;
+		for (i = 0; i < cnt; i++) {
+			char *p = buf + i * (size + 1); /* size + 1: room for the NUL */
+
+			make_payload(p, size, fromn, id + i);
+			m[i] = (struct bus_out){ .data = p, .len = (uint32_t)size, .type = MSG_DATA,
+						 .seq = autoseq ? 0 : id + i };
+		}
+		while ((err = inbox_send_batch(to, from, m, cnt)) == -ENOBUFS || err == -ENOSPC) {
 			if (now_ns() > give_up)
 				goto out;
 			if (err == -ENOBUFS) {
 				full++;
-				inbox_wait_space(to, size, 200);
+				/* wait_space waits for room for one message: a
+				 * batch may still not fit, so do not spin. */
+				inbox_wait_space(to, size * cnt, 200);
+				if (cnt > 1)
+					usleep(1000);
 			} else {
 				nospace++;
 				usleep(2000);
@@ -91,8 +105,11 @@ static int do_send(int argc, char **argv)
 		}
 		if (err)
 			goto out;
-		n = snprintf(line, sizeof(line), "%s %llu\n", fromn, (unsigned long long)id);
-		if ((err = write_full(logfd, line, (size_t)n)))
+		/* One write for the whole batch: all of it is logged or none. */
+		for (i = 0; i < cnt; i++)
+			n += (size_t)snprintf(lines + n, sizeof(lines) - n, "%s %llu\n", fromn,
+					      (unsigned long long)(id + i));
+		if ((err = write_full(logfd, lines, n)))
 			goto out;
 	}
 out:
