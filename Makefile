@@ -75,13 +75,14 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
 
 # --- user space --------------------------------------------------------------
-$(BUILD)/obj/%.o: user/%.c $(wildcard include/*.h) | $(BUILD)/obj $(BPF_SKELS)
+# -MMD: every object also depends on the private headers it includes.
+$(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/swarm-trace.o: tools/swarm-trace.c $(wildcard include/*.h) | $(BUILD)/obj $(BPF_SKELS)
+$(BUILD)/obj/swarm-trace.o: tools/swarm-trace.c | $(BUILD)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libswarm.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -98,15 +99,15 @@ $(BUILD)/swarm-trace: $(TRACE_OBJS) $(BUILD)/libswarm.a
 # --- tests ---------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/bpf/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< $(BUILD)/libswarm.a -lcmocka $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libswarm.a | $(BUILD)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< $(BUILD)/libswarm.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $< $(BUILD)/libswarm.a $(LDLIBS) -o $@
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all test-bins
@@ -144,6 +145,8 @@ install: all
 	install -m 0644 include/*.h $(DESTDIR)$(PREFIX)/include/swarm/
 	if [ -d man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
 		install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-tsan

@@ -11,6 +11,7 @@ int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* --- user/cli_util.c (in libswarm so tests and tools can use it) --- */
 struct bus;

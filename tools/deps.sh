@@ -10,6 +10,7 @@ pkgs=(
   libcmocka-dev libcap-ng-dev
   libclang-rt-14-dev
   util-linux procps psmisc
+  prometheus python3
 )
 
 missing=()

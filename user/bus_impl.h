@@ -74,6 +74,7 @@ struct inbox {
 	struct bus *bus;
 	char name[NAME_MAX_LEN + 1];
 	int hfd;                     /* header file; flock and OFD lock */
+	int32_t pid;                 /* opener's pid, marks writer_pid (only !=0 matters) */
 	struct inbox_hdr *hdr;
 
 	int wfd;                     /* cached segment fd for writes */

@@ -119,6 +119,7 @@ int inbox_open(struct bus *b, const char *name, struct inbox **out)
 	if (!in)
 		return -ENOMEM;
 	in->bus = b;
+	in->pid = (int32_t)getpid();
 	in->hfd = in->wfd = in->rfd = in->efd = -1;
 	snprintf(in->name, sizeof(in->name), "%s", name);
 	snprintf(file, sizeof(file), "%s.inbox", name);

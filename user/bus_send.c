@@ -185,7 +185,7 @@ static int append_locked(struct inbox *to, struct inbox *from,
 	h->wr_bytes = atomic_load(&h->bytes_in);
 	h->wr_count = n;
 	h->wr_total = total;
-	atomic_store(&h->writer_pid, (int32_t)getpid());
+	atomic_store(&h->writer_pid, to->pid);
 	FAULT_POINT("send-lock");
 	err = pwrite_full(to->wfd, to->wbuf, total, (off_t)off);
 	if (err) {

@@ -30,10 +30,16 @@ void futex_wake_all(_Atomic uint32_t *addr)
 	syscall(SYS_futex, addr, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/* A reader that found nothing for this long is idle: give its consumed
+ * tail segment back. Sooner would rotate segments under a busy writer. */
+#define IDLE_RECLAIM_MS 100
+
 int inbox_wait(struct inbox *in, int timeout_ms)
 {
 	struct inbox_hdr *h = in->hdr;
-	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t start = now_ns();
+	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
+	uint64_t idle_at = start + IDLE_RECLAIM_MS * 1000000ull;
 	int reclaimed = 0;
 
 	if (!in->reader)
@@ -42,21 +48,23 @@ int inbox_wait(struct inbox *in, int timeout_ms)
 		/* Load the word before looking for data: a publish after the
 		 * look changes it, so the futex wait returns at once. */
 		uint32_t w = atomic_load(&h->wake);
-		uint64_t now;
-		int slice = POLL_FALLBACK_MS;
+		uint64_t now, until;
+		int slice;
 
 		if (reader_has_data(in))
 			return 1;
 		now = now_ns();
 		if (now >= deadline)
 			return 0;
-		if (!reclaimed) {
+		if (!reclaimed && now >= idle_at) {
 			inbox_reclaim(in);
 			reclaimed = 1;
 			continue;
 		}
-		if (deadline != UINT64_MAX && (deadline - now) / 1000000ull < (uint64_t)slice)
-			slice = (int)((deadline - now + 999999) / 1000000ull);
+		until = reclaimed ? now + POLL_FALLBACK_MS * 1000000ull : idle_at;
+		if (until > deadline)
+			until = deadline;
+		slice = (int)((until - now + 999999) / 1000000ull);
 		atomic_fetch_add(&h->waiters, 1);
 		futex_wait_ms(&h->wake, w, slice);
 		atomic_fetch_sub(&h->waiters, 1);

@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "recv", cmd_recv, "read messages from an inbox" },
 	{ "ls", cmd_ls, "list the inboxes of a bus" },
 	{ "destroy", cmd_destroy, "remove a bus directory" },
+	{ "doctor", cmd_doctor, "preflight checks for this host or container" },
 };
 
 static void usage(FILE *f)
