@@ -8,7 +8,8 @@
  *       full filesystem are retried for up to 30 s; exit 0 all sent, 3 error.
  *   fault_agent recv DIR AS OUTLOG STOPFILE [MAX]
  *       read, append each payload line to OUTLOG, then commit (so what is
- *       logged is what was delivered); exit 0 once STOPFILE exists and the
+ *       logged is what was delivered; a log write torn by SIGKILL is closed
+ *       with a "#torn" line at the next start); exit 0 once STOPFILE exists and the
  *       inbox is empty, or after MAX messages.
  *   fault_agent inspect DIR NAME
  *       print the inbox header state the campaign checks after recovery.
@@ -150,7 +151,7 @@ static int do_recv(int argc, char **argv)
 
 	if (argc > 6 && parse_u64(argv[6], &max))
 		return 2;
-	logfd = open(argv[4], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	logfd = open(argv[4], O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0) {
 		fprintf(stderr, "fault_agent recv %s: log: %s\n", as, strerror(errno));
 		return 3;
@@ -158,6 +159,18 @@ static int do_recv(int argc, char **argv)
 	if (!(batch = malloc(cap))) {
 		err = -ENOMEM;
 		goto out;
+	}
+	/* A SIGKILL from outside can cut our log write short (the messages
+	 * were not committed, so they come again). Close the torn line and
+	 * mark it, so it is not glued to the next one. */
+	{
+		struct stat st;
+		char last;
+
+		if (!fstat(logfd, &st) && st.st_size > 0 &&
+		    pread(logfd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+		    (err = write_full(logfd, "\n#torn\n", 7)))
+			goto out;
 	}
 	if ((err = bus_open(dir, &b)) || (err = inbox_open(b, as, &in)) ||
 	    (err = inbox_reader_begin(in)))
