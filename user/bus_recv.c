@@ -177,6 +177,7 @@ int inbox_reader_begin(struct inbox *in)
 		goto fail;
 	atomic_store(&in->hdr->reader_pid, (int32_t)getpid());
 	in->rpos = atomic_load(&in->hdr->cursor);
+	in->busy_ns = now_ns();
 	in->rfd = -1;
 	in->reader = 1;
 	return 0;
