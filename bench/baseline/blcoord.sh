@@ -45,7 +45,7 @@ spawn_workers() {
 # messages or the deadline. Results go to LAT (latencies, us) and to the
 # handler function given (called per message with its fields).
 collect() {
-	local me=$1 expected=$2 handler=$3 line from seq type ts rest
+	local me=$1 expected=$2 handler=$3 line from seq ts rest
 	local -A seen=()
 	GOT=0
 	while :; do
@@ -54,7 +54,7 @@ collect() {
 		if bl_take "$DIR" "$me"; then
 			bl_now_us
 			for line in "${BL_LINES[@]}"; do
-				read -r from seq type ts rest <<< "$line"
+				read -r from seq _ ts rest <<< "$line"
 				[[ -n ${seen[$from.$seq]:-} ]] && continue
 				seen[$from.$seq]=1
 				GOT=$((GOT + 1))
@@ -128,7 +128,7 @@ report() {
 }
 
 run_master() {
-	TOPO=flat N=0 C=0 W=0 TASKS= TIMEOUT=30 JSON=0
+	TOPO=flat N=0 C=0 W=0 TASKS='' TIMEOUT=30 JSON=0
 	while [[ $# -gt 0 ]]; do
 		case $1 in
 		--topology) TOPO=$2; shift 2;;
