@@ -47,6 +47,11 @@ struct soak_leak {
 	int pid;
 	char agent[NAME_MAX_LEN + 1];
 	const char *role;           /* "agent" | "master" | "coordinator" */
+	const char *scope;          /* "process": one process grew;
+				     * "slot": every process of the agent slot
+				     * grew with its age (short-lived agents);
+				     * pid is then the latest process */
+	unsigned processes;         /* slot: processes sampled */
 	char target[256];           /* most common readlink among newest fds */
 	double rate_per_min;        /* regression slope, fds per minute */
 	double first_seen_s;        /* since the soak started */

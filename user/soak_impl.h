@@ -17,6 +17,7 @@ struct sproc {                  /* one process of the swarm tree */
 	int role;
 	int fds, children;
 	uint64_t rss_kb;
+	double age_s;               /* since the process started */
 };
 
 /* Every descendant of root (root included, first), role assigned by depth
@@ -28,7 +29,8 @@ int sproc_scan(pid_t root, int hybrid, struct sproc **out, size_t *n);
  * "" if unknown. */
 void sproc_name(pid_t pid, const char *logs_dir, char *out, size_t len);
 /* The most common readlink target among the newest `newest` fds of pid
- * (socket:[N] -> "socket", pipe:[N] -> "pipe"). */
+ * (socket:[N] -> "socket", pipe:[N] -> "pipe"); out is left as it was
+ * when nothing could be read (the process has exited). */
 int sproc_top_target(pid_t pid, unsigned newest, char *out, size_t len);
 
 /* Running least squares of y over t. */
@@ -53,9 +55,26 @@ struct tracked {
 	char target[256];
 };
 
+/* One per agent slot (name), pooled over all its processes: fds against
+ * process age. Finds a leak in agents too short-lived for the per-process
+ * rule (one-shot agents, short rounds): every process of the slot climbs
+ * the same line from a fresh start. */
+struct slot_track {
+	char name[NAME_MAX_LEN + 1];
+	struct fit_acc fit;
+	int min_fds, max_fds, leaking, last_fds;
+	unsigned procs, round;
+	pid_t last_pid;
+	uint64_t last_start, first_wall;
+	double first_t, flagged_t;
+	char target[256];
+};
+
 struct tracker {
 	struct tracked *v;
 	size_t n, cap;
+	struct slot_track *slots;
+	size_t nslots, cap_slots;
 	const char *logs_dir;
 };
 
@@ -66,8 +85,12 @@ struct tracked *tracker_feed(struct tracker *tr, const struct sproc *p,
 /* After a sample: drop dead non-leaking entries, mark the rest unseen. */
 void tracker_sweep(struct tracker *tr);
 void tracker_free(struct tracker *tr);
-/* Copy leakers into the report (most fds per minute first). */
+/* Copy leakers into the report (most fds per minute first), then the
+ * slots found leaking across processes (soak_slot.c). */
 void tracker_report(const struct tracker *tr, struct soak_report *rep);
+void slot_feed(struct tracker *tr, const struct tracked *e,
+	       const struct sproc *p, double t, uint64_t wall);
+void slot_report(const struct tracker *tr, struct soak_report *rep);
 
 
 /* ---- the soak loop (soak.c), its samples (soak_sample.c) and verdicts

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "soak_impl.h"
@@ -31,8 +32,9 @@ static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start)
 	p = strrchr(buf, ')');
 	if (!p || sscanf(p + 2, "%*c %d", &ppid_i) != 1)
 		return -EBADMSG;
-	/* field 22 (starttime) is the 20th after the ')' */
-	for (i = 0; i < 19 && p; i++)
+	/* the k-th space after ')' starts field k + 2: starttime (22) is
+	 * after the 20th */
+	for (i = 0; i < 20 && p; i++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &st) != 1)
 		return -EBADMSG;
@@ -158,6 +160,8 @@ int sproc_scan(pid_t root, int hybrid, struct sproc **out, size_t *n)
 	struct pp *all = NULL;
 	struct sproc *v = NULL;
 	size_t nall = 0, k = 0, cap = 0, i, lvl;
+	struct timespec ts;
+	long hz;
 	int err;
 
 	err = all_procs(&all, &nall);
@@ -180,9 +184,14 @@ int sproc_scan(pid_t root, int hybrid, struct sproc **out, size_t *n)
 		err = add_level(all, nall, &v, &k, &cap, lvl, k, ROLE_AGENT);
 	if (err)
 		goto out;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	hz = sysconf(_SC_CLK_TCK);
 	for (i = 0; i < k; i++) {
 		v[i].fds = fd_count(v[i].pid);
 		v[i].rss_kb = rss_kb(v[i].pid);
+		/* starttime is in clock ticks since boot */
+		v[i].age_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 -
+			     (double)v[i].start / (double)(hz > 0 ? hz : 100);
 	}
 	*out = v;
 	*n = k;
@@ -253,7 +262,6 @@ int sproc_top_target(pid_t pid, unsigned newest, char *out, size_t len)
 	DIR *d;
 	int err = 0;
 
-	out[0] = 0;
 	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
 	d = opendir(path);
 	if (!d)
@@ -293,8 +301,11 @@ int sproc_top_target(pid_t pid, unsigned newest, char *out, size_t len)
 			best = i;
 		}
 	}
+	/* out keeps its last answer if the process is gone by now */
 	if (bestc)
 		snprintf(out, len, "%s", links[best]);
+	else
+		err = -ESRCH;
 out:
 	closedir(d);
 	free(links);

@@ -48,9 +48,10 @@ static void text_leaks(FILE *f, const struct soak_report *r)
 		const struct soak_leak *l = &r->leaks[i];
 
 		iso(l->first_seen_wall_ns, when, sizeof(when));
-		fprintf(f, "  LEAK %s %s pid %d (round %u): %d -> %d fds, "
+		fprintf(f, "  LEAK %s %s pid %d (round %u%s): %d -> %d fds, "
 			"%.1f fds/min, keeps opening %s; first seen %.1fs (%s)\n",
 			l->role, l->agent[0] ? l->agent : "?", l->pid, l->round,
+			strcmp(l->scope, "slot") ? "" : ", every process of the slot",
 			l->fds_first, l->fds_last, l->rate_per_min,
 			l->target[0] ? l->target : "?", l->first_seen_s, when);
 	}
@@ -113,7 +114,8 @@ static void leaks_json(FILE *f, const struct soak_report *r)
 		iso(l->first_seen_wall_ns, when, sizeof(when));
 		fprintf(f, "%s{\"pid\":%d,\"agent\":", i ? "," : "", l->pid);
 		report_json_str(f, l->agent, strlen(l->agent));
-		fprintf(f, ",\"role\":\"%s\",\"file\":", l->role);
+		fprintf(f, ",\"role\":\"%s\",\"scope\":\"%s\",\"processes\":%u,"
+			"\"file\":", l->role, l->scope, l->processes);
 		report_json_str(f, l->target, strlen(l->target));
 		fprintf(f, ",\"rate_fds_per_min\":%.2f,\"fds_first\":%d,"
 			"\"fds_last\":%d,\"samples\":%u,\"round\":%u,"

@@ -212,9 +212,12 @@ static void note_peaks(struct soak *s, const struct snap *x, uint64_t wall)
 		rep->agent_rss_peak_kb = x->agent.rss_max;
 	if (x->shm > rep->shm_peak_bytes)
 		rep->shm_peak_bytes = x->shm;
+	/* means per process: how many coordinators or agents are alive at
+	 * the sample (spawning, stopping) must not look like growth */
 	if (x->master.n)
 		fit_add(&s->mem_coord, x->t,
-			(double)(x->master.rss_sum + x->coord.rss_sum));
+			(double)(x->master.rss_sum + x->coord.rss_sum) /
+			(x->master.n + x->coord.n));
 	if (x->agent.n)
 		fit_add(&s->mem_agent, x->t,
 			(double)x->agent.rss_sum / x->agent.n);
@@ -232,6 +235,9 @@ void soak_sample(struct soak *s, uint64_t now)
 	if (s->child && sproc_scan(s->child, s->o->run.hybrid, &v, &n))
 		n = 0;
 	for (i = 0; i < n; i++) {
+		/* exited, not yet reaped: no fds, no memory to judge */
+		if (v[i].fds < 0 || !v[i].rss_kb)
+			continue;
 		agg_add(v[i].role == ROLE_MASTER ? &x.master :
 			v[i].role == ROLE_COORD ? &x.coord : &x.agent, &v[i]);
 		tracker_feed(&s->tr, &v[i], s->round, x.t, wall);

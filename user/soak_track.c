@@ -112,6 +112,7 @@ struct tracked *tracker_feed(struct tracker *tr, const struct sproc *p,
 	if (val > e->max_val)
 		e->max_val = val;
 	fit_add(&e->fit, t, val);
+	slot_feed(tr, e, p, t, wall);
 	if (looks_leaking(e)) {
 		if (!e->leaking)
 			e->flagged_t = t;
@@ -144,6 +145,7 @@ void tracker_sweep(struct tracker *tr)
 void tracker_free(struct tracker *tr)
 {
 	free(tr->v);
+	free(tr->slots);
 	memset(tr, 0, sizeof(*tr));
 }
 
@@ -178,6 +180,8 @@ void tracker_report(const struct tracker *tr, struct soak_report *rep)
 		l->pid = e->pid;
 		snprintf(l->agent, sizeof(l->agent), "%s", e->name);
 		l->role = role_name(e->role);
+		l->scope = "process";
+		l->processes = 1;
 		snprintf(l->target, sizeof(l->target), "%s", e->target);
 		l->rate_per_min = f.slope * 60.0;
 		l->first_seen_s = e->first_t;
@@ -189,4 +193,5 @@ void tracker_report(const struct tracker *tr, struct soak_report *rep)
 		l->round = e->round;
 	}
 	qsort(rep->leaks, rep->nleaks, sizeof(rep->leaks[0]), cmp_rate);
+	slot_report(tr, rep);
 }
