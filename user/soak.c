@@ -183,24 +183,32 @@ static void round_line(struct soak *s, int status)
 	fflush(s->samples);
 }
 
-static int push_round(struct soak *s)
+static void push_round(struct soak *s, uint64_t now)
 {
-	double *a = realloc(s->rates, (s->nrates + 1) * sizeof(*a));
-	double *b;
-
-	if (!a)
-		return -ENOMEM;
-	s->rates = a;
-	b = realloc(s->coord_s, (s->nrates + 1) * sizeof(*b));
-	if (!b)
-		return -ENOMEM;
-	s->coord_s = b;
-	s->last_rate = s->res.expected ?
+	double rate = s->res.expected ?
 		100.0 * (double)s->res.delivered / (double)s->res.expected : 0;
-	s->last_coord_s = s->res.coordination_s;
-	a[s->nrates] = s->last_rate;
-	b[s->nrates++] = s->last_coord_s;
-	return 0;
+	double cs = s->res.coordination_s;
+	size_t b = (size_t)((double)(now - s->t0) / (double)(s->deadline - s->t0) *
+			    SOAK_BUCKETS);
+
+	if (b >= SOAK_BUCKETS)
+		b = SOAK_BUCKETS - 1;
+	s->bucket_sum[b] += rate;
+	s->bucket_n[b]++;
+	if (!s->nrounds++) {
+		s->rate_min = rate;
+		s->cs_min = s->cs_max = cs;
+	}
+	if (rate < s->rate_min)
+		s->rate_min = rate;
+	if (cs < s->cs_min)
+		s->cs_min = cs;
+	if (cs > s->cs_max)
+		s->cs_max = cs;
+	s->rate_sum += rate;
+	s->cs_sum += cs;
+	s->last_rate = rate;
+	s->last_coord_s = cs;
 }
 
 /* The round's master is gone: account for it. Returns -errno to end the
@@ -240,7 +248,8 @@ static int finish_round(struct soak *s, int status)
 	rep->coord_crashes += r->restarts;
 	for (i = 0; i < r->ncrash; i++)
 		add_crash(rep, "round %u: %s", s->round, r->crash[i]);
-	return push_round(s);
+	push_round(s, now_ns());
+	return 0;
 }
 
 /* Read what the child says; on EOF reap it. */
@@ -413,8 +422,6 @@ out:
 		metrics_http_stop(s.http);
 	metrics_free(s.m);
 	tracker_free(&s.tr);
-	free(s.rates);
-	free(s.coord_s);
 	if (err)
 		return err;
 	return rep->exit_code;

@@ -97,6 +97,7 @@ void slot_report(const struct tracker *tr, struct soak_report *rep);
  * (soak_verdict.c) ---- */
 #include <stdio.h>
 
+#define SOAK_BUCKETS 30
 #define MSG_STARTED 1
 #define MSG_DONE    2
 
@@ -132,8 +133,13 @@ struct soak {
 	char bus_dir[512];
 	struct round_res res;
 	struct fit_acc mem_coord, mem_agent;
-	double *rates, *coord_s;
-	size_t nrates;
+	/* Per-round figures in fixed time buckets (memory stays flat however
+	 * many rounds a day brings): drift compares the earliest buckets with
+	 * the latest. */
+	double bucket_sum[SOAK_BUCKETS];
+	unsigned bucket_n[SOAK_BUCKETS];
+	unsigned nrounds;
+	double rate_min, rate_sum, cs_min, cs_max, cs_sum;
 	uint64_t failed_total;
 	double last_rate, last_coord_s;
 };

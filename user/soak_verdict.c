@@ -60,41 +60,43 @@ static int judge_memory(const struct soak_fit *f)
 	return mb_h(f) > MEM_WARN_MB_H ? SOAK_WARN : SOAK_PASS;
 }
 
-static double mean(const double *v, size_t from, size_t to)
+/* Mean rate of the first (dir 1) or last (dir -1) k non-empty buckets. */
+static double edge_mean(const struct soak *s, int dir, unsigned k)
 {
 	double sum = 0;
-	size_t i;
+	unsigned n = 0, used = 0;
+	int b = dir > 0 ? 0 : SOAK_BUCKETS - 1;
 
-	for (i = from; i < to; i++)
-		sum += v[i];
-	return to > from ? sum / (double)(to - from) : 0;
+	for (; b >= 0 && b < SOAK_BUCKETS && used < k; b += dir)
+		if (s->bucket_n[b]) {
+			sum += s->bucket_sum[b];
+			n += s->bucket_n[b];
+			used++;
+		}
+	return n ? sum / n : 0;
 }
 
-/* Drift: mean of the last third of the rounds against the first third,
- * relative to the first (two rounds: last against first). */
+/* Drift: the rounds of the first third of the (non-empty) time buckets
+ * against those of the last third, relative to the first. */
 static void delivery(struct soak *s, struct soak_report *rep)
 {
-	size_t n = s->nrates, k = n >= 3 ? n / 3 : 1, i;
+	unsigned nb = 0, k, b;
 	double d;
 
-	if (!n)
+	if (!s->nrounds)
 		return;
-	rep->rate_first = mean(s->rates, 0, k);
-	rep->rate_last = mean(s->rates, n - k, n);
-	rep->rate_mean = mean(s->rates, 0, n);
-	rep->rate_min = s->rates[0];
-	rep->coord_s_min = rep->coord_s_max = s->coord_s[0];
-	for (i = 0; i < n; i++) {
-		if (s->rates[i] < rep->rate_min)
-			rep->rate_min = s->rates[i];
-		if (s->coord_s[i] < rep->coord_s_min)
-			rep->coord_s_min = s->coord_s[i];
-		if (s->coord_s[i] > rep->coord_s_max)
-			rep->coord_s_max = s->coord_s[i];
-	}
-	rep->coord_s_mean = mean(s->coord_s, 0, n);
+	for (b = 0; b < SOAK_BUCKETS; b++)
+		nb += s->bucket_n[b] > 0;
+	k = nb >= 3 ? nb / 3 : 1;
+	rep->rate_first = edge_mean(s, 1, k);
+	rep->rate_last = edge_mean(s, -1, k);
+	rep->rate_mean = s->rate_sum / s->nrounds;
+	rep->rate_min = s->rate_min;
+	rep->coord_s_min = s->cs_min;
+	rep->coord_s_max = s->cs_max;
+	rep->coord_s_mean = s->cs_sum / s->nrounds;
 	d = rep->rate_last - rep->rate_first;
-	rep->drift_pct = n >= 2 && rep->rate_first > 0 ?
+	rep->drift_pct = nb >= 2 && rep->rate_first > 0 ?
 		(d < 0 ? -d : d) / rep->rate_first * 100.0 : 0;
 	rep->v_delivery = rep->drift_pct > DRIFT_PCT || rep->rate_min < RATE_CRIT ?
 		SOAK_CRIT : rep->rate_min < RATE_WARN ? SOAK_WARN : SOAK_PASS;

@@ -50,4 +50,23 @@ print("leaks:", [(l["pid"], l["agent"], round(l["rate_fds_per_min"])) for l in l
 PY
 # The leaking agent's log is where the name came from.
 [ -f "$TMP/logs/w3.log" ] || fail "no log for w3"
-echo "leaking agent w3 named with its pid and file"
+
+# Hybrid, agents living ~1.5 s (one round each), sampled each 1 s: no
+# single process has 3 samples, but every process of slot c1-w2 climbs the
+# same line with its age -> named as a slot leak.
+LAST=$TMP/hybrid.json
+"$S" soak --duration 6s --interval 1s --coordinators 2 --workers 3 \
+	--tasks "$TMP/tasks" --logs "$TMP/hlogs" --json \
+	-- "$S" demo-agent --sleep 0.03 --leak-fd "$leak" --only c1-w2 \
+	> "$LAST" 2> "$TMP/err"
+rc=$?
+[ $rc -eq 1 ] || { cat "$TMP/err"; fail "hybrid: exit $rc, want 1"; }
+python3 - "$LAST" "$leak" <<'PY' || fail "hybrid leak report"
+import json, sys
+d = json.load(open(sys.argv[1]))
+leaks = d["fds"]["leaks"]
+assert leaks and all(l["agent"] == "c1-w2" and l["file"] == sys.argv[2] for l in leaks), leaks
+assert all(l["rate_fds_per_min"] > 60 for l in leaks), leaks
+print("hybrid:", [(l["scope"], l["pid"], l["processes"]) for l in leaks])
+PY
+echo "leaking agent named with its pid and file (flat pool agents, hybrid slots)"
