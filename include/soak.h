@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "coord.h"
+#include "fdleak.h"
 #include "util.h"
 
 #define SOAK_SCHEMA_VERSION 1
@@ -40,6 +41,7 @@ struct soak_opts {
 	const char *samples_file;   /* JSON lines, or NULL */
 	const char *metrics_file, *metrics_listen;
 	int progress;               /* progress line on stderr */
+	int no_trace;               /* do not load the kernel fd tracker */
 	int color;                  /* colour the verdict (tty, no NO_COLOR) */
 };
 
@@ -59,6 +61,13 @@ struct soak_leak {
 	double flagged_s;
 	int fds_first, fds_last;
 	unsigned samples, round;
+	/* kernel fd tracker (include/trace.h), when it runs: fds opened and
+	 * closed by the process since it was first followed, and the name
+	 * (dentry, 31 chars) of the file the iter/task_file snapshot finds
+	 * most among its newest fds. has_kernel 0: not available. */
+	int has_kernel;
+	uint64_t k_opens, k_closes;
+	char k_file[FD_NAME_LEN + 1];
 };
 
 struct soak_fit {                /* linear regression y = a + b t */
@@ -89,6 +98,7 @@ struct soak_report {
 	/* verdicts */
 	int v_memory, v_fds, v_delivery, v_coord_time, v_crashes, verdict;
 	int exit_code;
+	char kernel_off[256];       /* why the kernel fd tracker is off, or "" */
 	char logs_dir[4096];
 	char error[256];
 };

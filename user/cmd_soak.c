@@ -17,7 +17,7 @@ static void usage(FILE *f)
 "                  [--metrics-file FILE] [--metrics-listen 127.0.0.1:PORT]\n"
 "                  [-n N | --coordinators C --workers W] [--topology flat|hybrid]\n"
 "                  [--tasks FILE] [--task-stdin] [--timeout S] [--heartbeat S]\n"
-"                  [--max-parallel K] [--logs DIR] -- CMD [ARGS...]\n"
+"                  [--max-parallel K] [--logs DIR] [--no-trace] -- CMD [ARGS...]\n"
 "\n"
 "Run rounds of 'swarm run' back to back for D (a fresh master per round, the\n"
 "same options), sample every process of the swarm every I (default 10s) from\n"
@@ -42,6 +42,8 @@ static void usage(FILE *f)
 "                    at most D)\n"
 "  --samples FILE    JSON lines: one per sample and one per round\n"
 "  --json            the final report as one JSON object on stdout\n"
+"  --no-trace        do not load the kernel fd tracker (as root it adds the\n"
+"                    opens/closes and open files of each leaking process)\n"
 "  --metrics-file F, --metrics-listen A   Prometheus text, updated per sample\n"
 "  --logs DIR        agents' logs, appended across rounds\n"
 "                    (default ${TMPDIR:-/tmp}/swarm-soak-<pid>)\n"
@@ -57,7 +59,8 @@ static void usage(FILE *f)
 }
 
 enum { O_TOPO = 256, O_COORDS, O_WORKERS, O_TASKS, O_TIMEOUT, O_HB, O_MAXP,
-       O_LOGS, O_JSON, O_STDIN, O_MFILE, O_MLISTEN, O_DUR, O_INT, O_SAMPLES };
+       O_LOGS, O_JSON, O_STDIN, O_MFILE, O_MLISTEN, O_DUR, O_INT, O_SAMPLES,
+       O_NOTRACE };
 
 static const struct option opts[] = {
 	{ "duration", required_argument, NULL, O_DUR },
@@ -73,6 +76,7 @@ static const struct option opts[] = {
 	{ "max-parallel", required_argument, NULL, O_MAXP },
 	{ "logs", required_argument, NULL, O_LOGS },
 	{ "json", no_argument, NULL, O_JSON },
+	{ "no-trace", no_argument, NULL, O_NOTRACE },
 	{ "metrics-file", required_argument, NULL, O_MFILE },
 	{ "metrics-listen", required_argument, NULL, O_MLISTEN },
 	{ "help", no_argument, NULL, 'h' },
@@ -133,6 +137,7 @@ static int parse_one(int c, struct soak_args *a)
 	case O_HB: return secs_arg("--heartbeat", optarg, &r->heartbeat_s);
 	case O_LOGS: r->logs_dir = optarg; return 0;
 	case O_JSON: a->json = 1; return 0;
+	case O_NOTRACE: a->o.no_trace = 1; return 0;
 	case O_MFILE: a->o.metrics_file = optarg; return 0;
 	case O_MLISTEN: a->o.metrics_listen = optarg; return 0;
 	}

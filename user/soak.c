@@ -21,6 +21,7 @@
 #include "soak_impl.h"
 #include "swarm.h"
 #include "tasks.h"
+#include "trace.h"
 
 #define CUT_GRACE_NS (5ull * 1000000000ull)
 
@@ -373,6 +374,8 @@ static int loop(struct soak *s)
 			err = on_pipe(s);
 		if (s->http)
 			metrics_http_step(s->http, 0);
+		if (s->kt)
+			tracer_poll(s->kt, 0);   /* at least once a second */
 	}
 	return err;
 }
@@ -394,6 +397,7 @@ int soak_run(const struct soak_opts *o, struct soak_report *rep, int *usage)
 	err = open_outputs(&s, usage);
 	if (err)
 		goto out;
+	soak_kernel_open(&s);
 	install_signals();
 	s.t0 = now_ns();
 	s.deadline = s.t0 + (uint64_t)(o->duration_s * 1e9);
@@ -421,6 +425,8 @@ out:
 	if (s.http)
 		metrics_http_stop(s.http);
 	metrics_free(s.m);
+	if (s.kt)
+		tracer_close(s.kt);
 	tracker_free(&s.tr);
 	if (err)
 		return err;

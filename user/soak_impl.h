@@ -53,6 +53,9 @@ struct tracked {
 	struct fit_acc fit;
 	char name[NAME_MAX_LEN + 1];
 	char target[256];
+	int has_kernel;
+	uint64_t k_opens, k_closes;
+	char k_file[FD_NAME_LEN + 1];
 };
 
 /* One per agent slot (name), pooled over all its processes: fds against
@@ -103,6 +106,7 @@ void slot_report(const struct tracker *tr, struct soak_report *rep);
 
 struct metrics;
 struct metrics_http;
+struct tracer;
 
 struct round_res {
 	uint64_t expected, delivered, failed;
@@ -125,6 +129,7 @@ struct soak {
 	struct tracker tr;
 	struct metrics *m;
 	struct metrics_http *http;
+	struct tracer *kt;          /* kernel fd tracker, or NULL */
 	FILE *samples;
 	pid_t child;
 	int pipe_fd, cut, got_done;
@@ -145,6 +150,9 @@ struct soak {
 };
 
 void soak_sample(struct soak *s, uint64_t now);
+/* Kernel view of a leaking process (soak_kernel.c). */
+void soak_kernel_open(struct soak *s);
+void soak_kernel_leak(struct soak *s, struct tracked *e);
 int soak_metrics_declare(struct metrics *m);
 void soak_conclude(struct soak *s);
 

@@ -54,6 +54,10 @@ static void text_leaks(FILE *f, const struct soak_report *r)
 			strcmp(l->scope, "slot") ? "" : ", every process of the slot",
 			l->fds_first, l->fds_last, l->rate_per_min,
 			l->target[0] ? l->target : "?", l->first_seen_s, when);
+		if (l->has_kernel)
+			fprintf(f, "       kernel: %llu opens, %llu closes; newest fds "
+				"mostly '%s'\n", (unsigned long long)l->k_opens,
+				(unsigned long long)l->k_closes, l->k_file);
 	}
 }
 
@@ -90,6 +94,7 @@ void soak_report_text(FILE *f, const struct soak_report *r, int color)
 		r->coord_crashes);
 	for (i = 0; i < r->ncrashes; i++)
 		fprintf(f, "  CRASH %s\n", r->crashes[i]);
+	fprintf(f, "kernel fd tracker: %s\n", r->kernel_off[0] ? r->kernel_off : "on");
 	fprintf(f, "shm peak %llu bytes; logs %s\n",
 		(unsigned long long)r->shm_peak_bytes, r->logs_dir);
 	fprintf(f, "verdict: %s%s%s (exit %d)\n", paint(r->verdict, color),
@@ -119,9 +124,18 @@ static void leaks_json(FILE *f, const struct soak_report *r)
 		report_json_str(f, l->target, strlen(l->target));
 		fprintf(f, ",\"rate_fds_per_min\":%.2f,\"fds_first\":%d,"
 			"\"fds_last\":%d,\"samples\":%u,\"round\":%u,"
-			"\"first_seen_s\":%.3f,\"first_seen\":\"%s\",\"flagged_s\":%.3f}",
+			"\"first_seen_s\":%.3f,\"first_seen\":\"%s\",\"flagged_s\":%.3f",
 			l->rate_per_min, l->fds_first, l->fds_last, l->samples,
 			l->round, l->first_seen_s, when, l->flagged_s);
+		if (l->has_kernel) {
+			fprintf(f, ",\"kernel\":{\"opens\":%llu,\"closes\":%llu,"
+				"\"file\":", (unsigned long long)l->k_opens,
+				(unsigned long long)l->k_closes);
+			report_json_str(f, l->k_file, strlen(l->k_file));
+			fprintf(f, "}}");
+		} else {
+			fprintf(f, ",\"kernel\":null}");
+		}
 	}
 }
 
@@ -163,7 +177,12 @@ void soak_report_json(FILE *f, const struct soak_report *r)
 			fputc(',', f);
 		report_json_str(f, r->crashes[i], strlen(r->crashes[i]));
 	}
-	fprintf(f, "]},\"shm_peak_bytes\":%llu,\"logs_dir\":",
+	fprintf(f, "]},\"kernel_fd_tracker\":");
+	if (r->kernel_off[0])
+		report_json_str(f, r->kernel_off, strlen(r->kernel_off));
+	else
+		fprintf(f, "\"on\"");
+	fprintf(f, ",\"shm_peak_bytes\":%llu,\"logs_dir\":",
 		(unsigned long long)r->shm_peak_bytes);
 	report_json_str(f, r->logs_dir, strlen(r->logs_dir));
 	fprintf(f, "}\n");

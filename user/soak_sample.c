@@ -226,6 +226,7 @@ static void note_peaks(struct soak *s, const struct snap *x, uint64_t wall)
 void soak_sample(struct soak *s, uint64_t now)
 {
 	struct sproc *v = NULL;
+	struct tracked *e;
 	struct snap x;
 	uint64_t wall = wall_ns();
 	size_t n = 0, i;
@@ -240,7 +241,9 @@ void soak_sample(struct soak *s, uint64_t now)
 			continue;
 		agg_add(v[i].role == ROLE_MASTER ? &x.master :
 			v[i].role == ROLE_COORD ? &x.coord : &x.agent, &v[i]);
-		tracker_feed(&s->tr, &v[i], s->round, x.t, wall);
+		e = tracker_feed(&s->tr, &v[i], s->round, x.t, wall);
+		if (e && e->leaking)
+			soak_kernel_leak(s, e);
 	}
 	x.shm = shm_bytes(s->bus_dir);
 	s->rep->samples++;

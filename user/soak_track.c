@@ -181,6 +181,10 @@ void tracker_report(const struct tracker *tr, struct soak_report *rep)
 		snprintf(l->agent, sizeof(l->agent), "%s", e->name);
 		l->role = role_name(e->role);
 		l->scope = "process";
+		l->has_kernel = e->has_kernel;
+		l->k_opens = e->k_opens;
+		l->k_closes = e->k_closes;
+		memcpy(l->k_file, e->k_file, sizeof(l->k_file));
 		l->processes = 1;
 		snprintf(l->target, sizeof(l->target), "%s", e->target);
 		l->rate_per_min = f.slope * 60.0;

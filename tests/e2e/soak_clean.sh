@@ -8,7 +8,7 @@ command -v promtool >/dev/null || fail "promtool missing: run 'make deps' (Debia
 seq 1 48 > "$TMP/tasks"
 LAST=$TMP/report.txt
 "$S" soak --duration 8s --interval 1s -n 6 --tasks "$TMP/tasks" \
-	--samples "$TMP/samples.jsonl" --metrics-file "$TMP/swarm.prom" \
+	--samples "$TMP/samples.jsonl" --metrics-file "$TMP/swarm.prom" --no-trace \
 	-- "$S" demo-agent --sleep 0.1 > "$LAST" 2> "$TMP/err"
 rc=$?
 [ $rc -eq 0 ] || { cat "$TMP/err"; fail "clean soak: exit $rc, want 0"; }
@@ -16,6 +16,7 @@ grep -q '^verdict: pass (exit 0)$' "$LAST" || fail "no pass verdict"
 grep -q 'LEAK' "$LAST" && fail "a healthy agent was named"
 grep -q '^pass *fds: 0 leaking processes' "$LAST" || fail "fd line"
 grep -q '^pass *crashes: 0 agents, 0 coordinators' "$LAST" || fail "crash line"
+grep -q '^kernel fd tracker: disabled by --no-trace$' "$LAST" || fail "--no-trace"
 python3 - "$TMP/samples.jsonl" <<'PY' || fail "samples"
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
