@@ -317,6 +317,9 @@ static int open_outputs(struct soak *s, int *usage)
 				 "--metrics-listen %s: %s", o->metrics_listen,
 				 err == -EADDRNOTAVAIL ? "not a loopback address"
 						       : strerror(-err));
+		else
+			fprintf(stderr, "swarm: soak: metrics at http://127.0.0.1:%u/metrics\n",
+				metrics_http_port(s->http));
 	}
 	return err;
 }
