@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +150,9 @@ static int start_round(struct soak *s)
 	close(p[1]);
 	s->child = pid;
 	s->pipe_fd = p[0];
+	/* its exit wakes the loop without blocking it (the pipe's EOF comes
+	 * when its files are closed, well before the exit is complete) */
+	s->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	s->round++;
 	s->cut = s->got_done = 0;
 	s->bus_dir[0] = 0;
@@ -220,8 +224,11 @@ static int finish_round(struct soak *s, int status)
 	const struct round_res *r = &s->res;
 	unsigned i;
 
-	close(s->pipe_fd);
-	s->pipe_fd = -1;
+	if (s->pipe_fd >= 0)
+		close(s->pipe_fd);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	s->pipe_fd = s->pidfd = -1;
 	s->child = 0;
 	round_line(s, status);
 	if (s->got_done && r->setup_err) {
@@ -253,24 +260,45 @@ static int finish_round(struct soak *s, int status)
 	return 0;
 }
 
-/* Read what the child says; on EOF reap it. */
-static int on_pipe(struct soak *s)
+/* Read one message from the child; 1 on EOF. */
+static int read_msg(struct soak *s)
 {
 	struct round_msg m;
 	ssize_t n = read_full(s->pipe_fd, &m, sizeof(m));
-	int status = 0;
 
-	if (n == (ssize_t)sizeof(m)) {
-		if (m.kind == MSG_STARTED) {
-			memcpy(s->bus_dir, m.bus_dir, sizeof(s->bus_dir));
-			s->bus_dir[sizeof(s->bus_dir) - 1] = 0;
-		} else if (m.kind == MSG_DONE) {
-			s->res = m.res;
-			s->got_done = 1;
-		}
-		return 0;
+	if (n != (ssize_t)sizeof(m))
+		return 1;
+	if (m.kind == MSG_STARTED) {
+		memcpy(s->bus_dir, m.bus_dir, sizeof(s->bus_dir));
+		s->bus_dir[sizeof(s->bus_dir) - 1] = 0;
+	} else if (m.kind == MSG_DONE) {
+		s->res = m.res;
+		s->got_done = 1;
 	}
-	if (RETRY_EINTR(waitpid(s->child, &status, 0)) < 0)
+	return 0;
+}
+
+static void on_pipe(struct soak *s)
+{
+	if (read_msg(s)) {
+		close(s->pipe_fd);
+		s->pipe_fd = -1;
+	}
+}
+
+/* The child is gone (or, without a pidfd, its pipe closed): take what it
+ * wrote last, reap it, account for the round. */
+static int on_exit_child(struct soak *s, int block)
+{
+	int status = 0;
+	pid_t r;
+
+	while (s->pipe_fd >= 0 && !read_msg(s))
+		;
+	r = RETRY_EINTR(waitpid(s->child, &status, block ? 0 : WNOHANG));
+	if (r == 0)
+		return 0;     /* not yet: the pidfd will say */
+	if (r < 0)
 		status = 0;
 	return finish_round(s, status);
 }
@@ -342,7 +370,7 @@ static int loop(struct soak *s)
 	int err = 0, sig_sent = 0;
 
 	while (!err) {
-		struct pollfd p[2] = { { .fd = -1 }, { .fd = -1 } };
+		struct pollfd p[3] = { { .fd = -1 }, { .fd = -1 }, { .fd = -1 } };
 
 		now = now_ns();
 		if (soak_stop_sig && s->child && !sig_sent) {
@@ -367,14 +395,18 @@ static int loop(struct soak *s)
 		}
 		p[0].fd = s->pipe_fd;
 		p[0].events = POLLIN;
+		p[1].fd = s->pidfd;
+		p[1].events = POLLIN;
 		if (s->http) {
-			p[1].fd = metrics_http_fd(s->http);
-			p[1].events = POLLIN;
+			p[2].fd = metrics_http_fd(s->http);
+			p[2].events = POLLIN;
 		}
-		if (poll(p, 2, poll_timeout(s, now)) < 0 && errno != EINTR)
+		if (poll(p, 3, poll_timeout(s, now)) < 0 && errno != EINTR)
 			err = -errno;
 		if (!err && p[0].revents)
-			err = on_pipe(s);
+			on_pipe(s);
+		if (!err && (p[1].revents || (s->pidfd < 0 && s->pipe_fd < 0)))
+			err = on_exit_child(s, s->pidfd < 0);
 		if (s->http)
 			metrics_http_step(s->http, 0);
 		if (s->kt)
@@ -391,7 +423,7 @@ int soak_run(const struct soak_opts *o, struct soak_report *rep, int *usage)
 	memset(&s, 0, sizeof(s));
 	s.o = o;
 	s.rep = rep;
-	s.pipe_fd = -1;
+	s.pipe_fd = s.pidfd = -1;
 	*usage = 0;
 	rep->duration_s = o->duration_s;
 	rep->interval_s = o->interval_s;
@@ -423,6 +455,8 @@ out:
 		fputs("\r\033[K", stderr);
 	if (s.pipe_fd >= 0)
 		close(s.pipe_fd);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
 	if (s.samples)
 		fclose(s.samples);
 	if (s.http)

@@ -132,7 +132,7 @@ struct soak {
 	struct tracer *kt;          /* kernel fd tracker, or NULL */
 	FILE *samples;
 	pid_t child;
-	int pipe_fd, cut, got_done;
+	int pipe_fd, pidfd, cut, got_done;
 	unsigned round;
 	uint64_t t0, deadline, cut_at, next_sample;
 	char bus_dir[512];
