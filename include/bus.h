@@ -19,7 +19,8 @@
  *   -ENOSPC   the filesystem under the bus is full
  *   -EMSGSIZE payload larger than BUS_MAX_PAYLOAD
  *   -ELOOP    a symlink where a bus file should be (refused)
- *   -EPERM    wrong owner or mode on the bus directory or a file in it
+ *   -EPERM    wrong owner or mode on the bus directory or a file in it,
+ *             or a bus file with a second (hard) link
  *   -EBUSY    another process is reading this inbox
  *   -ENOENT   no such bus / inbox
  *   -EBADMSG  the directory is not a swarm bus (bad meta)

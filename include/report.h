@@ -78,6 +78,7 @@ struct run_report {
 	struct report_coord *coords;
 	size_t ncoords;
 	const struct report_kernel *kernel;
+	const struct report_kernel *nats;   /* NATS mesh section, or NULL */
 	int exit_code;
 	char error[256];            /* setup failure, for the one-line message */
 };

@@ -8,8 +8,10 @@ pkgs=(
   make gcc clang llvm pkg-config
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libcmocka-dev libcap-ng-dev
+  libclang-rt-14-dev
   util-linux procps psmisc jq
   prometheus python3
+  libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
 )
 
 missing=()

@@ -87,6 +87,7 @@ struct inbox {
 	int rfd;
 	uint32_t rfd_seg;
 	uint64_t rpos;               /* POS of next unread frame */
+	uint64_t busy_ns;            /* inbox_wait last found data (idle reclaim) */
 	char *rbuf;
 	size_t rbuf_cap, rbuf_len;
 	uint64_t rbuf_pos;           /* POS of rbuf[0] */

@@ -17,7 +17,8 @@ int seg_name(char *buf, size_t len, const char *inbox, uint32_t seg)
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
-/* Open a file inside the bus refusing symlinks, other owners, non-files. */
+/* Open a file inside the bus refusing symlinks, other owners, non-files,
+ * hard links. */
 int bus_open_file(int dirfd, const char *name, int flags, int *fdout)
 {
 	struct stat st;
@@ -38,6 +39,13 @@ int bus_open_file(int dirfd, const char *name, int flags, int *fdout)
 		err = -EPERM;
 		goto fail;
 	}
+	/* Every bus file has exactly one name. A second one is a hard link
+	 * planted to make us write into a file outside the bus; none is a
+	 * file being removed under us. */
+	if (st.st_nlink != 1) {
+		err = st.st_nlink ? -EPERM : -ENOENT;
+		goto fail;
+	}
 	*fdout = fd;
 	return 0;
 fail:
@@ -53,8 +61,14 @@ static int inbox_create(struct bus *b, const char *file)
 	char tmp[NAME_MAX_LEN + 32];
 	int fd, err;
 
-	snprintf(tmp, sizeof(tmp), ".tmp.%s.%d", file, (int)getpid());
+	/* Named by thread id, not pid: threads of one process creating the
+	 * same inbox must not share (and unlink) each other's temp file. A
+	 * live thread owns its tid, so an existing file of that name is a
+	 * leftover of a dead one: remove it once and retry. */
+	snprintf(tmp, sizeof(tmp), ".tmp.%s.%d", file, (int)gettid());
 	fd = openat(b->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST && unlinkat(b->dirfd, tmp, 0) == 0)
+		fd = openat(b->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
 	memset(&h, 0, sizeof(h));

@@ -177,6 +177,7 @@ int inbox_reader_begin(struct inbox *in)
 		goto fail;
 	atomic_store(&in->hdr->reader_pid, (int32_t)getpid());
 	in->rpos = atomic_load(&in->hdr->cursor);
+	in->busy_ns = now_ns();
 	in->rfd = -1;
 	in->reader = 1;
 	return 0;
@@ -291,15 +292,19 @@ static int view(struct inbox *in, uint64_t off, uint64_t need, uint64_t end,
 	return 0;
 }
 
-/* A corrupt frame at off: find the next offset (8-aligned) where a whole
- * valid frame starts, or the end. Returns the number of bytes to skip. */
+/* A corrupt frame at off: find the next offset where a whole valid frame
+ * starts, or the end. Returns the number of bytes to skip. Every byte
+ * offset is tried, not only 8-aligned ones: honest frames are 8-byte
+ * multiples, but after a hostile or foreign record of odd length every
+ * later frame in the segment sits off that grid, and stepping by 8 would
+ * skip them all. */
 static uint64_t resync(struct inbox *in, uint64_t off, uint64_t end)
 {
 	uint64_t p, fsz, avail;
 	enum frame_status st;
 	const char *v;
 
-	for (p = off + 8; p + FRAME_HDR_SIZE <= end; p += 8) {
+	for (p = off + 1; p + FRAME_HDR_SIZE <= end; p++) {
 		uint32_t magic;
 
 		if (view(in, p, FRAME_HDR_SIZE, end, &v, &avail))
@@ -380,8 +385,11 @@ int inbox_next(struct inbox *in, struct bus_msg *m)
 			break;
 		}
 		{
-			const struct frame_hdr *h = (const void *)v;
+			/* A copy: after resyncing past odd-length garbage a frame
+			 * may start at any byte, so v need not be aligned. */
+			struct frame_hdr hdr, *h = &hdr;
 
+			memcpy(&hdr, v, sizeof(hdr));
 			FAULT_POINT("recv-read");
 			in->last.rpos = in->rpos;
 			in->last.size = fsz;

@@ -39,7 +39,9 @@ int inbox_wait(struct inbox *in, int timeout_ms)
 	struct inbox_hdr *h = in->hdr;
 	uint64_t start = now_ns();
 	uint64_t deadline = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000000ull;
-	uint64_t idle_at = start + IDLE_RECLAIM_MS * 1000000ull;
+	/* Idle since data was last seen, not since this call: a reader that
+	 * waits in short slices must reclaim too, or a small tmpfs stays full. */
+	uint64_t idle_at = in->busy_ns + IDLE_RECLAIM_MS * 1000000ull;
 	int reclaimed = 0;
 
 	if (!in->reader)
@@ -51,16 +53,18 @@ int inbox_wait(struct inbox *in, int timeout_ms)
 		uint64_t now, until;
 		int slice;
 
-		if (reader_has_data(in))
+		if (reader_has_data(in)) {
+			in->busy_ns = now_ns();
 			return 1;
+		}
 		now = now_ns();
-		if (now >= deadline)
-			return 0;
 		if (!reclaimed && now >= idle_at) {
 			inbox_reclaim(in);
 			reclaimed = 1;
 			continue;
 		}
+		if (now >= deadline)
+			return 0;
 		until = reclaimed ? now + POLL_FALLBACK_MS * 1000000ull : idle_at;
 		if (until > deadline)
 			until = deadline;

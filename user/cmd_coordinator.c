@@ -3,13 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "coord.h"
+#include "coord_nats.h"
+#include "nats_mesh.h"
+#include "tasks.h"
 #include "swarm.h"
 
 enum { O_DIR = 256, O_NAME, O_PARENT, O_WORKERS, O_MAXP, O_HB, O_LOGS,
-       O_STDOUT, O_STDIN };
+       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT };
 
 static const struct option opts[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -21,6 +25,9 @@ static const struct option opts[] = {
 	{ "logs", required_argument, NULL, O_LOGS },
 	{ "stdout-mode", no_argument, NULL, O_STDOUT },
 	{ "task-stdin", no_argument, NULL, O_STDIN },
+	{ "join", required_argument, NULL, O_JOIN },
+	{ "swarm", required_argument, NULL, O_SWARM },
+	{ "connect-timeout", required_argument, NULL, O_CONNECT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -32,13 +39,73 @@ static void usage(FILE *f)
 "                         [--parent master] [--max-parallel K] [--heartbeat S]\n"
 "                         [--stdout-mode] [--task-stdin] -- CMD [ARGS...]\n"
 "\n"
+"       swarm coordinator --join nats://HOST:PORT --swarm ID --workers W\n"
+"                         [--name NAME] [--logs DIR] [--connect-timeout S]\n"
+"                         [--max-parallel K] [--heartbeat S] -- CMD [ARGS...]\n"
+"\n"
 "One coordinator of a hybrid swarm; 'swarm run --coordinators C' starts these.\n"
+"With --join it takes tasks of swarm ID from a NATS JetStream server (any host;\n"
+"see docs/nats.md), runs them on W local workers, and exits 0 when the master\n"
+"ends the swarm.\n"
 "EXIT CODES: 0 ok, 2 usage, 3 environment, 128+N stopped by signal N\n");
+}
+
+/* --join: a coordinator of a swarm on a NATS server (coord_nats_node.c). */
+static int join(const struct node_opts *o, struct nats_node_opts *no,
+		int argc, char **argv)
+{
+	static char name[NAME_MAX_LEN + 1];
+	int code;
+
+	if (!no->url || !no->swarm || !o->workers || optind >= argc) {
+		die_msg("coordinator: --join needs nats://HOST:PORT, --swarm ID, "
+			"--workers W and a command (see --help)");
+		return EXIT_USAGE;
+	}
+	if (!nm_is_url(no->url) || nm_url_valid(no->url)) {
+		die_msg("coordinator: --join wants nats://HOST:PORT, not '%s'", no->url);
+		return EXIT_USAGE;
+	}
+	if (name_valid(no->swarm) || (o->name && name_valid(o->name))) {
+		die_msg("coordinator: --swarm and --name want 1-64 of [A-Za-z0-9_-]");
+		return EXIT_USAGE;
+	}
+	if (!nm_available()) {
+		die_msg("coordinator: %s", NM_NO_SUPPORT_MSG);
+		return EXIT_ENV;
+	}
+	if (!o->name) {
+		/* Unique across hosts without coordination: host and pid. */
+		char host[NAME_MAX_LEN + 1] = "";
+		size_t i;
+
+		gethostname(host, sizeof(host) - 1);
+		for (i = 0; host[i]; i++)
+			if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", host[i]))
+				host[i] = '_';
+		snprintf(name, sizeof(name), "%.40s-%d", host[0] ? host : "host", (int)getpid());
+	}
+	no->name = o->name ? o->name : name;
+	no->workers = o->workers;
+	no->max_parallel = o->max_parallel;
+	no->heartbeat_s = o->heartbeat_s;
+	no->logs_dir = o->logs_dir;
+	no->task_stdin = o->task_stdin;
+	no->argv = argv + optind;
+	/* Same rule as swarm run: a plain command ({} or --task-stdin) is
+	 * judged by its stdout and exit status. */
+	no->stdout_mode = o->stdout_mode || o->task_stdin ||
+			  tasks_has_placeholder(no->argv);
+	no->applet = cli_applet(no->argv);
+	code = coord_nats_node(no);
+	nm_library_close();
+	return code;
 }
 
 int cmd_coordinator(int argc, char **argv)
 {
 	struct node_opts o = { .parent = "master" };
+	struct nats_node_opts no = { .connect_s = 30 };
 	uint64_t v;
 	int c;
 
@@ -52,6 +119,14 @@ int cmd_coordinator(int argc, char **argv)
 		case O_LOGS: o.logs_dir = optarg; break;
 		case O_STDOUT: o.stdout_mode = 1; break;
 		case O_STDIN: o.task_stdin = 1; break;
+		case O_JOIN: no.url = optarg; break;
+		case O_SWARM: no.swarm = optarg; break;
+		case O_CONNECT:
+			if (parse_seconds(optarg, &no.connect_s) || no.connect_s <= 0) {
+				die_msg("coordinator: bad duration '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case O_WORKERS:
 		case O_MAXP:
 			if (parse_u64(optarg, &v) || v > COORD_MAX_AGENTS ||
@@ -79,6 +154,8 @@ int cmd_coordinator(int argc, char **argv)
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
+	if (no.url || no.swarm)
+		return join(&o, &no, argc, argv);
 	if (!o.dir || !o.name || !o.workers || !o.logs_dir || optind >= argc ||
 	    name_valid(o.name) || name_valid(o.parent)) {
 		die_msg("coordinator: needs --dir, a valid --name, --workers, --logs "

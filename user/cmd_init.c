@@ -31,7 +31,7 @@ int cmd_init(int argc, char **argv)
 	struct bus *b;
 	int c, err;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also drops a half-read "-hx" cluster */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': base = optarg; break;
@@ -81,7 +81,7 @@ int cmd_destroy(int argc, char **argv)
 	struct bus *b;
 	int c, rc, err;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also drops a half-read "-hx" cluster */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;

@@ -48,7 +48,7 @@ int cmd_ls(int argc, char **argv)
 	struct bus *b;
 	int c, rc, err;
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also drops a half-read "-hx" cluster */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;

@@ -48,7 +48,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->wait_s = -1;
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also drops a half-read "-hx" cluster */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;

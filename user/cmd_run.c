@@ -8,6 +8,8 @@
 
 #include "cli.h"
 #include "coord.h"
+#include "coord_nats.h"
+#include "nats_mesh.h"
 #include "report.h"
 #include "swarm.h"
 
@@ -19,6 +21,8 @@ static void usage(FILE *f)
 "                 [--heartbeat SECONDS] [--max-parallel K] [--logs DIR]\n"
 "                 [--results FILE] [--json] [--keep] [--no-trace]\n"
 "                 [--metrics-file FILE] [--metrics-listen 127.0.0.1:PORT] -- CMD [ARGS...]\n"
+"       swarm run --coordinators C --workers W --bus nats://HOST:PORT [--swarm ID]\n"
+"                 [--ack-wait S] [--max-deliver N] [OPTIONS] -- CMD [ARGS...]\n"
 "\n"
 "Run CMD as a swarm of agents and report. Every agent gets SWARM_DIR, SWARM_ID,\n"
 "SWARM_AGENT, SWARM_PARENT and SWARM_TASK_ID; it reads its task with\n"
@@ -41,6 +45,12 @@ static void usage(FILE *f)
 "  --results FILE    one JSON line per task: task, agent, status, duration, output\n"
 "  --json            the report as one JSON object on stdout\n"
 "  --keep            keep the bus directory in /dev/shm afterwards\n"
+"  --bus nats://H:P  hybrid across hosts: coordinators talk to the master over\n"
+"                    NATS JetStream (see docs/nats.md); more coordinators join\n"
+"                    with 'swarm coordinator --join URL --swarm ID'\n"
+"  --swarm ID        the swarm's id on the NATS server (default random)\n"
+"  --ack-wait S      NATS: a task unacked for S goes to another coordinator (30s)\n"
+"  --max-deliver N   NATS: deliveries of a task before it is failed (5)\n"
 "  --metrics-file F  Prometheus textfile, rewritten every second and at the end\n"
 "  --metrics-listen A  serve GET /metrics on loopback address A (port 0: any)\n"
 "\n"
@@ -56,7 +66,8 @@ static void usage(FILE *f)
 
 enum { O_TOPO = 256, O_COORDS, O_WORKERS, O_TASKS, O_TIMEOUT, O_HB, O_MAXP,
        O_LOGS, O_RESULTS, O_JSON, O_KEEP, O_NOTRACE, O_STDIN, O_MFILE,
-       O_MLISTEN };
+       O_MLISTEN,
+       O_BUS, O_SWARM, O_ACKWAIT, O_MAXDEL };
 
 static const struct option opts[] = {
 	{ "topology", required_argument, NULL, O_TOPO },
@@ -72,6 +83,10 @@ static const struct option opts[] = {
 	{ "json", no_argument, NULL, O_JSON },
 	{ "keep", no_argument, NULL, O_KEEP },
 	{ "no-trace", no_argument, NULL, O_NOTRACE },
+	{ "bus", required_argument, NULL, O_BUS },
+	{ "swarm", required_argument, NULL, O_SWARM },
+	{ "ack-wait", required_argument, NULL, O_ACKWAIT },
+	{ "max-deliver", required_argument, NULL, O_MAXDEL },
 	{ "metrics-file", required_argument, NULL, O_MFILE },
 	{ "metrics-listen", required_argument, NULL, O_MLISTEN },
 	{ "help", no_argument, NULL, 'h' },
@@ -104,6 +119,7 @@ static int secs_arg(const char *opt, const char *s, double *out)
 struct run_args {
 	struct run_opts o;
 	int json, no_trace, topo_set, n_set;
+	struct nats_run_opts nats;
 };
 
 static int parse(int argc, char **argv, struct run_args *a)
@@ -140,6 +156,10 @@ static int parse(int argc, char **argv, struct run_args *a)
 		case O_JSON: a->json = 1; break;
 		case O_KEEP: a->o.keep = 1; break;
 		case O_NOTRACE: a->no_trace = 1; break;
+		case O_BUS: a->nats.url = optarg; break;
+		case O_SWARM: a->nats.swarm = optarg; break;
+		case O_ACKWAIT: if (secs_arg("--ack-wait", optarg, &a->nats.ack_wait_s)) return -EINVAL; break;
+		case O_MAXDEL: if (count_arg("--max-deliver", optarg, &a->nats.max_deliver)) return -EINVAL; break;
 		case O_MFILE: a->o.metrics_file = optarg; break;
 		case O_MLISTEN: a->o.metrics_listen = optarg; break;
 		case 'h': usage(stdout); return 1;
@@ -211,6 +231,41 @@ static int shape(struct run_args *a)
 	return 0;
 }
 
+/* --bus nats://...: checked here so a typo is a usage error and a build
+ * without libnats says so before anything starts. */
+static int nats_args(struct run_args *a)
+{
+	if (!a->nats.url) {
+		if (a->nats.swarm || a->nats.ack_wait_s > 0 || a->nats.max_deliver) {
+			die_msg("run: --swarm, --ack-wait and --max-deliver need --bus nats://HOST:PORT");
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!nm_is_url(a->nats.url) || nm_url_valid(a->nats.url)) {
+		die_msg("run: --bus wants nats://HOST:PORT, not '%s' (the /dev/shm bus "
+			"is the default)", a->nats.url);
+		return EXIT_USAGE;
+	}
+	if (a->nats.swarm && name_valid(a->nats.swarm)) {
+		die_msg("run: --swarm wants 1-64 of [A-Za-z0-9_-], not '%s'", a->nats.swarm);
+		return EXIT_USAGE;
+	}
+	if (!a->o.hybrid) {
+		die_msg("run: --bus nats:// is for the hybrid topology (--coordinators C --workers W)");
+		return EXIT_USAGE;
+	}
+	if (a->o.metrics_file || a->o.metrics_listen) {
+		die_msg("run: --metrics-file/--metrics-listen are not wired for --bus nats:// yet");
+		return EXIT_USAGE;
+	}
+	if (!nm_available()) {
+		die_msg("run: %s", NM_NO_SUPPORT_MSG);
+		return EXIT_ENV;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
@@ -225,6 +280,9 @@ int cmd_run(int argc, char **argv)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (shape(&a))
 		return EXIT_USAGE;
+	r = nats_args(&a);
+	if (r)
+		return r;
 	/* Hook for kernel tracing (include/trace.h, later): a tracer fills
 	 * emit_json / emit_text; until then the report says why it is off. */
 	a.o.applet = cli_applet(a.o.argv);
@@ -235,7 +293,10 @@ int cmd_run(int argc, char **argv)
 		die_msg("run: out of memory");
 		return EXIT_ENV;
 	}
-	r = coord_run(&a.o, &kern, rep, &what);
+	r = a.nats.url ? coord_run_nats(&a.o, &a.nats, &kern, rep, &what)
+		       : coord_run(&a.o, &kern, rep, &what);
+	if (a.nats.url)
+		nm_library_close();
 	if (r < 0) {
 		if (rep->error[0])
 			die_msg("run: %s", rep->error);
@@ -251,6 +312,7 @@ int cmd_run(int argc, char **argv)
 		    ((r == -EINVAL || r == -EADDRNOTAVAIL) &&
 		     !strcmp(what, "starting the metrics endpoint"))
 		    ? EXIT_USAGE : EXIT_ENV;
+		coord_nats_report_free(rep);
 		report_free(rep);
 		free(rep);
 		return r;
@@ -260,6 +322,7 @@ int cmd_run(int argc, char **argv)
 	else
 		report_print_text(stdout, rep);
 	fflush(stdout);
+	coord_nats_report_free(rep);
 	report_free(rep);
 	free(rep);
 	return r;

@@ -162,7 +162,7 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then also drops a half-read "-hx" cluster */
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;

@@ -1,5 +1,7 @@
 /* SWARM_FAULT=<step>:<n>: die by SIGKILL at the n-th pass of a step. */
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -7,35 +9,38 @@
 #include "util.h"
 
 struct fault_state {
-	int parsed;
 	char step[32];
-	uint64_t left;
+	_Atomic uint64_t left;
 };
 
-static struct fault_state fault; /* process-wide by nature: it reads the env once */
+/* Process-wide by nature: it reads the environment once. Senders may be
+ * threads, so the one-time parse goes through pthread_once and the
+ * countdown is atomic. */
+static struct fault_state fault;
+static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
 
 static void fault_parse(void)
 {
 	const char *env = getenv("SWARM_FAULT");
 	const char *colon;
+	uint64_t n;
 	size_t len;
 
-	fault.parsed = 1;
 	if (!env || !(colon = strchr(env, ':')))
 		return;
 	len = (size_t)(colon - env);
-	if (!len || len >= sizeof(fault.step) || parse_u64(colon + 1, &fault.left) || !fault.left)
+	if (!len || len >= sizeof(fault.step) || parse_u64(colon + 1, &n) || !n)
 		return;
 	memcpy(fault.step, env, len);
 	fault.step[len] = 0;
+	atomic_store(&fault.left, n);
 }
 
 void fault_point(const char *step)
 {
-	if (!fault.parsed)
-		fault_parse();
+	pthread_once(&fault_once, fault_parse);
 	if (!fault.step[0] || strcmp(step, fault.step))
 		return;
-	if (--fault.left == 0)
+	if (atomic_fetch_sub(&fault.left, 1) == 1)
 		raise(SIGKILL);
 }

@@ -193,6 +193,10 @@ void report_print_json(FILE *f, const struct run_report *r)
 							   : "tracing not built in");
 		fputc('}', f);
 	}
+	if (r->nats && r->nats->emit_json) {
+		fputs(",\"nats\":", f);
+		r->nats->emit_json(f, r->nats->arg);
+	}
 	fputs("}\n", f);
 }
 
@@ -230,6 +234,8 @@ void report_print_text(FILE *f, const struct run_report *r)
 	fprintf(f, "  logs         %s\n", r->logs_dir[0] ? r->logs_dir : "-");
 	if (r->bus_kept)
 		fprintf(f, "  bus          %s (kept)\n", r->bus_dir[0] ? r->bus_dir : "-");
+	if (r->nats && r->nats->emit_text)
+		r->nats->emit_text(f, r->nats->arg);
 	if (r->kernel && r->kernel->emit_text)
 		r->kernel->emit_text(f, r->kernel->arg);
 	else if (r->kernel && r->kernel->off_reason)

@@ -3,7 +3,10 @@
 set -u
 . "$(dirname "$0")/lib/run_common.bash"
 
-before=$(ls /dev/shm | grep -c '^swarm-' || true)
+# A private bus base: other swarms on the host must not change the count.
+export SWARM_SHM=$TMP/shm
+mkdir -p "$SWARM_SHM"
+before=$(ls "$SWARM_SHM" | grep -c '^swarm-' || true)
 expect_usage() {
 	local err=$TMP/err rc
 	"$S" run "$@" > /dev/null 2> "$err"
@@ -32,7 +35,7 @@ expect_usage -n 2 -- /nonexistent/agent
 expect_usage -n 2 -- no-such-command-swarm-test
 printf 'a\0b\n' > "$TMP/nul"
 expect_usage --tasks "$TMP/nul" -- echo {}
-after=$(ls /dev/shm | grep -c '^swarm-' || true)
+after=$(ls "$SWARM_SHM" | grep -c '^swarm-' || true)
 [ "$after" -le "$before" ] || fail "bad arguments created a bus"
 "$S" run --help | grep -q '^USAGE: swarm run' || fail "--help"
 "$S" coordinator --name 'bad name' --dir /x --workers 1 --logs /tmp -- true 2>/dev/null

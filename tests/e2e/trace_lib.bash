@@ -28,6 +28,7 @@ command -v jq >/dev/null || fail "jq missing (make deps)"
 
 # start_workload MODE ARGS...: sets WLPID (the workload's root)
 start_workload() {
+	rm -f "$tmp/wl.out" # a previous workload's output must not count as ready
 	"$WL" "$@" > "$tmp/wl.out" &
 	WLPID=$!
 	for _ in $(seq 100); do [ -s "$tmp/wl.out" ] && return 0; sleep 0.05; done

@@ -1,0 +1,50 @@
+/*
+ * The hybrid topology across hosts: `swarm run --bus nats://...` (the
+ * master, coord_nats_master.c) and `swarm coordinator --join nats://...`
+ * (a coordinator on any host, coord_nats_node.c). The NATS side is
+ * nats_mesh.h; the workers of each coordinator stay on a private /dev/shm
+ * bus of that coordinator's host, served by the same worker pool as a
+ * one-host coordinator. See docs/nats.md.
+ */
+#ifndef SWARM_COORD_NATS_H
+#define SWARM_COORD_NATS_H
+
+#include "coord.h"
+#include "report.h"
+
+struct nats_run_opts {
+	const char *url;            /* nats://HOST:PORT (checked by the CLI) */
+	const char *swarm;          /* swarm id; NULL: random */
+	double ack_wait_s;          /* 0: default (30 s) */
+	unsigned max_deliver;       /* 0: default (5) */
+};
+
+/* Master: publish every task to the swarm's stream, start o->coordinators
+ * local coordinators (`swarm coordinator --join`), collect results from
+ * every coordinator that joins, fill rep. Same return convention as
+ * coord_run. */
+int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *n,
+		   const struct report_kernel *kernel, struct run_report *rep,
+		   const char **what);
+/* Free the report's "nats" section (after printing the report). */
+void coord_nats_report_free(struct run_report *rep);
+
+struct nats_node_opts {
+	const char *url, *swarm, *name;
+	unsigned workers, max_parallel;
+	double heartbeat_s;         /* worker heartbeat (hung detection) */
+	double connect_s;           /* how long to wait for the server / swarm */
+	const char *logs_dir;       /* NULL: ${TMPDIR:-/tmp}/swarm-<swarm>-<name> */
+	int stdout_mode, task_stdin;
+	char **argv;
+	int (*applet)(int argc, char **argv);
+};
+
+/* Coordinator: take tasks from the swarm's stream while it exists, run
+ * them on W local workers, publish each result then ack. Returns an exit
+ * code: 0 when the master ended the swarm, 3 when NATS or the local bus
+ * failed, 128+N when stopped by signal N (unfinished tasks are handed
+ * back to the other coordinators at once). */
+int coord_nats_node(const struct nats_node_opts *o);
+
+#endif

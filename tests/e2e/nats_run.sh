@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# End-to-end: `swarm run --bus nats://...` against a real nats-server on
+# 127.0.0.1 (free port, JetStream in a temp dir, stopped by pid):
+#  1. bad --bus / --join arguments: one clear line, exit 2;
+#  2. no server: exit 3 with a clear message; a swarm id already in use:
+#     exit 3, and the running swarm is not disturbed;
+#  3. kill -9 of nats-server mid-run, restart on the same store: the run
+#     completes, nothing lost, nothing counted twice, the reconnect shown;
+#  4. the server does not come back: exit 124 before long, the report
+#     names the tasks left without a result;
+#  5. a coordinator that joins late and leaves early (SIGTERM) hands its
+#     unfinished tasks back at once: done elsewhere long before AckWait.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+S=${SWARM_BIN:-$here/../../build/swarm}
+NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
+. "$here/nats_lib.sh.inc"
+nats_require
+
+tmp=$(mktemp -d /tmp/swarm-nats-run.XXXXXX)
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
+	nats_stop
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; for f in "$tmp"/*.err "$tmp"/*.json; do [ -f "$f" ] && { echo "== $f"; tail -n 20 "$f"; }; done; exit 1; }
+
+# --- 1. bad arguments ------------------------------------------------------
+expect_usage() { # what, args...
+	local what=$1 out rc; shift
+	out=$("$S" "$@" 2>&1 >/dev/null); rc=$?
+	[ $rc -eq 2 ] || fail "$what: exit $rc, want 2 ($out)"
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "$what: not one line: $out"
+	printf '%s\n' "$out" | grep -q '^swarm: ' || fail "$what: message: $out"
+}
+expect_usage "http url" run --bus http://127.0.0.1:4222 --coordinators 1 --workers 1 -- true
+expect_usage "bad port" run --bus nats://127.0.0.1:99999 --coordinators 1 --workers 1 -- true
+expect_usage "flat with nats" run --topology flat -n 2 --bus nats://127.0.0.1:4222 -- true
+expect_usage "bad swarm id" run --bus nats://127.0.0.1:4222 --swarm a.b --coordinators 1 --workers 1 -- true
+expect_usage "swarm without bus" run --swarm x --coordinators 1 --workers 1 -- true
+expect_usage "join without swarm" coordinator --join nats://127.0.0.1:4222 --workers 1 -- true
+expect_usage "join bad url" coordinator --join nats:/x --swarm s --workers 1 -- true
+echo "ok: bad arguments"
+
+# --- 2. no server -----------------------------------------------------------
+port=$(nats_free_port)
+start=$(date +%s)
+out=$("$S" run --bus "nats://127.0.0.1:$port" --coordinators 1 --workers 1 --timeout 2 -- true 2>&1 >/dev/null); rc=$?
+[ $rc -eq 3 ] || fail "no server: exit $rc, want 3 ($out)"
+printf '%s\n' "$out" | grep -q 'not reachable' || fail "no server: message: $out"
+[ $(( $(date +%s) - start )) -le 15 ] || fail "no server: took too long"
+echo "ok: no server: $out"
+
+nats_start "$tmp" || exit 1
+
+cat > "$tmp/agent.sh" <<'AGENT'
+#!/bin/sh
+echo "$1" >> "$MARKS"
+sleep "${AGENT_SLEEP:-0.02}"
+echo "done $1"
+AGENT
+chmod +x "$tmp/agent.sh"
+
+# --- 3. server kill -9 + restart mid-run ----------------------------------
+export MARKS=$tmp/marks3
+seq 1 300 > "$tmp/tasks3"
+"$S" run --topology hybrid --bus "$NATS_URL" --swarm rs --coordinators 2 --workers 5 \
+	--ack-wait 2 --tasks "$tmp/tasks3" --timeout 90 --json --results "$tmp/res3" \
+	--logs "$tmp/logs3" -- "$tmp/agent.sh" {} >"$tmp/run3.json" 2>"$tmp/run3.err" &
+master=$!; pids+=($master)
+wait_lines "$MARKS" . 60 30 || fail "fewer than 60 tasks started before the server kill"
+# A second master with the same swarm id is refused, and leaves the
+# running swarm alone (the run below must still complete).
+out=$("$S" run --topology hybrid --bus "$NATS_URL" --swarm rs --coordinators 1 --workers 1 \
+	--timeout 5 -- true 2>&1 >/dev/null); rc=$?
+[ $rc -eq 3 ] || fail "same swarm id: exit $rc, want 3 ($out)"
+printf '%s\n' "$out" | grep -q 'already exists' || fail "same swarm id: message: $out"
+nats_kill9
+sleep 1
+nats_start "$tmp" "$NATS_PORT" || fail "server restart"
+wait "$master"; rc=$?
+[ $rc -eq 0 ] || fail "run exit $rc after the server restart"
+python3 - "$tmp/run3.json" "$tmp/res3" <<'PY' || fail "report check (restart)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["expected"] == 300 and r["delivered"] == 300 and r["failed"] == 0, r
+res = [json.loads(l) for l in open(sys.argv[2])]
+assert sorted(x["task"] for x in res) == list(range(1, 301)), "each task once in --results"
+assert all(x["output"] == "done %d\n" % x["task"] for x in res), "outputs"
+n = r["nats"]
+assert n["reconnects"] >= 1, n
+print("ok: server kill -9 + restart: 300/300 once;", n["duplicate_results"],
+      "duplicate results dropped,", n["redelivered_tasks"], "tasks redelivered")
+PY
+
+# --- 4. server gone past --timeout ------------------------------------------
+export MARKS=$tmp/marks4 AGENT_SLEEP=0.05
+seq 1 200 > "$tmp/tasks4"
+start=$(date +%s)
+"$S" run --topology hybrid --bus "$NATS_URL" --swarm gone --coordinators 2 --workers 2 \
+	--tasks "$tmp/tasks4" --timeout 6 --json --logs "$tmp/logs4" \
+	-- "$tmp/agent.sh" {} >"$tmp/run4.json" 2>"$tmp/run4.err" &
+master=$!; pids+=($master)
+wait_lines "$MARKS" . 10 30 || fail "no task started"
+nats_kill9
+wait "$master"; rc=$?
+[ $rc -eq 124 ] || fail "server gone: exit $rc, want 124"
+[ $(( $(date +%s) - start )) -le 30 ] || fail "server gone: took too long"
+sleep 0.5
+pgrep -f "$tmp/agent.sh" >/dev/null && fail "agents left running after the timeout"
+pgrep -f -- "--swarm gone" >/dev/null && fail "coordinators left running after the timeout"
+python3 - "$tmp/run4.json" <<'PY' || fail "report check (server gone)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["timed_out"] is True and r["delivered"] < 200, r
+missing = [f for f in r["failures"] if "before the timeout" in f["reason"]]
+assert missing and len(missing) == 200 - r["delivered"] - r["failed"], (len(missing), r["delivered"], r["failed"])
+assert all(f["task"] for f in missing)
+print("ok: server gone: exit 124,", r["delivered"], "delivered,", len(missing), "named as missing")
+PY
+
+# --- 5. join late, leave early ---------------------------------------------
+nats_start "$tmp" "$NATS_PORT" || fail "server start"
+cat > "$tmp/agent5.sh" <<'AGENT'
+#!/bin/sh
+echo "$SWARM_PARENT $1" >> "$MARKS"
+sleep 0.1
+echo "done $1"
+AGENT
+chmod +x "$tmp/agent5.sh"
+export MARKS=$tmp/marks5
+seq 1 80 > "$tmp/tasks5"
+start=$(date +%s)
+"$S" run --topology hybrid --bus "$NATS_URL" --swarm late --coordinators 1 --workers 2 \
+	--ack-wait 30 --tasks "$tmp/tasks5" --timeout 60 --json --logs "$tmp/logs5" \
+	-- "$tmp/agent5.sh" {} >"$tmp/run5.json" 2>"$tmp/run5.err" &
+master=$!; pids+=($master)
+wait_lines "$MARKS" '^c1 ' 2 20 || fail "c1 did not start"
+"$S" coordinator --join "$NATS_URL" --swarm late --name j1 --workers 4 --logs "$tmp/logs5j" \
+	-- "$tmp/agent5.sh" {} >"$tmp/j1.err" 2>&1 &
+j1=$!; pids+=($j1)
+wait_lines "$MARKS" '^j1 ' 6 20 || fail "the late coordinator did no work"
+kill -TERM "$j1"
+wait "$j1"; rc=$?
+[ $rc -eq 143 ] || fail "j1 exit $rc after SIGTERM, want 143"
+wait "$master"; rc=$?
+[ $rc -eq 0 ] || fail "run exit $rc after a coordinator left"
+[ $(( $(date +%s) - start )) -lt 25 ] || fail "tasks of the leaver waited for AckWait (30 s)"
+python3 - "$tmp/run5.json" <<'PY' || fail "report check (leave early)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["expected"] == 80 and r["delivered"] == 80 and r["failed"] == 0, r
+n = r["nats"]
+handed = [x for x in n["redeliveries"] if "@j1" in x["history"]]
+assert handed, n["redeliveries"]
+print("ok: join late, leave early: 80/80;", len(handed), "tasks handed back by j1, e.g.", handed[0])
+PY

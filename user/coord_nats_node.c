@@ -1,0 +1,324 @@
+/* `swarm coordinator --join nats://...`: a coordinator on any host. Tasks
+ * come from the swarm's JetStream stream (nats_mesh.h), go to W local
+ * workers over a private /dev/shm bus of this host (the same worker pool
+ * as a one-host coordinator), and every outcome goes back as a result
+ * published before its task is acked. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bus.h"
+#include "coord_nats.h"
+#include "coord_pool.h"
+#include "nats_mesh.h"
+#include "spawn_process.h"
+#include "swarm.h"
+
+#define EV_NATS   1
+#define EV_INBOX  2
+#define EV_SIGNAL 3
+
+/* A pool task that remembers its NATS delivery (task must stay first:
+ * the pool hands back the struct task pointer). */
+struct ntask {
+	struct task t;
+	struct nm_task *nt;
+	struct ntask *next;
+};
+
+struct nnode {
+	const struct nats_node_opts *o;
+	struct nm_coord *nc;
+	struct bus *bus;
+	struct inbox *self;
+	struct pool *pool;
+	int epfd, sigfd, notify_fd, logs_fd;
+	int ev_nats, ev_inbox, ev_signal;
+	struct ntask *tasks;          /* every task taken, freed at exit */
+	int ended, stop_sig;
+	char prefix[NAME_MAX_LEN + 1];
+	char logs[PATH_MAX];
+	char cmd[PATH_MAX];
+	char **argv;
+};
+
+static void node_done(void *arg, struct task *t, const char *out, size_t len)
+{
+	struct nnode *n = arg;
+	struct ntask *nt = (struct ntask *)t;
+	struct nm_result r = {
+		.status = t->status, .exit_code = t->exit_code,
+		.dur_us = t->t_end_ns > t->t_start_ns ? (t->t_end_ns - t->t_start_ns) / 1000 : 0,
+		.agent = t->agent, .reason = t->reason, .out = out, .out_len = len,
+	};
+
+	if (!nt->nt)
+		return;
+	/* Stopped by us, not failed by the agent: another coordinator
+	 * should run it, now. */
+	if (t->status == TS_INTERRUPTED)
+		nm_coord_release(n->nc, nt->nt);
+	else
+		nm_coord_done(n->nc, nt->nt, &r);
+	nt->nt = NULL;
+}
+
+static void take_tasks(struct nnode *n)
+{
+	struct nm_task *mt;
+	struct ntask *nt;
+	uint64_t junk;
+
+	/* Re-arm the eventfd; EAGAIN just means nothing was signalled. */
+	if (read(nm_coord_fd(n->nc), &junk, sizeof(junk)) < 0 && errno != EAGAIN)
+		return;
+	while (nm_coord_take(n->nc, &mt) == 1) {
+		nt = calloc(1, sizeof(*nt) + mt->len + 1);
+		if (!nt) {
+			nm_coord_release(n->nc, mt);
+			continue;
+		}
+		nt->nt = mt;
+		nt->t.id = mt->task;
+		nt->t.len = mt->len;
+		nt->t.text = (char *)(nt + 1);
+		memcpy(nt->t.text, mt->text, mt->len);
+		nt->t.owner = -1;
+		nt->t.attempts = mt->attempt;
+		nt->next = n->tasks;
+		n->tasks = nt;
+		if (pool_add(n->pool, &nt->t)) {
+			nm_coord_release(n->nc, mt);
+			nt->nt = NULL;
+		}
+	}
+	if (nm_coord_link(n->nc) == NM_LINK_ENDED && !n->ended) {
+		n->ended = 1;
+		pool_no_more(n->pool);
+	}
+}
+
+static void drain_inbox(struct nnode *n)
+{
+	struct bus_msg m;
+	uint64_t junk;
+
+	if (read(n->notify_fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
+		return;
+	while (inbox_next(n->self, &m) == 1)
+		pool_on_msg(n->pool, &m);   /* only our workers write here */
+	inbox_commit(n->self);
+}
+
+static int open_logs(struct nnode *n)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (n->o->logs_dir)
+		snprintf(n->logs, sizeof(n->logs), "%s", n->o->logs_dir);
+	else
+		snprintf(n->logs, sizeof(n->logs), "%s/swarm-%s-%s",
+			 tmp && *tmp ? tmp : "/tmp", n->o->swarm, n->o->name);
+	if (mkdir(n->logs, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	n->logs_fd = open(n->logs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return n->logs_fd < 0 ? -errno : 0;
+}
+
+static int add_ev(struct nnode *n, int fd, int *tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+
+	return epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static int setup_local(struct nnode *n, const char **what)
+{
+	const struct nats_node_opts *o = n->o;
+	size_t i = 0;
+	int err;
+
+	*what = "finding the command";
+	if ((err = spawn_resolve(o->argv[0], n->cmd, sizeof(n->cmd))))
+		return err;
+	while (o->argv[i])
+		i++;
+	n->argv = calloc(i + 1, sizeof(char *));
+	if (!n->argv)
+		return -ENOMEM;
+	memcpy(n->argv, o->argv, i * sizeof(char *));
+	n->argv[0] = n->cmd;
+	*what = "creating the local bus";
+	if ((err = bus_create(NULL, NULL, NULL, &n->bus)) ||
+	    (err = inbox_open(n->bus, o->name, &n->self)) ||
+	    (err = inbox_reader_begin(n->self)))
+		return err;
+	n->notify_fd = inbox_notify_fd(n->self);
+	if (n->notify_fd < 0)
+		return n->notify_fd;
+	*what = "creating the log directory";
+	return open_logs(n);
+}
+
+static int setup_loop(struct nnode *n, const char **what)
+{
+	const struct nats_node_opts *o = n->o;
+	sigset_t set;
+	int err;
+
+	*what = "setting up the event loop";
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	n->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (n->sigfd < 0 || n->epfd < 0)
+		return -errno;
+	n->ev_nats = EV_NATS;
+	n->ev_inbox = EV_INBOX;
+	n->ev_signal = EV_SIGNAL;
+	if ((err = add_ev(n, nm_coord_fd(n->nc), &n->ev_nats)) ||
+	    (err = add_ev(n, n->notify_fd, &n->ev_inbox)) ||
+	    (err = add_ev(n, n->sigfd, &n->ev_signal)))
+		return err;
+	snprintf(n->prefix, sizeof(n->prefix), "%s-w", o->name);
+	{
+		struct pool_cfg c = {
+			.bus = n->bus, .self = n->self, .self_name = o->name,
+			.prefix = n->prefix, .nslots = o->workers,
+			.max_parallel = o->max_parallel,
+			.heartbeat_ns = (uint64_t)(o->heartbeat_s * 1e9),
+			.stdout_mode = o->stdout_mode, .task_stdin = o->task_stdin,
+			.argv = n->argv, .logs_fd = n->logs_fd, .cgroup_fd = -1,
+			.applet = o->applet, .applet_argv = n->argv + 1,
+			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
+			.journal_fd = -1, .lat = NULL,
+			.on_done = node_done, .on_hung = NULL, .arg = n,
+		};
+		while (n->argv[c.applet_argc + 1])
+			c.applet_argc++;
+		*what = "starting the worker pool";
+		err = pool_new(&c, n->epfd, &n->pool);
+	}
+	return err;
+}
+
+static void run(struct nnode *n)
+{
+	struct epoll_event evs[128];
+	struct signalfd_siginfo si;
+	int i, k, tick = -1, more;
+
+	/* Hold as many tasks as we have workers: the rest stay in the
+	 * stream for other coordinators. */
+	nm_coord_want(n->nc, n->o->max_parallel && n->o->max_parallel < n->o->workers ?
+		      n->o->max_parallel : n->o->workers);
+	more = 0;
+	while (!n->stop_sig && !(n->ended && !pool_pending(n->pool))) {
+		k = epoll_wait(n->epfd, evs, 128,
+			       more ? 0 : tick < 0 || tick > 100 ? 100 : tick);
+		if (k < 0 && errno != EINTR)
+			break;
+		drain_inbox(n);
+		take_tasks(n);
+		for (i = 0; i < k; i++) {
+			int *kind = evs[i].data.ptr;
+
+			if (*kind == POOL_EV_SLOT)
+				pool_on_exit(n->pool, evs[i].data.ptr);
+			else if (kind == &n->ev_signal &&
+				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
+				n->stop_sig = (int)si.ssi_signo;
+		}
+		if (n->ended && pool_pending(n->pool))
+			/* The master has every outcome: what still runs here
+			 * is a redelivered copy nobody waits for. */
+			pool_abort(n->pool, TS_INTERRUPTED, "end of the swarm");
+		more = pool_fill(n->pool);
+		tick = pool_tick(n->pool, now_ns());
+	}
+}
+
+int coord_nats_node(const struct nats_node_opts *o)
+{
+	struct nm_cfg cfg = {
+		.url = o->url, .swarm = o->swarm, .name = o->name,
+		.connect_ns = (uint64_t)(o->connect_s * 1e9),
+	};
+	const char *what = "connecting to NATS";
+	struct nnode n;
+	struct ntask *t;
+	sigset_t set;
+	int err, code = EXIT_OK;
+
+	memset(&n, 0, sizeof(n));
+	n.o = o;
+	n.epfd = n.sigfd = n.notify_fd = n.logs_fd = -1;
+	/* Blocked before any thread starts (libnats', the bus notifier), so
+	 * only the signalfd sees them; workers get an empty mask back. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	err = setup_local(&n, &what);
+	if (!err) {
+		what = "joining the swarm over NATS";
+		err = nm_coord_open(&cfg, &n.nc);
+	}
+	if (!err)
+		err = setup_loop(&n, &what);
+	if (err) {
+		fprintf(stderr, "swarm: coordinator %s: %s failed: %s\n", o->name, what,
+			err == -ENOTSUP || !strncmp(what, "join", 4) ? nm_strerror(err)
+								     : bus_strerror(err));
+		code = err == -ENOTSUP ? EXIT_ENV : err == -ENOENT &&
+			!strcmp(what, "finding the command") ? EXIT_USAGE : EXIT_ENV;
+		goto out;
+	}
+	fprintf(stderr, "swarm: coordinator %s joined swarm %s at %s with %u workers\n",
+		o->name, o->swarm, o->url, o->workers);
+	run(&n);
+	if (n.stop_sig) {
+		/* Leaving early: take nothing more, then hand back what runs
+		 * here, so the others get it now, not after AckWait. */
+		nm_coord_quiesce(n.nc);
+		pool_abort(n.pool, TS_INTERRUPTED, "interrupt");
+		pool_shutdown(n.pool, 0);
+		code = 128 + n.stop_sig;
+	} else {
+		pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
+	}
+	/* Results handed over are stored before we go (bounded wait). */
+	nm_coord_flush(n.nc, 5000);
+out:
+	if (n.pool)
+		pool_free(n.pool);
+	nm_coord_close(n.nc);     /* gives back whatever is left unfinished */
+	while ((t = n.tasks)) {
+		n.tasks = t->next;
+		free(t);
+	}
+	if (n.self)
+		inbox_close(n.self);
+	if (n.bus)
+		bus_destroy(n.bus);
+	if (n.logs_fd >= 0)
+		close(n.logs_fd);
+	if (n.sigfd >= 0)
+		close(n.sigfd);
+	if (n.epfd >= 0)
+		close(n.epfd);
+	free(n.argv);
+	return code;
+}
