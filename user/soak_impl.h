@@ -155,5 +155,7 @@ void soak_kernel_open(struct soak *s);
 void soak_kernel_leak(struct soak *s, struct tracked *e);
 int soak_metrics_declare(struct metrics *m);
 void soak_conclude(struct soak *s);
+/* Memory verdict of one fit (y in kB over seconds). */
+int soak_judge_memory(const struct soak_fit *f);
 
 #endif

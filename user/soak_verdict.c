@@ -45,7 +45,7 @@ static double mb_h(const struct soak_fit *f)
 	return f->slope * 3600.0 / 1024.0;
 }
 
-static int judge_memory(const struct soak_fit *f)
+int soak_judge_memory(const struct soak_fit *f)
 {
 	double growth;
 
@@ -126,8 +126,8 @@ void soak_conclude(struct soak *s)
 	tracker_report(&s->tr, rep);
 	fit_get(&s->mem_coord, &rep->mem_coord);
 	fit_get(&s->mem_agent, &rep->mem_agent);
-	rep->v_memory = max_level(judge_memory(&rep->mem_coord),
-				  judge_memory(&rep->mem_agent));
+	rep->v_memory = max_level(soak_judge_memory(&rep->mem_coord),
+				  soak_judge_memory(&rep->mem_agent));
 	rep->v_fds = rep->nleaks || rep->coord_fds_peak > FDS_CRIT ? SOAK_CRIT :
 		     rep->coord_fds_peak > FDS_WARN ? SOAK_WARN : SOAK_PASS;
 	delivery(s, rep);

@@ -207,6 +207,80 @@ static void proc_real_leak(void **state)
 	unlink(path);
 }
 
+static struct soak_fit line(double kb_per_s, double start_kb, double secs,
+			   int sawtooth)
+{
+	struct fit_acc a = { 0 };
+	struct soak_fit f;
+	int i;
+
+	for (i = 0; i <= 20; i++)
+		fit_add(&a, secs * i / 20, start_kb + kb_per_s * secs * i / 20 +
+			(sawtooth ? (i % 4) * 4000.0 : 0));
+	fit_get(&a, &f);
+	return f;
+}
+
+static void memory_verdicts(void **state)
+{
+	struct soak_fit f;
+
+	(void)state;
+	/* 1 MB/h == 1024 kB / 3600 s */
+	f = line(120 * 1024 / 3600.0, 500000, 3600, 0);   /* 120 MB/h, 5 % */
+	assert_int_equal(soak_judge_memory(&f), SOAK_CRIT);
+	f = line(60 * 1024 / 3600.0, 500000, 3600, 0);    /* 60 MB/h */
+	assert_int_equal(soak_judge_memory(&f), SOAK_WARN);
+	f = line(10 * 1024 / 3600.0, 500000, 3600, 0);    /* 10 MB/h, 2 % */
+	assert_int_equal(soak_judge_memory(&f), SOAK_PASS);
+	f = line(2 * 1024 / 3600.0, 20000, 86400, 0);     /* 2 MB/h but +240 % */
+	assert_int_equal(soak_judge_memory(&f), SOAK_CRIT);
+	/* steep but tiny: 0.3 MB rise in 10 s is not judged */
+	f = line(30, 2000, 10, 0);
+	assert_int_equal(soak_judge_memory(&f), SOAK_PASS);
+	/* a slope inside a big sawtooth explains too little */
+	f = line(60 * 1024 / 3600.0, 500000, 60, 1);
+	assert_true(f.r2 < 0.5);
+	assert_int_equal(soak_judge_memory(&f), SOAK_PASS);
+}
+
+/* The whole conclusion on hand-made figures: drift, thresholds, codes. */
+static void conclude_codes(void **state)
+{
+	struct soak_opts o;
+	struct soak s;
+	struct soak_report *rep = calloc(1, sizeof(*rep));
+
+	(void)state;
+	assert_non_null(rep);
+	memset(&o, 0, sizeof(o));
+	memset(&s, 0, sizeof(s));
+	s.o = &o;
+	s.rep = rep;
+	s.nrounds = 4;
+	s.rate_min = 100;
+	s.rate_sum = 400;
+	s.bucket_sum[0] = 100; s.bucket_n[0] = 1;
+	s.bucket_sum[29] = 100; s.bucket_n[29] = 1;
+	s.bucket_sum[10] = 200; s.bucket_n[10] = 2;
+	soak_conclude(&s);
+	assert_int_equal(rep->verdict, SOAK_PASS);
+	assert_int_equal(rep->exit_code, 0);
+	/* a coordinator over 800 fds: warning, exit 6 */
+	rep->coord_fds_peak = 900;
+	soak_conclude(&s);
+	assert_int_equal(rep->v_fds, SOAK_WARN);
+	assert_int_equal(rep->exit_code, EXIT_SOAK_WARNING);
+	/* last third of the run delivers 93 % against 100 %: drift 7 % */
+	s.bucket_sum[29] = 93;
+	s.rate_min = 93;
+	soak_conclude(&s);
+	assert_true(rep->drift_pct > 6.9 && rep->drift_pct < 7.1);
+	assert_int_equal(rep->v_delivery, SOAK_CRIT);
+	assert_int_equal(rep->exit_code, 1);
+	free(rep);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +290,8 @@ int main(void)
 		cmocka_unit_test(leak_rule_gives_back),
 		cmocka_unit_test(leak_rule_slot),
 		cmocka_unit_test(proc_real_leak),
+		cmocka_unit_test(memory_verdicts),
+		cmocka_unit_test(conclude_codes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
