@@ -82,6 +82,14 @@ struct soak_report {
 	/* memory: master + coordinators (sum), and the mean agent */
 	struct soak_fit mem_coord, mem_agent;  /* y in kB */
 	uint64_t coord_rss_peak_kb, agent_rss_peak_kb;
+	/* The process whose own RSS grew worst over its life (fit over its
+	 * samples, judged like the series, and only while still rising):
+	 * catches a leak in agents restarted every round, which the series
+	 * above only see as a sawtooth. mem_proc_pid 0: none judged. */
+	int mem_proc_pid, v_mem_proc;
+	char mem_proc_agent[NAME_MAX_LEN + 1];
+	const char *mem_proc_role;
+	struct soak_fit mem_proc;
 	/* fds */
 	unsigned coord_fds_peak, agent_fds_peak;
 	struct soak_leak leaks[SOAK_MAX_LEAKS];

@@ -20,6 +20,7 @@
 struct demo {
 	const char *only;       /* misbehave only as this agent */
 	const char *leak;       /* open this per task and never close it */
+	uint64_t leak_mem;      /* bytes to allocate, touch and keep per task */
 	int exit_code;          /* -1: none */
 	int hang, fail, once;
 	double sleep_s, heartbeat_s;
@@ -31,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "USAGE: swarm demo-agent [--rounds N] [--sleep S] [--heartbeat S] [--once]\n"
 "                        [--only NAME] [--exit CODE | --hang | --fail]\n"
-"                        [--leak-fd FILE]\n"
+"                        [--leak-fd FILE] [--leak-mem BYTES]\n"
 "\n"
 "Built-in agent for demos and tests; run it under 'swarm run'. It answers each\n"
 "task with \"<agent> <task> fnv=<hash>\" and exits on MSG_STOP (code 0).\n"
@@ -44,7 +45,8 @@ static void usage(FILE *f)
 "  --fail        answer with MSG_FAIL\n"
 "  --leak-fd FILE  open FILE for every task and never close it (an fd leak,\n"
 "                for swarm soak's tests)\n"
-"  --only NAME   apply --exit/--hang/--fail/--leak-fd only when SWARM_AGENT is NAME\n"
+"  --leak-mem B  allocate and touch B bytes (64k, 1M) per task, never freed\n"
+"  --only NAME   apply --exit/--hang/--fail/--leak-* only when SWARM_AGENT is NAME\n"
 "EXIT CODES: 0 stopped by its parent, 2 usage, 3 no bus in the environment\n");
 }
 
@@ -111,6 +113,12 @@ static int serve(struct demo *d, const char *me, struct inbox *self,
 		inbox_commit(self);
 		if (bad && d->leak)
 			(void)open(d->leak, O_RDONLY | O_CLOEXEC);  /* leaked on purpose */
+		if (bad && d->leak_mem) {
+			char *p = malloc(d->leak_mem);  /* leaked on purpose */
+
+			if (p)
+				memset(p, 0x5a, d->leak_mem);
+		}
 		if (bad && d->exit_code >= 0)
 			return d->exit_code;
 		if (bad && d->hang)
@@ -142,6 +150,7 @@ int cmd_demo_agent(int argc, char **argv)
 		{ "hang", no_argument, NULL, 'H' },
 		{ "fail", no_argument, NULL, 'f' },
 		{ "leak-fd", required_argument, NULL, 'L' },
+		{ "leak-mem", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -170,6 +179,10 @@ int cmd_demo_agent(int argc, char **argv)
 		case 'H': d.hang = 1; break;
 		case 'f': d.fail = 1; break;
 		case 'L': d.leak = optarg; break;
+		case 'M':
+			if (parse_bytes(optarg, &d.leak_mem) || d.leak_mem > (1ull << 30))
+				goto bad;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: goto bad;
 		}

@@ -56,6 +56,8 @@ struct tracked {
 	int has_kernel;
 	uint64_t k_opens, k_closes;
 	char k_file[FD_NAME_LEN + 1];
+	struct fit_acc mem;         /* RSS (kB) over its life */
+	uint64_t rss_first, rss_mid, rss_max, rss_last;
 };
 
 /* One per agent slot (name), pooled over all its processes: fds against
@@ -78,6 +80,10 @@ struct tracker {
 	size_t n, cap;
 	struct slot_track *slots;
 	size_t nslots, cap_slots;
+	/* worst memory growth of one process so far */
+	int mem_level, mem_pid, mem_role;
+	char mem_name[NAME_MAX_LEN + 1];
+	struct soak_fit mem_fit;
 	const char *logs_dir;
 };
 

@@ -76,6 +76,13 @@ void soak_report_text(FILE *f, const struct soak_report *r, int color)
 		(unsigned long long)r->coord_rss_peak_kb, mb_h(&r->mem_agent),
 		growth(&r->mem_agent), r->mem_agent.r2,
 		(unsigned long long)r->agent_rss_peak_kb);
+	if (r->mem_proc_pid)
+		fprintf(f, "  worst process: %s %s pid %d %.1f MB/h (%+.1f %%, r2 %.2f, "
+			"%u samples)%s\n", r->mem_proc_role,
+			r->mem_proc_agent[0] ? r->mem_proc_agent : "?",
+			r->mem_proc_pid, mb_h(&r->mem_proc), growth(&r->mem_proc),
+			r->mem_proc.r2, r->mem_proc.n,
+			r->v_mem_proc ? " GROWING" : "");
 	word(f, r->v_fds, color);
 	fprintf(f, " fds: %u leaking processes; coordinator peak %u, agent peak %u\n",
 		r->nleaks, r->coord_fds_peak, r->agent_fds_peak);
@@ -153,6 +160,17 @@ void soak_report_json(FILE *f, const struct soak_report *r)
 	fit_json(f, "coordinators", &r->mem_coord);
 	fputc(',', f);
 	fit_json(f, "agent_mean", &r->mem_agent);
+	fprintf(f, ",\"worst_process\":");
+	if (r->mem_proc_pid) {
+		fprintf(f, "{\"pid\":%d,\"agent\":", r->mem_proc_pid);
+		report_json_str(f, r->mem_proc_agent, strlen(r->mem_proc_agent));
+		fprintf(f, ",\"role\":\"%s\",\"verdict\":\"%s\",", r->mem_proc_role,
+			soak_level_name(r->v_mem_proc));
+		fit_json(f, "fit", &r->mem_proc);
+		fputc('}', f);
+	} else {
+		fprintf(f, "null");
+	}
 	fprintf(f, ",\"coordinators_peak_kb\":%llu,\"agent_peak_kb\":%llu},",
 		(unsigned long long)r->coord_rss_peak_kb,
 		(unsigned long long)r->agent_rss_peak_kb);

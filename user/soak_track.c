@@ -83,6 +83,46 @@ static int looks_leaking(const struct tracked *e)
 	return f.slope > 0;
 }
 
+static int is_pow2(unsigned n)
+{
+	return n && !(n & (n - 1));
+}
+
+/* RSS of one process over its life: judged like the run's series, and
+ * only while it is still rising (the last value near the top and at least
+ * a quarter of the rise after the sample at the last power of two), so a
+ * process that grew once at start-up and then held steady is not a leak. */
+static void mem_feed(struct tracker *tr, struct tracked *e, double t,
+		     uint64_t rss)
+{
+	struct soak_fit f;
+	int level;
+
+	if (!rss)
+		return;
+	if (!e->mem.n)
+		e->rss_first = e->rss_mid = rss;
+	fit_add(&e->mem, t, (double)rss);
+	if (is_pow2(e->mem.n))
+		e->rss_mid = rss;
+	if (rss > e->rss_max)
+		e->rss_max = rss;
+	e->rss_last = rss;
+	if (rss + 64 < e->rss_max || rss <= e->rss_first ||
+	    (rss - e->rss_mid) * 4 < rss - e->rss_first)
+		return;
+	fit_get(&e->mem, &f);
+	level = soak_judge_memory(&f);
+	if (level < tr->mem_level || (level == tr->mem_level &&
+				      f.slope <= tr->mem_fit.slope))
+		return;
+	tr->mem_level = level;
+	tr->mem_pid = e->pid;
+	tr->mem_role = e->role;
+	tr->mem_fit = f;
+	memcpy(tr->mem_name, e->name, sizeof(tr->mem_name));
+}
+
 struct tracked *tracker_feed(struct tracker *tr, const struct sproc *p,
 			     unsigned round, double t, uint64_t wall)
 {
@@ -112,6 +152,7 @@ struct tracked *tracker_feed(struct tracker *tr, const struct sproc *p,
 	if (val > e->max_val)
 		e->max_val = val;
 	fit_add(&e->fit, t, val);
+	mem_feed(tr, e, t, p->rss_kb);
 	slot_feed(tr, e, p, t, wall);
 	if (looks_leaking(e)) {
 		if (!e->leaking)
@@ -169,6 +210,13 @@ void tracker_report(const struct tracker *tr, struct soak_report *rep)
 	size_t i;
 
 	rep->nleaks = 0;
+	if (tr->mem_pid) {
+		rep->mem_proc_pid = tr->mem_pid;
+		rep->v_mem_proc = tr->mem_level;
+		rep->mem_proc_role = role_name(tr->mem_role);
+		rep->mem_proc = tr->mem_fit;
+		memcpy(rep->mem_proc_agent, tr->mem_name, sizeof(rep->mem_proc_agent));
+	}
 	for (i = 0; i < tr->n && rep->nleaks < SOAK_MAX_LEAKS; i++) {
 		const struct tracked *e = &tr->v[i];
 		struct soak_leak *l;
