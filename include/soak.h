@@ -80,7 +80,8 @@ struct soak_report {
 	unsigned rounds, rounds_cut, samples;
 	int interrupted;            /* signal number, 0 if none */
 	/* memory: master + coordinators (sum), and the mean agent */
-	struct soak_fit mem_coord, mem_agent;  /* y in kB */
+	struct soak_fit mem_master, mem_coord, mem_agent;  /* y in kB; mem_coord:
+							    * hybrid coordinators */
 	uint64_t coord_rss_peak_kb, agent_rss_peak_kb;
 	/* The process whose own RSS grew worst over its life (fit over its
 	 * samples, judged like the series, and only while still rising):

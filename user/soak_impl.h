@@ -143,7 +143,7 @@ struct soak {
 	uint64_t t0, deadline, cut_at, next_sample;
 	char bus_dir[512];
 	struct round_res res;
-	struct fit_acc mem_coord, mem_agent;
+	struct fit_acc mem_master, mem_coord, mem_agent;
 	/* Per-round figures in fixed time buckets (memory stays flat however
 	 * many rounds a day brings): drift compares the earliest buckets with
 	 * the latest. */

@@ -70,11 +70,15 @@ void soak_report_text(FILE *f, const struct soak_report *r, int color)
 		r->rounds_cut, r->samples, r->interval_s,
 		r->interrupted ? ", interrupted" : "");
 	word(f, r->v_memory, color);
-	fprintf(f, " memory: coordinators %.1f MB/h (%+.1f %%, r2 %.2f, peak "
-		"%llu kB), agent mean %.1f MB/h (%+.1f %%, r2 %.2f, peak %llu kB)\n",
-		mb_h(&r->mem_coord), growth(&r->mem_coord), r->mem_coord.r2,
-		(unsigned long long)r->coord_rss_peak_kb, mb_h(&r->mem_agent),
+	fprintf(f, " memory: master %.1f MB/h (%+.1f %%, r2 %.2f)",
+		mb_h(&r->mem_master), growth(&r->mem_master), r->mem_master.r2);
+	if (r->mem_coord.n)
+		fprintf(f, ", coordinator mean %.1f MB/h (%+.1f %%, r2 %.2f)",
+			mb_h(&r->mem_coord), growth(&r->mem_coord), r->mem_coord.r2);
+	fprintf(f, ", agent mean %.1f MB/h (%+.1f %%, r2 %.2f); peaks %llu kB "
+		"(master + coordinators), %llu kB (agent)\n", mb_h(&r->mem_agent),
 		growth(&r->mem_agent), r->mem_agent.r2,
+		(unsigned long long)r->coord_rss_peak_kb,
 		(unsigned long long)r->agent_rss_peak_kb);
 	if (r->mem_proc_pid)
 		fprintf(f, "  worst process: %s %s pid %d %.1f MB/h (%+.1f %%, r2 %.2f, "
@@ -157,6 +161,8 @@ void soak_report_json(FILE *f, const struct soak_report *r)
 		r->duration_s, r->elapsed_s, r->interval_s, r->rounds, r->rounds_cut,
 		r->samples, r->interrupted);
 	fprintf(f, "\"memory\":{\"verdict\":\"%s\",", soak_level_name(r->v_memory));
+	fit_json(f, "master", &r->mem_master);
+	fputc(',', f);
 	fit_json(f, "coordinators", &r->mem_coord);
 	fputc(',', f);
 	fit_json(f, "agent_mean", &r->mem_agent);

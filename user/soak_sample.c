@@ -212,12 +212,15 @@ static void note_peaks(struct soak *s, const struct snap *x, uint64_t wall)
 		rep->agent_rss_peak_kb = x->agent.rss_max;
 	if (x->shm > rep->shm_peak_bytes)
 		rep->shm_peak_bytes = x->shm;
-	/* means per process: how many coordinators or agents are alive at
-	 * the sample (spawning, stopping) must not look like growth */
+	/* Three series, each of like processes: the master (forked from us,
+	 * so it carries our pages), the hybrid coordinators (exec'd), the
+	 * agents; means per process, so how many are alive at the sample
+	 * (spawning, stopping) does not look like growth. */
 	if (x->master.n)
+		fit_add(&s->mem_master, x->t, (double)x->master.rss_sum);
+	if (x->coord.n)
 		fit_add(&s->mem_coord, x->t,
-			(double)(x->master.rss_sum + x->coord.rss_sum) /
-			(x->master.n + x->coord.n));
+			(double)x->coord.rss_sum / x->coord.n);
 	if (x->agent.n)
 		fit_add(&s->mem_agent, x->t,
 			(double)x->agent.rss_sum / x->agent.n);

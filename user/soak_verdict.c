@@ -124,11 +124,13 @@ void soak_conclude(struct soak *s)
 	struct soak_report *rep = s->rep;
 
 	tracker_report(&s->tr, rep);
+	fit_get(&s->mem_master, &rep->mem_master);
 	fit_get(&s->mem_coord, &rep->mem_coord);
 	fit_get(&s->mem_agent, &rep->mem_agent);
-	rep->v_memory = max_level(max_level(soak_judge_memory(&rep->mem_coord),
-					    soak_judge_memory(&rep->mem_agent)),
-				  rep->v_mem_proc);
+	rep->v_memory = max_level(max_level(soak_judge_memory(&rep->mem_master),
+					    soak_judge_memory(&rep->mem_coord)),
+				  max_level(soak_judge_memory(&rep->mem_agent),
+					    rep->v_mem_proc));
 	rep->v_fds = rep->nleaks || rep->coord_fds_peak > FDS_CRIT ? SOAK_CRIT :
 		     rep->coord_fds_peak > FDS_WARN ? SOAK_WARN : SOAK_PASS;
 	delivery(s, rep);
