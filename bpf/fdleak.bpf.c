@@ -75,7 +75,7 @@ static __always_inline void fd_adjust(__u32 tgid, __s64 delta)
 	__s64 now;
 
 	__sync_fetch_and_add(&totals.events, 1);
-	if (!p) {
+	if (!p || p->exit_ns) { /* exit_ns: a kept record of a reused pid */
 		/* first sight: the table already includes this change */
 		now = count_open_fds();
 		fd_reset(tgid, now - delta, now);
@@ -102,7 +102,7 @@ static __always_inline void fd_recount(__u32 tgid)
 	struct fd_proc *p = bpf_map_lookup_elem(&fds, &tgid);
 	__s64 now = count_open_fds();
 
-	if (!p) {
+	if (!p || p->exit_ns) {
 		fd_reset(tgid, now, now);
 		return;
 	}
@@ -236,8 +236,19 @@ int BPF_PROG(fd_exit, struct task_struct *p)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 
+	struct fd_proc *fp;
+
 	if ((__u32)id != tgid)
 		return 0; /* only the leader's exit; threads share the table */
+	fp = bpf_map_lookup_elem(&fds, &tgid);
+	if (!fp)
+		return 0;
+	/* a short-lived agent that leaked is gone before anyone reads the
+	 * map: keep its record (bounded: only suspects) for the report */
+	if (fp->now - fp->base >= FD_SUSPECT_GROWTH && !fp->exit_ns) {
+		fp->exit_ns = bpf_ktime_get_ns();
+		return 0;
+	}
 	bpf_map_delete_elem(&fds, &tgid);
 	return 0;
 }

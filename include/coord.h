@@ -13,6 +13,8 @@
 
 #include "report.h"
 
+struct coord_kernel;
+
 #define COORD_DEFAULT_TIMEOUT_S 600.0
 #define COORD_STOP_GRACE_MS     2000   /* agents get this long to exit on STOP */
 #define COORD_MAX_RESTARTS      3      /* replacements per coordinator slot */
@@ -22,11 +24,21 @@
  * started() runs once the bus and the swarm's cgroup exist and before the
  * first agent is spawned (cgroup_id 0: no cgroup, filter on master_pid's
  * tree); finished() runs after the last agent is reaped, before the report
- * is printed, so the tracer can fill its struct report_kernel. */
+ * is printed, so the tracer can fill its struct report_kernel.
+ * spawned() names every process the master starts (workers in flat,
+ * coordinators in hybrid) by its bus name. tick() runs about once a second
+ * from the master's loop, and whenever event_fd (> 0; 0 or -1: none) is
+ * readable. Any of them may be NULL. */
 struct run_hooks {
 	void (*started)(void *arg, const char *bus_dir, uint64_t cgroup_id,
 			int master_pid);
 	void (*finished)(void *arg);
+	void (*spawned)(void *arg, int pid, const char *name);
+	void (*tick)(void *arg);
+	/* Kernel histograms for --metrics-*, read when they are published;
+	 * returns 0 when *k was filled. */
+	int (*kernel_sample)(void *arg, struct coord_kernel *k);
+	int event_fd;
 	void *arg;
 };
 

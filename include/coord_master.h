@@ -21,6 +21,7 @@
 #define EV_SIGNAL 0x5349474e
 #define EV_COORD  0x434f4f52
 #define EV_METRICS 0x4d455452
+#define EV_HOOK    0x484f4f4b
 
 #define TF_HUNG     1   /* a coordinator flagged the task hung */
 #define TF_RECORDED 2   /* outcome counted (later ones are duplicates) */
@@ -42,7 +43,8 @@ struct master {
 	struct bus *bus;
 	struct inbox *self;
 	int notify_fd, epfd, sigfd, logs_fd;
-	int ev_inbox, ev_signal, ev_metrics;    /* epoll tags */
+	int ev_inbox, ev_signal, ev_metrics, ev_hook;   /* epoll tags */
+	uint64_t last_tick;         /* run_hooks.tick */
 	struct coord_metrics *metrics;
 	uint64_t last_publish;
 	struct task_list tl;

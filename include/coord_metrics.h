@@ -8,7 +8,20 @@
 
 #include <stdint.h>
 
+#include "hist.h"
+
 struct coord_metrics;
+
+/* Kernel-side histograms (log2 slots of microseconds, include/hist.h),
+ * filled by the tracing hook (struct run_hooks.kernel_sample). */
+struct coord_kernel {
+	unsigned signals;             /* TRACE_* bits that are loaded */
+	uint32_t write_read_us[HIST_SLOTS];
+	uint32_t fork_exec_us[HIST_SLOTS];
+	uint32_t exec_exit_us[HIST_SLOTS];
+	uint32_t flock_wait_us[HIST_SLOTS];
+	uint64_t ringbuf_drops;
+};
 
 struct coord_sample {
 	unsigned workers_alive, workers_target, coords_alive, coords_target;
@@ -17,6 +30,7 @@ struct coord_sample {
 	uint64_t delivered, failed, duplicates, messages, restarts;
 	double coordination_s, delivery_ratio;
 	int up;
+	const struct coord_kernel *kernel;  /* NULL: not traced */
 };
 
 /* file and listen may be NULL. Returns -EINVAL / -EADDRNOTAVAIL for a bad

@@ -74,6 +74,8 @@ struct pool_cfg {
 	void (*on_done)(void *arg, struct task *t, const char *out, size_t len);
 	/* A running task's worker went silent past the heartbeat. */
 	void (*on_hung)(void *arg, struct task *t);
+	/* A process was started in a slot (may be NULL). */
+	void (*on_spawn)(void *arg, pid_t pid, const char *name);
 	void *arg;
 };
 

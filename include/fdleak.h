@@ -9,6 +9,10 @@
 
 #define FD_MAX_PROCS 16384
 #define FD_NAME_LEN 32
+/* A process whose open-fd count grew this much since it was first seen
+ * (or since exec) is a leak suspect; one that exits still holding that
+ * many is kept in the map (exit_ns set) so the report can name it. */
+#define FD_SUSPECT_GROWTH 16
 
 /* Per tgid: open fds as counted from syscalls since first seen / exec. */
 struct fd_proc {
@@ -19,6 +23,7 @@ struct fd_proc {
 	__u64 closes;
 	__u64 first_ns;    /* when base was taken */
 	__u64 last_ns;     /* last change */
+	__u64 exit_ns;     /* 0 while alive; kept after exit only for suspects */
 	char comm[16];
 };
 

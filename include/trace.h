@@ -89,6 +89,13 @@ int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 int tracer_latency_get(struct tracer *t, uint64_t ino, struct lat_stat *out);
 int tracer_latency_totals(struct tracer *t, struct lat_totals *out);
 uint64_t tracer_ringbuf_drops(struct tracer *t);
+/* Processes by fd growth (now - base), largest first; exited ones are
+ * still there if they died holding FD_SUSPECT_GROWTH or more. */
+struct fd_top {
+	pid_t pid;
+	struct fd_proc p;
+};
+int tracer_fd_top(struct tracer *t, struct fd_top *out, size_t max, size_t *n);
 
 /* st_dev from stat(2) -> the kernel's internal dev_t (major<<20|minor). */
 uint32_t trace_kdev(dev_t dev);

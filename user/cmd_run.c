@@ -11,6 +11,7 @@
 #include "coord_nats.h"
 #include "nats_mesh.h"
 #include "report.h"
+#include "run_trace.h"
 #include "swarm.h"
 
 static void usage(FILE *f)
@@ -270,7 +271,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_args a;
 	struct run_report *rep;
-	struct report_kernel kern = { 0 };
+	struct run_trace *rt = NULL;
 	const char *what = "starting";
 	int r;
 
@@ -283,18 +284,20 @@ int cmd_run(int argc, char **argv)
 	r = nats_args(&a);
 	if (r)
 		return r;
-	/* Hook for kernel tracing (include/trace.h, later): a tracer fills
-	 * emit_json / emit_text; until then the report says why it is off. */
 	a.o.applet = cli_applet(a.o.argv);
-	kern.off_reason = a.no_trace ? "disabled by --no-trace"
-				     : "kernel tracing not available in this build";
 	rep = calloc(1, sizeof(*rep));
-	if (!rep) {
+	/* Attached before coord_run starts its clock, detached after the
+	 * report: the tracer's own setup is not coordination time. */
+	if (!rep || run_trace_start(&rt, a.no_trace ? "disabled by --no-trace" :
+				    a.nats.url ? "kernel tracing is not wired in NATS mode yet" : NULL,
+				    stderr)) {
 		die_msg("run: out of memory");
+		free(rep);
 		return EXIT_ENV;
 	}
-	r = a.nats.url ? coord_run_nats(&a.o, &a.nats, &kern, rep, &what)
-		       : coord_run(&a.o, &kern, rep, &what);
+	a.o.hooks = run_trace_hooks(rt);
+	r = a.nats.url ? coord_run_nats(&a.o, &a.nats, run_trace_kernel(rt), rep, &what)
+		       : coord_run(&a.o, run_trace_kernel(rt), rep, &what);
 	if (a.nats.url)
 		nm_library_close();
 	if (r < 0) {
@@ -315,6 +318,7 @@ int cmd_run(int argc, char **argv)
 		coord_nats_report_free(rep);
 		report_free(rep);
 		free(rep);
+		run_trace_stop(rt);
 		return r;
 	}
 	if (a.json)
@@ -325,5 +329,6 @@ int cmd_run(int argc, char **argv)
 	coord_nats_report_free(rep);
 	report_free(rep);
 	free(rep);
+	run_trace_stop(rt);
 	return r;
 }

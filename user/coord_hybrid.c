@@ -157,6 +157,8 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 		return err;
 	c->pid = sp.pid;
 	c->pidfd = sp.pidfd;
+	if (m->o->hooks && m->o->hooks->spawned)
+		m->o->hooks->spawned(m->o->hooks->arg, sp.pid, c->name);
 	c->stats_got = c->finished = 0;
 	ev.data.ptr = c;
 	epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->pidfd, &ev);

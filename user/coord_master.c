@@ -66,6 +66,8 @@ void master_task_done(struct master *m, struct task *t, const char *out,
 static void publish_metrics(struct master *m, int up)
 {
 	struct coord_sample s = { .up = up };
+	const struct run_hooks *h = m->o->hooks;
+	struct coord_kernel k;
 	struct pool_stats ps;
 	struct statvfs sv;
 	unsigned i;
@@ -99,12 +101,31 @@ static void publish_metrics(struct master *m, int up)
 	s.duplicates = m->rep->duplicates;
 	s.coordination_s = (double)((m->t_done ? m->t_done : now_ns()) - m->t0) / 1e9;
 	s.delivery_ratio = m->tl.n ? (double)m->rep->delivered / (double)m->tl.n : 1;
+	if (h && h->kernel_sample && h->kernel_sample(h->arg, &k) == 0)
+		s.kernel = &k;
 	coord_metrics_publish(m->metrics, &s);
 }
 
 static void flat_done(void *arg, struct task *t, const char *out, size_t len)
 {
 	master_task_done(arg, t, out, len);
+}
+
+static void flat_spawned(void *arg, pid_t pid, const char *name)
+{
+	const struct run_hooks *h = ((struct master *)arg)->o->hooks;
+
+	if (h && h->spawned)
+		h->spawned(h->arg, (int)pid, name);
+}
+
+static void hook_tick(struct master *m)
+{
+	const struct run_hooks *h = m->o->hooks;
+
+	m->last_tick = now_ns();
+	if (h && h->tick)
+		h->tick(h->arg);
 }
 
 static int write_pid_file(struct master *m)
@@ -177,6 +198,12 @@ static int setup_events(struct master *m)
 	ev.data.ptr = &m->ev_inbox;
 	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->notify_fd, &ev) < 0)
 		return -errno;
+	if (m->o->hooks && m->o->hooks->event_fd > 0) {
+		m->ev_hook = EV_HOOK;
+		ev.data.ptr = &m->ev_hook;
+		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->o->hooks->event_fd, &ev) < 0)
+			return -errno;
+	}
 	return 0;
 }
 
@@ -294,7 +321,7 @@ static int flat_start(struct master *m)
 		.applet = m->o->applet, .applet_argv = m->argv + 1,
 		.cgroup_fd = m->have_cg ? m->cg.dirfd : -1, .new_pgroup = 1,
 		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
-		.on_done = flat_done, .arg = m,
+		.on_done = flat_done, .on_spawn = flat_spawned, .arg = m,
 	};
 	size_t i;
 	int err;
@@ -356,6 +383,9 @@ static void dispatch(struct master *m, void *ptr)
 	case EV_METRICS:
 		coord_metrics_step(m->metrics);
 		break;
+	case EV_HOOK:
+		hook_tick(m);
+		break;
 	default:
 		break; /* EV_INBOX: drained before every batch */
 	}
@@ -398,6 +428,8 @@ static void loop(struct master *m)
 			tick = pool_tick(m->pool, now_ns());
 		}
 		master_sample(m, 0);
+		if (now_ns() - m->last_tick >= 1000000000ull)
+			hook_tick(m);
 		if (m->metrics && now_ns() - m->last_publish >= 1000000000ull) {
 			coord_metrics_step(m->metrics);
 			publish_metrics(m, 1);
@@ -546,7 +578,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	m.cg.dirfd = -1;
 	rep->kernel = kernel;
 	rep->topology = o->hybrid ? "hybrid" : "flat";
-	m.t0 = now_ns();
+	m.t0 = m.last_tick = now_ns();
 	m.t0_wall = wall_ns();
 	m.stdout_mode = o->task_stdin || tasks_has_placeholder(o->argv);
 	err = setup(&m, what);

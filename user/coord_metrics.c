@@ -77,6 +77,41 @@ static void proc(struct metrics *m, const char *name, double v)
 	metrics_set(m, name, &l, 1, v);
 }
 
+/* Sums are estimated from the slots (the BPF totals keep none). */
+static void hist(struct metrics *m, const char *name, const uint32_t *slots)
+{
+	uint64_t v[HIST_SLOTS];
+	int i;
+
+	for (i = 0; i < HIST_SLOTS; i++)
+		v[i] = slots[i];
+	metrics_set_log2(m, name, NULL, 0, v, HIST_SLOTS, 1e-6,
+			 metrics_log2_sum_estimate(v, HIST_SLOTS) * 1e-6);
+}
+
+static void publish_kernel(struct metrics *m, const struct coord_kernel *k)
+{
+	static const char *const names[] = { "spawn", "flock", "fd", "latency" };
+	struct metric_label l = { "signal", NULL };
+	unsigned i;
+
+	for (i = 0; i < 4; i++) {
+		l.value = names[i];
+		metrics_set(m, "swarm_bpf_signals", &l, 1, (k->signals >> i) & 1);
+	}
+	/* only the spawn tracer sends events through a ring buffer */
+	l.value = "spawn";
+	metrics_set(m, "swarm_bpf_ringbuf_drops_total", &l, 1, (double)k->ringbuf_drops);
+	if (k->signals & 8)
+		hist(m, "swarm_latency_seconds", k->write_read_us);
+	if (k->signals & 1) {
+		hist(m, "swarm_spawn_seconds", k->fork_exec_us);
+		hist(m, "swarm_agent_runtime_seconds", k->exec_exit_us);
+	}
+	if (k->signals & 2)
+		hist(m, "swarm_flock_wait_seconds", k->flock_wait_us);
+}
+
 void coord_metrics_publish(struct coord_metrics *cm, const struct coord_sample *s)
 {
 	struct metric_label ver = { "version", SWARM_VERSION };
@@ -104,6 +139,8 @@ void coord_metrics_publish(struct coord_metrics *cm, const struct coord_sample *
 	metrics_set(m, "swarm_messages_total", NULL, 0, (double)s->messages);
 	metrics_set(m, "swarm_failed_total", NULL, 0, (double)s->failed);
 	metrics_set(m, "swarm_duplicates_total", NULL, 0, (double)s->duplicates);
+	if (s->kernel)
+		publish_kernel(m, s->kernel);
 	if (cm->file)
 		metrics_write_file(m, cm->file);
 	if (cm->http)

@@ -288,6 +288,8 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	}
 	s->pid = sp.pid;
 	s->pidfd = sp.pidfd;
+	if (p->cfg.on_spawn)
+		p->cfg.on_spawn(p->cfg.arg, sp.pid, s->name);
 	s->answered = 0;
 	s->stop_sent = 0;
 	s->used = 1;

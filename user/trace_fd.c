@@ -13,9 +13,6 @@
 #include "fdleak.skel.h"
 #include "util.h"
 
-/* A process whose count grew this much since it was first seen (or since
- * exec) is listed as a suspect with what it holds open. */
-#define FD_SUSPECT_GROWTH 16
 #define FD_SNAP_MAX 4096
 #define FD_TOP_FILES 3
 
@@ -143,10 +140,31 @@ static int read_procs(struct tracer *t, struct proc_row **rows, size_t *n)
 	return 0;
 }
 
+int tracer_fd_top(struct tracer *t, struct fd_top *out, size_t max, size_t *n)
+{
+	struct proc_row *rows;
+	size_t len, i;
+	int err;
+
+	*n = 0;
+	if (!t || !t->fd)
+		return -ENOENT;
+	err = read_procs(t, &rows, &len);
+	if (err)
+		return err;
+	for (i = 0; i < len && i < max; i++) {
+		out[i].pid = (pid_t)rows[i].pid;
+		out[i].p = rows[i].p;
+	}
+	*n = i;
+	free(rows);
+	return 0;
+}
+
 /* fds per second since the count was (re)based */
 static double growth_rate(const struct fd_proc *p)
 {
-	uint64_t now = now_ns();
+	uint64_t now = p->exit_ns ? p->exit_ns : now_ns();
 	double secs = now > p->first_ns ? (now - p->first_ns) / 1e9 : 0;
 
 	return secs > 0.001 ? (p->now - p->base) / secs : 0;
@@ -245,9 +263,19 @@ static void json_suspect(struct tracer *t, FILE *f, const struct proc_row *r)
 	size_t nh, total, i, nold;
 	char path[512];
 
-	nh = held_files(t, (pid_t)r->pid, h, FD_TOP_FILES, &total, old, &nold);
-	fprintf(f, "{\"pid\":%u,\"growth\":%lld,\"fds_snapshot\":%zu,\"holds\":[", r->pid,
-		(long long)(r->p.now - r->p.base), total);
+	const char *agent = agent_of(t, (pid_t)r->pid);
+
+	/* an exited process has no fd table left to walk */
+	nh = r->p.exit_ns ? (total = nold = 0)
+			  : held_files(t, (pid_t)r->pid, h, FD_TOP_FILES, &total, old, &nold);
+	fprintf(f, "{\"pid\":%u,", r->pid);
+	if (agent) {
+		fprintf(f, "\"agent\":");
+		trace_json_str(f, agent, NAME_MAX_LEN);
+		fputc(',', f);
+	}
+	fprintf(f, "\"exited\":%s,\"growth\":%lld,\"fds_snapshot\":%zu,\"holds\":[",
+		r->p.exit_ns ? "true" : "false", (long long)(r->p.now - r->p.base), total);
 	for (i = 0; i < nh; i++) {
 		file_path((pid_t)r->pid, h[i].lowest_fd, h[i].name, path, sizeof(path));
 		fprintf(f, "%s{\"path\":", i ? "," : "");
@@ -285,6 +313,7 @@ int trace_fd_json(struct tracer *t, FILE *f)
 			fprintf(f, ",\"agent\":");
 			trace_json_str(f, agent, NAME_MAX_LEN);
 		}
+		fprintf(f, ",\"exited\":%s", rows[i].p.exit_ns ? "true" : "false");
 		fprintf(f, ",\"fds_now\":%lld,\"fds_peak\":%lld,\"growth\":%lld,"
 			"\"growth_per_s\":%.2f,\"opens\":%llu,\"closes\":%llu}",
 			(long long)rows[i].p.now, (long long)rows[i].p.peak,
@@ -326,9 +355,19 @@ int trace_fd_text(struct tracer *t, FILE *f)
 	for (i = 0; i < n && i < t->top; i++) {
 		if (rows[i].p.now - rows[i].p.base < FD_SUSPECT_GROWTH)
 			break;
+		const char *agent = agent_of(t, (pid_t)rows[i].pid);
+
+		if (rows[i].p.exit_ns) {
+			fprintf(f, "\nsuspect: pid %u (%s%s%s) exited holding %lld more fds "
+				"than it started with\n", rows[i].pid, rows[i].p.comm,
+				agent ? ", agent " : "", agent ? agent : "",
+				(long long)(rows[i].p.now - rows[i].p.base));
+			continue;
+		}
 		nh = held_files(t, (pid_t)rows[i].pid, h, FD_TOP_FILES, &total, old, &nold);
-		fprintf(f, "\nsuspect: pid %u (%s) grew by %lld fds; holds %zu:\n", rows[i].pid,
-			rows[i].p.comm, (long long)(rows[i].p.now - rows[i].p.base), total);
+		fprintf(f, "\nsuspect: pid %u (%s%s%s) grew by %lld fds; holds %zu:\n",
+			rows[i].pid, rows[i].p.comm, agent ? ", agent " : "", agent ? agent : "",
+			(long long)(rows[i].p.now - rows[i].p.base), total);
 		for (j = 0; j < nh; j++) {
 			file_path((pid_t)rows[i].pid, h[j].lowest_fd, h[j].name, path,
 				  sizeof(path));

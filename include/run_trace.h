@@ -1,0 +1,33 @@
+/*
+ * Kernel tracing for `swarm run`: opens the tracer (include/trace.h) on the
+ * master's process tree before the swarm starts, feeds it from the master's
+ * loop (struct run_hooks), names agents by pid for the fd report, and fills
+ * the report's `kernel` section (struct report_kernel).
+ *
+ * Never fatal: without privileges, BTF or the hooks the run goes on
+ * untraced and one line on stderr says which signals are off and why.
+ * The tracer's own attach time is measured (kernel.attach_s) and happens
+ * before the coordinator's clock starts; detaching happens after the
+ * report is printed, so coordination_s measures the swarm only.
+ */
+#ifndef SWARM_RUN_TRACE_H
+#define SWARM_RUN_TRACE_H
+
+#include <stdio.h>
+
+#include "coord.h"
+#include "report.h"
+
+struct run_trace;
+
+/* off: NULL to trace, else the reason it is off (--no-trace; nothing is
+ * loaded and nothing printed). err is where the one line goes (stderr).
+ * -ENOMEM is the only error. */
+int run_trace_start(struct run_trace **out, const char *off, FILE *err);
+const struct report_kernel *run_trace_kernel(struct run_trace *rt);
+/* NULL when tracing is off. */
+const struct run_hooks *run_trace_hooks(struct run_trace *rt);
+/* Detach and free (after the report is printed). */
+void run_trace_stop(struct run_trace *rt);
+
+#endif
