@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "soak.h"
@@ -104,7 +105,6 @@ void slot_report(const struct tracker *tr, struct soak_report *rep);
 
 /* ---- the soak loop (soak.c), its samples (soak_sample.c) and verdicts
  * (soak_verdict.c) ---- */
-#include <stdio.h>
 
 #define SOAK_BUCKETS 30
 #define MSG_STARTED 1
