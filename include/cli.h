@@ -22,6 +22,7 @@ int cmd_status(int argc, char **argv);
  * SWARM_NO_APPLET is set. */
 int (*cli_applet(char *const *argv))(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
+int cmd_soak(int argc, char **argv);
 
 /* --- user/cli_util.c (in libswarm so tests and tools can use it) --- */
 struct bus;

@@ -3,6 +3,7 @@
  * (an FNV-1a hash of the task, iterated), answers its parent, and loops
  * until MSG_STOP. Flags make it misbehave on purpose, for tests. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@
 
 struct demo {
 	const char *only;       /* misbehave only as this agent */
+	const char *leak;       /* open this per task and never close it */
+	uint64_t leak_mem;      /* bytes to allocate, touch and keep per task */
 	int exit_code;          /* -1: none */
 	int hang, fail, once;
 	double sleep_s, heartbeat_s;
@@ -29,6 +32,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "USAGE: swarm demo-agent [--rounds N] [--sleep S] [--heartbeat S] [--once]\n"
 "                        [--only NAME] [--exit CODE | --hang | --fail]\n"
+"                        [--leak-fd FILE] [--leak-mem BYTES]\n"
 "\n"
 "Built-in agent for demos and tests; run it under 'swarm run'. It answers each\n"
 "task with \"<agent> <task> fnv=<hash>\" and exits on MSG_STOP (code 0).\n"
@@ -39,7 +43,10 @@ static void usage(FILE *f)
 "  --exit CODE   read the task, then exit CODE without answering\n"
 "  --hang        read the task, then never answer (and never exit)\n"
 "  --fail        answer with MSG_FAIL\n"
-"  --only NAME   apply --exit/--hang/--fail only when SWARM_AGENT is NAME\n"
+"  --leak-fd FILE  open FILE for every task and never close it (an fd leak,\n"
+"                for swarm soak's tests)\n"
+"  --leak-mem B  allocate and touch B bytes (64k, 1M) per task, never freed\n"
+"  --only NAME   apply --exit/--hang/--fail/--leak-* only when SWARM_AGENT is NAME\n"
 "EXIT CODES: 0 stopped by its parent, 2 usage, 3 no bus in the environment\n");
 }
 
@@ -104,6 +111,14 @@ static int serve(struct demo *d, const char *me, struct inbox *self,
 			     (int)(m.len > 100 ? 100 : m.len), (const char *)m.data,
 			     (unsigned long long)fnv(m.data, m.len, d->rounds));
 		inbox_commit(self);
+		if (bad && d->leak)
+			(void)open(d->leak, O_RDONLY | O_CLOEXEC);  /* leaked on purpose */
+		if (bad && d->leak_mem) {
+			char *p = malloc(d->leak_mem);  /* leaked on purpose */
+
+			if (p)
+				memset(p, 0x5a, d->leak_mem);
+		}
 		if (bad && d->exit_code >= 0)
 			return d->exit_code;
 		if (bad && d->hang)
@@ -134,6 +149,8 @@ int cmd_demo_agent(int argc, char **argv)
 		{ "exit", required_argument, NULL, 'e' },
 		{ "hang", no_argument, NULL, 'H' },
 		{ "fail", no_argument, NULL, 'f' },
+		{ "leak-fd", required_argument, NULL, 'L' },
+		{ "leak-mem", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,6 +178,11 @@ int cmd_demo_agent(int argc, char **argv)
 			d.exit_code = (int)v; break;
 		case 'H': d.hang = 1; break;
 		case 'f': d.fail = 1; break;
+		case 'L': d.leak = optarg; break;
+		case 'M':
+			if (parse_bytes(optarg, &d.leak_mem) || d.leak_mem > (1ull << 30))
+				goto bad;
+			break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: goto bad;
 		}

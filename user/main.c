@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{ "resume", cmd_resume, "thaw the agents of a running swarm" },
 	{ "status", cmd_status, "list the agents of a running swarm and their states" },
 	{ "doctor", cmd_doctor, "preflight checks for this host or container" },
+	{ "soak", cmd_soak, "run rounds of a swarm for hours; judge fd leaks, memory, crashes" },
 };
 
 static void usage(FILE *f)
