@@ -11,6 +11,7 @@
 #include "coord_nats.h"
 #include "nats_mesh.h"
 #include "report.h"
+#include "run_args.h"
 #include "run_trace.h"
 #include "swarm.h"
 
@@ -65,21 +66,11 @@ static void usage(FILE *f)
 "  124 --timeout hit with tasks missing, 128+N interrupted by signal N\n");
 }
 
-enum { O_TOPO = 256, O_COORDS, O_WORKERS, O_TASKS, O_TIMEOUT, O_HB, O_MAXP,
-       O_LOGS, O_RESULTS, O_JSON, O_KEEP, O_NOTRACE, O_STDIN, O_MFILE,
-       O_MLISTEN,
-       O_BUS, O_SWARM, O_ACKWAIT, O_MAXDEL };
+enum { O_RESULTS = RUN_OPT_OWN, O_JSON, O_KEEP, O_NOTRACE, O_MFILE,
+       O_MLISTEN, O_BUS, O_SWARM, O_ACKWAIT, O_MAXDEL };
 
 static const struct option opts[] = {
-	{ "topology", required_argument, NULL, O_TOPO },
-	{ "coordinators", required_argument, NULL, O_COORDS },
-	{ "workers", required_argument, NULL, O_WORKERS },
-	{ "tasks", required_argument, NULL, O_TASKS },
-	{ "task-stdin", no_argument, NULL, O_STDIN },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "heartbeat", required_argument, NULL, O_HB },
-	{ "max-parallel", required_argument, NULL, O_MAXP },
-	{ "logs", required_argument, NULL, O_LOGS },
+	RUN_SHAPE_OPTIONS,
 	{ "results", required_argument, NULL, O_RESULTS },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "keep", no_argument, NULL, O_KEEP },
@@ -94,32 +85,10 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int count_arg(const char *opt, const char *s, unsigned *out)
-{
-	uint64_t v;
-
-	if (parse_u64(s, &v) || v < 1 || v > COORD_MAX_AGENTS) {
-		die_msg("run: %s wants a number from 1 to %u, not '%s'", opt,
-			COORD_MAX_AGENTS, s);
-		return -EINVAL;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int secs_arg(const char *opt, const char *s, double *out)
-{
-	if (parse_seconds(s, out)) {
-		die_msg("run: %s wants a duration like 30, 30s, 2m or 1h, not '%s'",
-			opt, s);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 struct run_args {
 	struct run_opts o;
-	int json, no_trace, topo_set, n_set;
+	int json, no_trace;
+	struct run_shape shape;
 	struct nats_run_opts nats;
 };
 
@@ -128,39 +97,26 @@ static int parse(int argc, char **argv, struct run_args *a)
 	int c;
 
 	a->o.timeout_s = COORD_DEFAULT_TIMEOUT_S;
-	optind = 1;
+	optind = 0;
 	opterr = 0;
+	a->shape.cmd = "run";
+	a->shape.o = &a->o;
 	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
+		int r = run_shape_opt(&a->shape, c, optarg);
+
+		if (r < 0)
+			return -EINVAL;
+		if (r > 0)
+			continue;
 		switch (c) {
-		case 'n': if (count_arg("-n", optarg, &a->o.n)) return -EINVAL;
-			  a->n_set = 1; break;
-		case O_TOPO:
-			if (!strcmp(optarg, "flat"))
-				a->o.hybrid = 0;
-			else if (!strcmp(optarg, "hybrid"))
-				a->o.hybrid = 1;
-			else {
-				die_msg("run: --topology is flat or hybrid, not '%s'", optarg);
-				return -EINVAL;
-			}
-			a->topo_set = 1;
-			break;
-		case O_COORDS: if (count_arg("--coordinators", optarg, &a->o.coordinators)) return -EINVAL; break;
-		case O_WORKERS: if (count_arg("--workers", optarg, &a->o.workers)) return -EINVAL; break;
-		case O_MAXP: if (count_arg("--max-parallel", optarg, &a->o.max_parallel)) return -EINVAL; break;
-		case O_TASKS: a->o.tasks_file = optarg; break;
-		case O_STDIN: a->o.task_stdin = 1; break;
-		case O_TIMEOUT: if (secs_arg("--timeout", optarg, &a->o.timeout_s)) return -EINVAL; break;
-		case O_HB: if (secs_arg("--heartbeat", optarg, &a->o.heartbeat_s)) return -EINVAL; break;
-		case O_LOGS: a->o.logs_dir = optarg; break;
 		case O_RESULTS: a->o.results_file = optarg; break;
 		case O_JSON: a->json = 1; break;
 		case O_KEEP: a->o.keep = 1; break;
 		case O_NOTRACE: a->no_trace = 1; break;
 		case O_BUS: a->nats.url = optarg; break;
 		case O_SWARM: a->nats.swarm = optarg; break;
-		case O_ACKWAIT: if (secs_arg("--ack-wait", optarg, &a->nats.ack_wait_s)) return -EINVAL; break;
-		case O_MAXDEL: if (count_arg("--max-deliver", optarg, &a->nats.max_deliver)) return -EINVAL; break;
+		case O_ACKWAIT: if (run_arg_secs("run", "--ack-wait", optarg, &a->nats.ack_wait_s)) return -EINVAL; break;
+		case O_MAXDEL: if (run_arg_count("run", "--max-deliver", optarg, &a->nats.max_deliver)) return -EINVAL; break;
 		case O_MFILE: a->o.metrics_file = optarg; break;
 		case O_MLISTEN: a->o.metrics_listen = optarg; break;
 		case 'h': usage(stdout); return 1;
@@ -177,58 +133,6 @@ static int parse(int argc, char **argv, struct run_args *a)
 		return -EINVAL;
 	}
 	a->o.argv = argv + optind;
-	return 0;
-}
-
-static unsigned default_parallel(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n > 0 ? (unsigned)n * 2 : 2;
-}
-
-/* Fill the shape from what was given; one message for what does not fit. */
-static int shape(struct run_args *a)
-{
-	struct run_opts *o = &a->o;
-
-	if (o->coordinators || o->workers) {
-		if (a->topo_set && !o->hybrid) {
-			die_msg("run: --coordinators/--workers need --topology hybrid");
-			return -EINVAL;
-		}
-		o->hybrid = 1;
-	}
-	if (o->task_stdin && !o->tasks_file) {
-		die_msg("run: --task-stdin needs --tasks FILE");
-		return -EINVAL;
-	}
-	if (o->timeout_s <= 0) {
-		die_msg("run: --timeout must be more than 0");
-		return -EINVAL;
-	}
-	if (!o->hybrid) {
-		if (!a->n_set)
-			o->n = o->tasks_file ? default_parallel() : 1;
-		return 0;
-	}
-	if (!o->coordinators) {
-		die_msg("run: hybrid needs --coordinators C (and --workers W or -n N)");
-		return -EINVAL;
-	}
-	if (!o->workers) {
-		if (!a->n_set) {
-			die_msg("run: hybrid needs --workers W or -n N");
-			return -EINVAL;
-		}
-		o->workers = (o->n + o->coordinators - 1) / o->coordinators;
-	}
-	if ((uint64_t)o->coordinators * o->workers > COORD_MAX_AGENTS) {
-		die_msg("run: %u x %u agents is more than the limit of %u",
-			o->coordinators, o->workers, COORD_MAX_AGENTS);
-		return -EINVAL;
-	}
-	o->n = o->coordinators * o->workers;
 	return 0;
 }
 
@@ -279,7 +183,7 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &a);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if (shape(&a))
+	if (run_shape_check(&a.shape))
 		return EXIT_USAGE;
 	r = nats_args(&a);
 	if (r)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "run_args.h"
 #include "soak.h"
 #include "swarm.h"
 
@@ -59,23 +60,14 @@ static void usage(FILE *f)
 "  the report)\n");
 }
 
-enum { O_TOPO = 256, O_COORDS, O_WORKERS, O_TASKS, O_TIMEOUT, O_HB, O_MAXP,
-       O_LOGS, O_JSON, O_STDIN, O_MFILE, O_MLISTEN, O_DUR, O_INT, O_SAMPLES,
+enum { O_JSON = RUN_OPT_OWN, O_MFILE, O_MLISTEN, O_DUR, O_INT, O_SAMPLES,
        O_NOTRACE };
 
 static const struct option opts[] = {
+	RUN_SHAPE_OPTIONS,
 	{ "duration", required_argument, NULL, O_DUR },
 	{ "interval", required_argument, NULL, O_INT },
 	{ "samples", required_argument, NULL, O_SAMPLES },
-	{ "topology", required_argument, NULL, O_TOPO },
-	{ "coordinators", required_argument, NULL, O_COORDS },
-	{ "workers", required_argument, NULL, O_WORKERS },
-	{ "tasks", required_argument, NULL, O_TASKS },
-	{ "task-stdin", no_argument, NULL, O_STDIN },
-	{ "timeout", required_argument, NULL, O_TIMEOUT },
-	{ "heartbeat", required_argument, NULL, O_HB },
-	{ "max-parallel", required_argument, NULL, O_MAXP },
-	{ "logs", required_argument, NULL, O_LOGS },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "no-trace", no_argument, NULL, O_NOTRACE },
 	{ "metrics-file", required_argument, NULL, O_MFILE },
@@ -84,19 +76,7 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int count_arg(const char *opt, const char *s, unsigned *out)
-{
-	uint64_t v;
-
-	if (parse_u64(s, &v) || v < 1 || v > COORD_MAX_AGENTS) {
-		die_msg("soak: %s wants a number from 1 to %u, not '%s'", opt,
-			COORD_MAX_AGENTS, s);
-		return -EINVAL;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
+/* --duration and --interval: a duration above 0. */
 static int secs_arg(const char *opt, const char *s, double *out)
 {
 	if (parse_seconds(s, out) || *out <= 0) {
@@ -109,34 +89,20 @@ static int secs_arg(const char *opt, const char *s, double *out)
 
 struct soak_args {
 	struct soak_opts o;
-	int json, topo_set, n_set;
+	int json;
+	struct run_shape shape;
 };
 
 static int parse_one(int c, struct soak_args *a)
 {
-	struct run_opts *r = &a->o.run;
+	int r = run_shape_opt(&a->shape, c, optarg);
 
+	if (r)
+		return r < 0 ? r : 0;
 	switch (c) {
-	case 'n': a->n_set = 1; return count_arg("-n", optarg, &r->n);
 	case O_DUR: return secs_arg("--duration", optarg, &a->o.duration_s);
 	case O_INT: return secs_arg("--interval", optarg, &a->o.interval_s);
 	case O_SAMPLES: a->o.samples_file = optarg; return 0;
-	case O_TOPO:
-		a->topo_set = 1;
-		if (!strcmp(optarg, "flat") || !strcmp(optarg, "hybrid")) {
-			r->hybrid = !strcmp(optarg, "hybrid");
-			return 0;
-		}
-		die_msg("soak: --topology is flat or hybrid, not '%s'", optarg);
-		return -EINVAL;
-	case O_COORDS: return count_arg("--coordinators", optarg, &r->coordinators);
-	case O_WORKERS: return count_arg("--workers", optarg, &r->workers);
-	case O_MAXP: return count_arg("--max-parallel", optarg, &r->max_parallel);
-	case O_TASKS: r->tasks_file = optarg; return 0;
-	case O_STDIN: r->task_stdin = 1; return 0;
-	case O_TIMEOUT: return secs_arg("--timeout", optarg, &r->timeout_s);
-	case O_HB: return secs_arg("--heartbeat", optarg, &r->heartbeat_s);
-	case O_LOGS: r->logs_dir = optarg; return 0;
 	case O_JSON: a->json = 1; return 0;
 	case O_NOTRACE: a->o.no_trace = 1; return 0;
 	case O_MFILE: a->o.metrics_file = optarg; return 0;
@@ -150,7 +116,9 @@ static int parse(int argc, char **argv, struct soak_args *a)
 	int c;
 
 	a->o.run.timeout_s = COORD_DEFAULT_TIMEOUT_S;
-	optind = 1;
+	a->shape.cmd = "soak";
+	a->shape.o = &a->o.run;
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
 		if (c == 'h') {
@@ -191,47 +159,11 @@ static int check(struct soak_args *a)
 			a->o.interval_s, a->o.duration_s);
 		return -EINVAL;
 	}
-	if (o->coordinators || o->workers) {
-		if (a->topo_set && !o->hybrid) {
-			die_msg("soak: --coordinators/--workers need --topology hybrid");
-			return -EINVAL;
-		}
-		o->hybrid = 1;
-	}
-	if (o->task_stdin && !o->tasks_file) {
-		die_msg("soak: --task-stdin needs --tasks FILE");
-		return -EINVAL;
-	}
 	if (o->tasks_file && !strcmp(o->tasks_file, "-")) {
 		die_msg("soak: --tasks must be a file read again every round, not '-'");
 		return -EINVAL;
 	}
-	if (!o->hybrid) {
-		if (!a->n_set) {
-			long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-			o->n = o->tasks_file ? (n > 0 ? (unsigned)n * 2 : 2) : 1;
-		}
-		return 0;
-	}
-	if (!o->coordinators) {
-		die_msg("soak: hybrid needs --coordinators C (and --workers W or -n N)");
-		return -EINVAL;
-	}
-	if (!o->workers) {
-		if (!a->n_set) {
-			die_msg("soak: hybrid needs --workers W or -n N");
-			return -EINVAL;
-		}
-		o->workers = (o->n + o->coordinators - 1) / o->coordinators;
-	}
-	if ((uint64_t)o->coordinators * o->workers > COORD_MAX_AGENTS) {
-		die_msg("soak: %u x %u agents is more than the limit of %u",
-			o->coordinators, o->workers, COORD_MAX_AGENTS);
-		return -EINVAL;
-	}
-	o->n = o->coordinators * o->workers;
-	return 0;
+	return run_shape_check(&a->shape);
 }
 
 int cmd_soak(int argc, char **argv)
