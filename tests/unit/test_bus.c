@@ -308,6 +308,19 @@ static int seg_fd(struct bus *b, const char *inbox, uint32_t seg)
 	return openat(bus_dirfd(b), name, O_RDWR);
 }
 
+/* What a writer killed between its write and its publish leaves in the
+ * header: an intent record for one frame of `total` bytes at the tail. */
+static void forge_intent(struct inbox *r, uint64_t total)
+{
+	r->hdr->wr_tail = atomic_load(&r->hdr->tail);
+	r->hdr->wr_pos = r->hdr->wr_tail;
+	r->hdr->wr_msgs = atomic_load(&r->hdr->msgs_in);
+	r->hdr->wr_bytes = atomic_load(&r->hdr->bytes_in);
+	r->hdr->wr_count = 1;
+	r->hdr->wr_total = total;
+	atomic_store(&r->hdr->writer_pid, 99999);
+}
+
 /* A writer killed mid-write leaves a partial frame after the tail: the
  * reader never sees it, the next writer cuts it, everyone goes on. */
 static void test_torn_write_recovered(void **state)
@@ -326,13 +339,7 @@ static void test_torn_write_recovered(void **state)
 	fd = seg_fd(b, "r", 1);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
-	r->hdr->wr_tail = atomic_load(&r->hdr->tail);
-	r->hdr->wr_pos = r->hdr->wr_tail;
-	r->hdr->wr_msgs = atomic_load(&r->hdr->msgs_in);
-	r->hdr->wr_bytes = atomic_load(&r->hdr->bytes_in);
-	r->hdr->wr_count = 1;
-	r->hdr->wr_total = frame_size(18);
-	atomic_store(&r->hdr->writer_pid, 99999);
+	forge_intent(r, frame_size(18));
 	assert_int_equal(pwrite(fd, frame, 60, st.st_size), 60);
 	assert_int_equal(inbox_reader_begin(r), 0);
 	assert_int_equal(drain(r, got, 8), 1);
@@ -364,13 +371,7 @@ static void test_unpublished_whole_frame_adopted(void **state)
 	frame_encode(frame, "a", MSG_DATA, atomic_fetch_add(&a->hdr->out_seq, 1) + 1, 1, "ghost", 5);
 	fd = seg_fd(b, "r", 1);
 	assert_int_equal(fstat(fd, &st), 0);
-	r->hdr->wr_tail = atomic_load(&r->hdr->tail);
-	r->hdr->wr_pos = r->hdr->wr_tail;
-	r->hdr->wr_msgs = atomic_load(&r->hdr->msgs_in);
-	r->hdr->wr_bytes = atomic_load(&r->hdr->bytes_in);
-	r->hdr->wr_count = 1;
-	r->hdr->wr_total = frame_size(5);
-	atomic_store(&r->hdr->writer_pid, 99999);
+	forge_intent(r, frame_size(5));
 	assert_int_equal(pwrite(fd, frame, frame_size(5), st.st_size), (ssize_t)frame_size(5));
 	send_str(r, a, "third", 0);
 	assert_int_equal(inbox_reader_begin(r), 0);
