@@ -67,6 +67,8 @@ BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 BINS := $(BUILD)/swarm $(if $(wildcard tools/swarm-trace.c),$(BUILD)/swarm-trace)
 
 .DELETE_ON_ERROR:
+# Keep the BPF objects: they are inputs of the skeletons, not litter.
+.SECONDARY: $(BPF_OBJS)
 .PHONY: all deps test unit-test bpf-test e2e-test demo bench asan vmlinux install clean
 
 all: $(BINS) $(BUILD)/libswarm.a
