@@ -24,6 +24,14 @@ void agent_env_set(struct agent_env *e, const char *agent, const char *parent,
 		   uint64_t task_id);
 void agent_env_free(struct agent_env *e);
 
+/* The signals that stop a coordinator (INT, TERM, HUP) are events of its
+ * loop: block them (before any thread starts, or that thread would take
+ * them with the default action) and ignore SIGPIPE. Agents get an empty
+ * mask back at spawn. */
+void coord_block_signals(void);
+/* A non-blocking signalfd for those signals; -1 with errno set on failure. */
+int coord_signalfd(void);
+
 unsigned proc_fd_count(void);     /* open fds of this process */
 uint64_t proc_rss_peak_kb(void);  /* ru_maxrss of this process */
 uint64_t proc_children_rss_peak_kb(void);

@@ -180,13 +180,8 @@ static int resolve_argv(struct master *m)
 static int setup_events(struct master *m)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->sigfd = coord_signalfd();
 	m->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (m->sigfd < 0 || m->epfd < 0)
 		return -errno;
@@ -553,18 +548,12 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 {
 	struct master m;
 	struct rlimit rl;
-	sigset_t sigs;
 	int err;
 
 	/* Signals become events of the loop. Blocked before anything starts
 	 * a thread (the bus's notify helper), or that thread would take them
 	 * with the default action; agents get an empty mask back. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	coord_block_signals();
 	/* One pidfd per live agent: 1000 agents need more than the usual
 	 * soft limit of 1024 fds. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {

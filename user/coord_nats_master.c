@@ -545,7 +545,6 @@ static int setup(struct nmaster *m, const char **what)
 		.max_deliver = m->no->max_deliver,
 		.connect_ns = (uint64_t)((m->o->timeout_s < 10 ? m->o->timeout_s : 10) * 1e9),
 	};
-	sigset_t set;
 	uint32_t i;
 	int err;
 
@@ -565,11 +564,7 @@ static int setup(struct nmaster *m, const char **what)
 		if (!m->results)
 			return -errno;
 	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	m->sigfd = coord_signalfd();
 	if (m->sigfd < 0)
 		return -errno;
 	*what = "creating the swarm on the NATS server";
@@ -619,16 +614,10 @@ int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *no,
 		   const char **what)
 {
 	struct nmaster m;
-	sigset_t sigs;
 	int err;
 
 	/* Signals become events; blocked before libnats starts threads. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	coord_block_signals();
 	memset(&m, 0, sizeof(m));
 	m.o = o;
 	m.no = no;

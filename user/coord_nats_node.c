@@ -18,6 +18,7 @@
 #include "bus.h"
 #include "coord_nats.h"
 #include "coord_pool.h"
+#include "coord_sys.h"
 #include "nats_mesh.h"
 #include "spawn_process.h"
 #include "swarm.h"
@@ -171,15 +172,10 @@ static int setup_local(struct nnode *n, const char **what)
 static int setup_loop(struct nnode *n, const char **what)
 {
 	const struct nats_node_opts *o = n->o;
-	sigset_t set;
 	int err;
 
 	*what = "setting up the event loop";
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	n->sigfd = coord_signalfd();
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (n->sigfd < 0 || n->epfd < 0)
 		return -errno;
@@ -257,7 +253,6 @@ int coord_nats_node(const struct nats_node_opts *o)
 	const char *what = "connecting to NATS";
 	struct nnode n;
 	struct ntask *t;
-	sigset_t set;
 	int err, code = EXIT_OK;
 
 	memset(&n, 0, sizeof(n));
@@ -265,12 +260,7 @@ int coord_nats_node(const struct nats_node_opts *o)
 	n.epfd = n.sigfd = n.notify_fd = n.logs_fd = -1;
 	/* Blocked before any thread starts (libnats', the bus notifier), so
 	 * only the signalfd sees them; workers get an empty mask back. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	coord_block_signals();
 	err = setup_local(&n, &what);
 	if (!err) {
 		what = "joining the swarm over NATS";

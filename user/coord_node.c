@@ -148,16 +148,10 @@ static int setup(struct node *n)
 	const struct node_opts *o = n->o;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char file[NAME_MAX_LEN + 16];
-	sigset_t set;
 	int err, lfd;
 
 	/* Before the bus starts its notify thread (see coord_run). */
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	coord_block_signals();
 	if ((err = bus_open(o->dir, &n->bus)) ||
 	    (err = inbox_open(n->bus, o->name, &n->self)) ||
 	    (err = inbox_reader_begin(n->self)) ||
@@ -175,11 +169,7 @@ static int setup(struct node *n)
 			       O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (n->journal_fd < 0)
 		return -errno;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	n->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	n->sigfd = coord_signalfd();
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (n->sigfd < 0 || n->epfd < 0)
 		return -errno;

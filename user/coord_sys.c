@@ -2,12 +2,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <sys/signalfd.h>
 
 #include "coord_sys.h"
 
@@ -120,4 +123,29 @@ int proc_self_exe(char *out, size_t len)
 		return -ENAMETOOLONG;
 	out[n] = 0;
 	return 0;
+}
+
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+void coord_block_signals(void)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int coord_signalfd(void)
+{
+	sigset_t set;
+
+	stop_signals(&set);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
