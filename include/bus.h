@@ -57,6 +57,12 @@ int bus_open(const char *path, struct bus **out);
 void bus_close(struct bus *b);
 /* Remove every file of the bus and the directory itself, then close. */
 int bus_destroy(struct bus *b);
+/* Destroy the bus swarm-<id> under base (NULL = $SWARM_SHM or /dev/shm),
+ * checked like bus_open; 0 also when it is not there. For a creator that
+ * knows a dead owner's bus by its id. */
+int bus_remove(const char *base, const char *id);
+/* The base bus_create uses when given NULL. */
+const char *bus_default_base(void);
 
 const char *bus_path(const struct bus *b);
 const char *bus_id(const struct bus *b);

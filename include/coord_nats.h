@@ -35,6 +35,7 @@ struct nats_node_opts {
 	double heartbeat_s;         /* worker heartbeat (hung detection) */
 	double connect_s;           /* how long to wait for the server / swarm */
 	const char *logs_dir;       /* NULL: ${TMPDIR:-/tmp}/swarm-<swarm>-<name> */
+	const char *bus_id;         /* the local bus's id; NULL: random */
 	int stdout_mode, task_stdin;
 	char **argv;
 	int (*applet)(int argc, char **argv);

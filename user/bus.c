@@ -15,7 +15,7 @@
 #define META_NAME  "meta"
 #define META_MAGIC "swarm-bus 1\n"
 
-static const char *default_base(void)
+const char *bus_default_base(void)
 {
 	const char *b = getenv("SWARM_SHM");
 
@@ -163,7 +163,7 @@ int bus_create(const char *base, const char *id, const struct bus_limits *lim,
 
 	*out = NULL;
 	if (!base)
-		base = default_base();
+		base = bus_default_base();
 	if (id && name_valid(id))
 		return -EINVAL;
 	if (!id) {
@@ -301,6 +301,23 @@ int bus_destroy(struct bus *b)
 		err = -errno;
 	bus_close(b);
 	return err;
+}
+
+int bus_remove(const char *base, const char *id)
+{
+	char path[4096];
+	struct bus *b;
+	int err;
+
+	if (name_valid(id))
+		return -EINVAL;
+	if (snprintf(path, sizeof(path), "%s/swarm-%s", base ? base : bus_default_base(),
+		     id) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	err = bus_open(path, &b);
+	if (err)
+		return err == -ENOENT ? 0 : err;
+	return bus_destroy(b);
 }
 
 const char *bus_path(const struct bus *b) { return b->path; }

@@ -13,7 +13,7 @@
 #include "swarm.h"
 
 enum { O_DIR = 256, O_NAME, O_PARENT, O_WORKERS, O_MAXP, O_HB, O_LOGS,
-       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT };
+       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT, O_BUS_ID };
 
 static const struct option opts[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -28,6 +28,7 @@ static const struct option opts[] = {
 	{ "join", required_argument, NULL, O_JOIN },
 	{ "swarm", required_argument, NULL, O_SWARM },
 	{ "connect-timeout", required_argument, NULL, O_CONNECT },
+	{ "bus-id", required_argument, NULL, O_BUS_ID },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -41,12 +42,15 @@ static void usage(FILE *f)
 "\n"
 "       swarm coordinator --join nats://HOST:PORT --swarm ID --workers W\n"
 "                         [--name NAME] [--logs DIR] [--connect-timeout S]\n"
-"                         [--max-parallel K] [--heartbeat S] -- CMD [ARGS...]\n"
+"                         [--max-parallel K] [--heartbeat S] [--bus-id ID]\n"
+"                         -- CMD [ARGS...]\n"
 "\n"
 "One coordinator of a hybrid swarm; 'swarm run --coordinators C' starts these.\n"
 "With --join it takes tasks of swarm ID from a NATS JetStream server (any host;\n"
 "see docs/nats.md), runs them on W local workers, and exits 0 when the master\n"
-"ends the swarm.\n"
+"ends the swarm. Its workers talk over a private bus $SWARM_SHM/swarm-ID (default\n"
+"/dev/shm, ID random; 'swarm run' names it with --bus-id so it can remove it\n"
+"should this coordinator be killed).\n"
 "EXIT CODES: 0 ok, 2 usage, 3 environment, 128+N stopped by signal N\n");
 }
 
@@ -66,8 +70,9 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 		die_msg("coordinator: --join wants nats://HOST:PORT, not '%s'", no->url);
 		return EXIT_USAGE;
 	}
-	if (name_valid(no->swarm) || (o->name && name_valid(o->name))) {
-		die_msg("coordinator: --swarm and --name want 1-64 of [A-Za-z0-9_-]");
+	if (name_valid(no->swarm) || (o->name && name_valid(o->name)) ||
+	    (no->bus_id && name_valid(no->bus_id))) {
+		die_msg("coordinator: --swarm, --name and --bus-id want 1-64 of [A-Za-z0-9_-]");
 		return EXIT_USAGE;
 	}
 	if (!nm_available()) {
@@ -121,6 +126,7 @@ int cmd_coordinator(int argc, char **argv)
 		case O_STDIN: o.task_stdin = 1; break;
 		case O_JOIN: no.url = optarg; break;
 		case O_SWARM: no.swarm = optarg; break;
+		case O_BUS_ID: no.bus_id = optarg; break;
 		case O_CONNECT:
 			if (parse_seconds(optarg, &no.connect_s) || no.connect_s <= 0) {
 				die_msg("coordinator: bad duration '%s'", optarg);
@@ -154,7 +160,7 @@ int cmd_coordinator(int argc, char **argv)
 	}
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
-	if (no.url || no.swarm)
+	if (no.url || no.swarm || no.bus_id)
 		return join(&o, &no, argc, argv);
 	if (!o.dir || !o.name || !o.workers || !o.logs_dir || optind >= argc ||
 	    name_valid(o.name) || name_valid(o.parent)) {

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "coord_nats.h"
 #include "coord_sys.h"
 #include "nats_mesh.h"
@@ -25,11 +26,15 @@
 #include "tasks.h"
 
 #define HIST_LEN 256
+/* After SIGTERM: long enough for a coordinator to drop its bus, short
+ * enough that a run whose server is gone still ends promptly. */
+#define COORD_TERM_WAIT_MS 1500
 
 extern char **environ;
 
 struct lcoord {                     /* a coordinator started here */
 	char name[NAME_MAX_LEN + 1];
+	char bus_id[NAME_MAX_LEN + 1];  /* its private bus, removed if it dies */
 	unsigned idx, gen;
 	pid_t pid;
 	int pidfd;
@@ -121,6 +126,7 @@ static int spawn_coord(struct nmaster *m, struct lcoord *c)
 		snprintf(c->name, sizeof(c->name), "c%ur%u", c->idx + 1, c->gen);
 	else
 		snprintf(c->name, sizeof(c->name), "c%u", c->idx + 1);
+	random_id(c->bus_id, sizeof(c->bus_id));
 	snprintf(workers, sizeof(workers), "%u", m->o->workers);
 	snprintf(maxp, sizeof(maxp), "%u", m->o->max_parallel);
 	snprintf(hb, sizeof(hb), "%.3f", m->o->heartbeat_s);
@@ -140,6 +146,8 @@ static int spawn_coord(struct nmaster *m, struct lcoord *c)
 	argv[a++] = hb;
 	argv[a++] = "--logs";
 	argv[a++] = m->logs_path;
+	argv[a++] = "--bus-id";
+	argv[a++] = c->bus_id;
 	if (m->o->task_stdin || tasks_has_placeholder(m->o->argv))
 		argv[a++] = "--stdout-mode";
 	if (m->o->task_stdin)
@@ -270,13 +278,21 @@ static void sweep_open(struct nmaster *m)
 		}
 }
 
-static void on_coord_exit(struct nmaster *m, struct lcoord *c)
+/* Collect a coordinator that has exited. One that was killed (or died)
+ * could not remove its private bus: we know it by its id. */
+static void reap_coord(struct lcoord *c)
 {
 	int ws = 0;
 
 	spawn_reap(c->pidfd, &ws);
 	close(c->pidfd);
 	c->pidfd = -1;
+	bus_remove(NULL, c->bus_id);
+}
+
+static void on_coord_exit(struct nmaster *m, struct lcoord *c)
+{
+	reap_coord(c);
 	if (ledger_open(nm_master_ledger(m->nm)) == 0 || m->stop_sig)
 		return;
 	/* Its unacked tasks come back to the others after AckWait; a
@@ -368,41 +384,59 @@ static void report_missing(struct nmaster *m)
 	}
 }
 
-/* The end notice (in nm_master_close) lets the local coordinators go;
- * anything still there after the grace is killed with its group. */
-static void stop_local(struct nmaster *m, int grace_ms)
+/* Coordinators still running: the ones that exited are collected. */
+static unsigned reap_exited(struct nmaster *m)
 {
-	uint64_t end = now_ns() + (uint64_t)grace_ms * 1000000ull;
-	unsigned i, alive;
-	int ws;
+	unsigned i, alive = 0;
 
-	for (;;) {
-		for (alive = 0, i = 0; i < m->nlc; i++) {
-			struct lcoord *c = &m->lc[i];
-			struct pollfd pf = { .fd = c->pidfd, .events = POLLIN };
+	for (i = 0; i < m->nlc; i++) {
+		struct lcoord *c = &m->lc[i];
+		struct pollfd pf = { .fd = c->pidfd, .events = POLLIN };
 
-			if (c->pidfd < 0)
-				continue;
-			if (poll(&pf, 1, 0) == 1) {
-				spawn_reap(c->pidfd, &ws);
-				close(c->pidfd);
-				c->pidfd = -1;
-			} else {
-				alive++;
-			}
-		}
-		if (!alive || now_ns() >= end)
-			break;
-		poll(NULL, 0, 20);
+		if (c->pidfd < 0)
+			continue;
+		if (poll(&pf, 1, 0) == 1)
+			reap_coord(c);
+		else
+			alive++;
 	}
+	return alive;
+}
+
+static unsigned wait_exited(struct nmaster *m, int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
+	unsigned alive;
+
+	while ((alive = reap_exited(m)) && now_ns() < end)
+		poll(NULL, 0, 20);
+	return alive;
+}
+
+static void signal_local(struct nmaster *m, int sig)
+{
+	unsigned i;
+
 	for (i = 0; i < m->nlc; i++)
 		if (m->lc[i].pidfd >= 0) {
-			kill(-m->lc[i].pid, SIGKILL);
-			kill(m->lc[i].pid, SIGKILL);
-			spawn_reap(m->lc[i].pidfd, &ws);
-			close(m->lc[i].pidfd);
-			m->lc[i].pidfd = -1;
+			kill(-m->lc[i].pid, sig);
+			kill(m->lc[i].pid, sig);
 		}
+}
+
+/* The end notice (in nm_master_close) lets the local coordinators go.
+ * One still there after the grace is asked to stop (SIGTERM: it hands
+ * its tasks back and removes its bus), then killed with its group; the
+ * bus of a killed one is removed here (reap_coord). */
+static void stop_local(struct nmaster *m, int grace_ms)
+{
+	if (!wait_exited(m, grace_ms))
+		return;
+	signal_local(m, SIGTERM);
+	if (!wait_exited(m, COORD_TERM_WAIT_MS))
+		return;
+	signal_local(m, SIGKILL);
+	wait_exited(m, 5000);
 }
 
 static void nats_json(FILE *f, void *arg)

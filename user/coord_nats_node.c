@@ -158,7 +158,7 @@ static int setup_local(struct nnode *n, const char **what)
 	memcpy(n->argv, o->argv, i * sizeof(char *));
 	n->argv[0] = n->cmd;
 	*what = "creating the local bus";
-	if ((err = bus_create(NULL, NULL, NULL, &n->bus)) ||
+	if ((err = bus_create(NULL, o->bus_id, NULL, &n->bus)) ||
 	    (err = inbox_open(n->bus, o->name, &n->self)) ||
 	    (err = inbox_reader_begin(n->self)))
 		return err;
@@ -206,6 +206,18 @@ static int setup_loop(struct nnode *n, const char **what)
 		err = pool_new(&c, n->epfd, &n->pool);
 	}
 	return err;
+}
+
+static void drop_local(struct nnode *n)
+{
+	if (n->pool)
+		pool_free(n->pool);
+	n->pool = NULL;
+	if (n->self)
+		inbox_close(n->self);
+	n->self = NULL;
+	bus_destroy(n->bus);
+	n->bus = NULL;
 }
 
 static void run(struct nnode *n)
@@ -289,20 +301,19 @@ int coord_nats_node(const struct nats_node_opts *o)
 	} else {
 		pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
 	}
+	/* The workers are gone: drop the local bus now, before the NATS
+	 * waits below, which can last seconds with the server gone; a kill
+	 * during them then leaves nothing in /dev/shm. */
+	drop_local(&n);
 	/* Results handed over are stored before we go (bounded wait). */
 	nm_coord_flush(n.nc, 5000);
 out:
-	if (n.pool)
-		pool_free(n.pool);
+	drop_local(&n);
 	nm_coord_close(n.nc);     /* gives back whatever is left unfinished */
 	while ((t = n.tasks)) {
 		n.tasks = t->next;
 		free(t);
 	}
-	if (n.self)
-		inbox_close(n.self);
-	if (n.bus)
-		bus_destroy(n.bus);
 	if (n.logs_fd >= 0)
 		close(n.logs_fd);
 	if (n.sigfd >= 0)

@@ -10,6 +10,8 @@
 #     names the tasks left without a result;
 #  5. a coordinator that joins late and leaves early (SIGTERM) hands its
 #     unfinished tasks back at once: done elsewhere long before AckWait.
+# After every run no bus directory is left behind: the buses live in a
+# private SWARM_SHM, so only this test's are counted.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 S=${SWARM_BIN:-$here/../../build/swarm}
@@ -18,6 +20,8 @@ NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
 nats_require
 
 tmp=$(mktemp -d /tmp/swarm-nats-run.XXXXXX)
+export SWARM_SHM=$tmp/shm
+mkdir -m 700 "$SWARM_SHM"
 pids=()
 cleanup() {
 	local p
@@ -27,6 +31,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; for f in "$tmp"/*.err "$tmp"/*.json; do [ -f "$f" ] && { echo "== $f"; tail -n 20 "$f"; }; done; exit 1; }
+# No bus directory (a coordinator's private bus: cN.inbox + meta) is left.
+no_bus_left() { # what
+	local left
+	left=$(ls -A "$SWARM_SHM")
+	[ -z "$left" ] || fail "$1: bus directories left in SWARM_SHM: $left"
+}
 
 # --- 1. bad arguments ------------------------------------------------------
 expect_usage() { # what, args...
@@ -83,6 +93,7 @@ sleep 1
 nats_start "$tmp" "$NATS_PORT" || fail "server restart"
 wait "$master"; rc=$?
 [ $rc -eq 0 ] || fail "run exit $rc after the server restart"
+no_bus_left "server restart"
 python3 - "$tmp/run3.json" "$tmp/res3" <<'PY' || fail "report check (restart)"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -111,7 +122,8 @@ wait "$master"; rc=$?
 [ $(( $(date +%s) - start )) -le 30 ] || fail "server gone: took too long"
 sleep 0.5
 pgrep -f "$tmp/agent.sh" >/dev/null && fail "agents left running after the timeout"
-pgrep -f -- "--swarm gone" >/dev/null && fail "coordinators left running after the timeout"
+pgrep -f -- "--logs $tmp/logs4" >/dev/null && fail "coordinators left running after the timeout"
+no_bus_left "server gone"
 python3 - "$tmp/run4.json" <<'PY' || fail "report check (server gone)"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -148,6 +160,7 @@ wait "$j1"; rc=$?
 [ $rc -eq 143 ] || fail "j1 exit $rc after SIGTERM, want 143"
 wait "$master"; rc=$?
 [ $rc -eq 0 ] || fail "run exit $rc after a coordinator left"
+no_bus_left "join late, leave early"
 [ $(( $(date +%s) - start )) -lt 25 ] || fail "tasks of the leaver waited for AckWait (30 s)"
 python3 - "$tmp/run5.json" <<'PY' || fail "report check (leave early)"
 import json, sys
