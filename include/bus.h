@@ -61,6 +61,17 @@ int bus_destroy(struct bus *b);
  * checked like bus_open; 0 also when it is not there. For a creator that
  * knows a dead owner's bus by its id. */
 int bus_remove(const char *base, const char *id);
+/* Owner lock (bus_owner.c). The creator of a swarm's bus holds it while
+ * it lives; it goes with the process, so a bus whose lock is free was left
+ * by a dead owner. bus_hold: take it (keep the bus open to keep it).
+ * bus_disown: drop it and remove the lock file, for a bus deliberately
+ * left behind (run --keep), which gc then leaves alone too.
+ * bus_owner_gone: 1 the owner is dead (and we now hold its lock until
+ * bus_close/bus_destroy), 0 it lives, -ENOENT the bus has no owner lock
+ * (swarm init, an older swarm), other -errno. */
+int bus_hold(struct bus *b);
+int bus_disown(struct bus *b);
+int bus_owner_gone(struct bus *b);
 /* The base bus_create uses when given NULL. */
 const char *bus_default_base(void);
 

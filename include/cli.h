@@ -23,6 +23,7 @@ int cmd_status(int argc, char **argv);
 int (*cli_applet(char *const *argv))(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_soak(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 /* --- user/cli_util.c (in libswarm so tests and tools can use it) --- */
 struct bus;

@@ -144,7 +144,7 @@ static struct bus *bus_alloc(const char *path, const char *name)
 
 	if (!b)
 		return NULL;
-	b->dirfd = b->parentfd = -1;
+	b->dirfd = b->parentfd = b->ownerfd = -1;
 	b->path = strdup(path);
 	b->name = strdup(name);
 	if (!b->path || !b->name) {
@@ -278,6 +278,8 @@ void bus_close(struct bus *b)
 		close(b->dirfd);
 	if (b->parentfd >= 0)
 		close(b->parentfd);
+	if (b->ownerfd >= 0)
+		close(b->ownerfd);
 	free(b->path);
 	free(b->name);
 	free(b);

@@ -56,6 +56,7 @@ _Static_assert(sizeof(struct inbox_hdr) == INBOX_HDR_SIZE, "inbox header size");
 struct bus {
 	int dirfd;
 	int parentfd;
+	int ownerfd;         /* holds the owner lock (bus_owner.c), or -1 */
 	char *path;
 	char *name;          /* swarm-<id> */
 	char id[NAME_MAX_LEN + 1];

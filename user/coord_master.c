@@ -128,19 +128,27 @@ static void hook_tick(struct master *m)
 		h->tick(h->arg);
 }
 
-static int write_pid_file(struct master *m)
+/* A small text file in the bus for other tools: master.pid for
+ * pause/resume/status, cgroup for gc to remove a dead swarm's group. */
+static int write_bus_file(struct master *m, const char *name, const char *text)
 {
-	char buf[32];
-	int fd, n, err;
+	int fd, err;
 
-	fd = openat(bus_dirfd(m->bus), "master.pid",
+	fd = openat(bus_dirfd(m->bus), name,
 		    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	err = write_full(fd, buf, (size_t)n);
+	err = write_full(fd, text, strlen(text));
 	close(fd);
 	return err;
+}
+
+static int write_pid_file(struct master *m)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	return write_bus_file(m, "master.pid", buf);
 }
 
 static int open_logs(struct master *m)
@@ -245,6 +253,10 @@ static int setup(struct master *m, const char **what)
 	if ((err = bus_create(NULL, NULL, NULL, &m->bus)))
 		return err;
 	snprintf(m->rep->bus_dir, sizeof(m->rep->bus_dir), "%s", bus_path(m->bus));
+	/* Held until we exit: `swarm gc` removes the bus of a dead master. */
+	*what = "locking the bus";
+	if ((err = bus_hold(m->bus)))
+		return err;
 	*what = "writing master.pid";
 	if ((err = write_pid_file(m)))
 		return err;
@@ -298,8 +310,10 @@ static int setup(struct master *m, const char **what)
 		snprintf(name, sizeof(name), "swarm-%s", bus_id(m->bus));
 		m->have_cg = !(no && *no && strcmp(no, "0")) &&
 			     cgroup_create(name, &m->cg) == 0;
-		if (m->have_cg)
+		if (m->have_cg) {
 			snprintf(m->rep->cgroup, sizeof(m->rep->cgroup), "%s", m->cg.path);
+			write_bus_file(m, "cgroup", m->cg.path);
+		}
 	}
 	return 0;
 }
@@ -524,8 +538,10 @@ static void cleanup(struct master *m)
 	if (m->self)
 		inbox_close(m->self);
 	if (m->bus) {
-		if (m->o->keep)
+		if (m->o->keep) {
+			bus_disown(m->bus);   /* kept on purpose: not gc's */
 			bus_close(m->bus);
+		}
 		else
 			bus_destroy(m->bus);
 	}

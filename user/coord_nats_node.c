@@ -159,6 +159,7 @@ static int setup_local(struct nnode *n, const char **what)
 	n->argv[0] = n->cmd;
 	*what = "creating the local bus";
 	if ((err = bus_create(NULL, o->bus_id, NULL, &n->bus)) ||
+	    (err = bus_hold(n->bus)) ||
 	    (err = inbox_open(n->bus, o->name, &n->self)) ||
 	    (err = inbox_reader_begin(n->self)))
 		return err;

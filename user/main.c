@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "recv", cmd_recv, "read messages from an inbox" },
 	{ "ls", cmd_ls, "list the inboxes of a bus" },
 	{ "destroy", cmd_destroy, "remove a bus directory" },
+	{ "gc", cmd_gc, "remove the buses and cgroups of swarms whose master died" },
 	{ "run", cmd_run, "run a swarm of agents and report (flat or hybrid)" },
 	{ "coordinator", cmd_coordinator, "one hybrid coordinator (started by run)" },
 	{ "demo-agent", cmd_demo_agent, "built-in agent for demos and tests" },

@@ -1,0 +1,86 @@
+/* swarm gc: remove the buses and cgroups of swarms whose master died. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bus.h"
+#include "cli.h"
+#include "gc.h"
+#include "swarm.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"USAGE: swarm gc [--base DIR] [--dry-run]\n"
+"Remove what swarms whose master was killed left behind: their bus directory\n"
+"(DIR/swarm-ID) and their empty cgroup. A swarm counts as dead only when the\n"
+"lock its master held on DIR/swarm-ID/owner.lock is free (the kernel drops it\n"
+"when the master dies), so a live swarm is never touched, whatever its pid.\n"
+"Buses without that lock (swarm init, run --keep) and anything that is not a\n"
+"swarm bus of yours are left alone; symlinks are never followed.\n"
+"  --base DIR  where to look (default $SWARM_SHM or /dev/shm)\n"
+"  --dry-run   print what would be removed, remove nothing\n"
+"Prints one line per dead swarm on stdout, a summary on stderr.\n"
+"EXAMPLE: swarm gc --dry-run; swarm gc\n"
+"EXIT: 0 ok (also when nothing was found), 1 a dead swarm could not be\n"
+"  removed (processes remain in its cgroup, or an error), 2 usage,\n"
+"  3 environment (DIR unreadable)\n");
+}
+
+static void print_entry(const struct gc_entry *e, void *arg)
+{
+	int dry = *(int *)arg;
+
+	switch (e->verdict) {
+	case GC_REMOVED:
+		printf("%s %s%s%s\n", dry ? "would remove" : "removed", e->bus,
+		       e->cgroup[0] ? " and cgroup " : "", e->cgroup);
+		break;
+	case GC_KEPT_BUSY:
+		printf("kept %s: its master is dead but processes remain in cgroup %s "
+		       "(end them: echo 1 > %s/cgroup.kill; then run gc again)\n",
+		       e->bus, e->cgroup, e->cgroup);
+		break;
+	case GC_FAILED:
+		printf("failed %s: %s\n", e->bus, bus_strerror(e->err));
+		break;
+	}
+}
+
+int cmd_gc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "base", required_argument, 0, 'b' }, { "dry-run", no_argument, 0, 'n' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	const char *base = NULL;
+	struct gc_stats st;
+	int c, dry = 0, err;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b': base = optarg; break;
+		case 'n': dry = 1; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		die_msg("gc: unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!base)
+		base = bus_default_base();
+	err = gc_run(base, dry, print_entry, &dry, &st);
+	if (err) {
+		die_msg("gc: cannot read %s: %s", base, strerror(-err));
+		return EXIT_ENV;
+	}
+	fflush(stdout);
+	fprintf(stderr, "swarm: gc %s: %u dead swarm%s %s, %u live left alone, "
+		"%u without an owner lock left alone%s\n", base, st.removed,
+		st.removed == 1 ? "" : "s", dry ? "would be removed" : "removed",
+		st.live, st.unowned, st.kept + st.failed ? ", some could not be removed" : "");
+	return st.kept + st.failed ? EXIT_JOB : EXIT_OK;
+}
