@@ -71,6 +71,7 @@ struct run_report {
 	int timed_out, interrupted;
 	unsigned coordinator_restarts;
 	int bus_kept;
+	int logs_removed;           /* default logs dir removed: nothing to read */
 	char bus_dir[4096], logs_dir[4096];
 	char cgroup[4096];          /* "": process-group fallback */
 	struct report_failure *failures;

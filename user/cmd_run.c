@@ -12,6 +12,7 @@
 #include "nats_mesh.h"
 #include "report.h"
 #include "run_args.h"
+#include "run_logs.h"
 #include "run_trace.h"
 #include "swarm.h"
 
@@ -21,7 +22,7 @@ static void usage(FILE *f)
 "USAGE: swarm run [--topology flat|hybrid] [-n N | --coordinators C --workers W]\n"
 "                 [--tasks FILE] [--task-stdin] [--timeout SECONDS]\n"
 "                 [--heartbeat SECONDS] [--max-parallel K] [--logs DIR]\n"
-"                 [--results FILE] [--json] [--keep] [--no-trace]\n"
+"                 [--results FILE] [--json] [--keep] [--keep-logs] [--no-trace]\n"
 "                 [--metrics-file FILE] [--metrics-listen 127.0.0.1:PORT] -- CMD [ARGS...]\n"
 "       swarm run --coordinators C --workers W --bus nats://HOST:PORT [--swarm ID]\n"
 "                 [--ack-wait S] [--max-deliver N] [OPTIONS] -- CMD [ARGS...]\n"
@@ -43,7 +44,10 @@ static void usage(FILE *f)
 "  --timeout S       give up after S (default 600s); 30s, 2m, 1h accepted\n"
 "  --heartbeat S     a busy agent silent for S is reported hung (default off)\n"
 "  --max-parallel K  at most K agents alive per coordinator\n"
-"  --logs DIR        per-agent logs (default ${TMPDIR:-/tmp}/swarm-run-<id>)\n"
+"  --logs DIR        per-agent logs, always kept (default ${TMPDIR:-/tmp}/\n"
+"                    swarm-run-<id>: removed after a run in which every task\n"
+"                    succeeded and no agent wrote anything, else kept and named)\n"
+"  --keep-logs       keep the default logs directory whatever happened\n"
 "  --results FILE    one JSON line per task: task, agent, status, duration, output\n"
 "  --json            the report as one JSON object on stdout\n"
 "  --keep            keep the bus directory in /dev/shm afterwards\n"
@@ -66,7 +70,7 @@ static void usage(FILE *f)
 "  124 --timeout hit with tasks missing, 128+N interrupted by signal N\n");
 }
 
-enum { O_RESULTS = RUN_OPT_OWN, O_JSON, O_KEEP, O_NOTRACE, O_MFILE,
+enum { O_RESULTS = RUN_OPT_OWN, O_JSON, O_KEEP, O_KEEP_LOGS, O_NOTRACE, O_MFILE,
        O_MLISTEN, O_BUS, O_SWARM, O_ACKWAIT, O_MAXDEL };
 
 static const struct option opts[] = {
@@ -74,6 +78,7 @@ static const struct option opts[] = {
 	{ "results", required_argument, NULL, O_RESULTS },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "keep", no_argument, NULL, O_KEEP },
+	{ "keep-logs", no_argument, NULL, O_KEEP_LOGS },
 	{ "no-trace", no_argument, NULL, O_NOTRACE },
 	{ "bus", required_argument, NULL, O_BUS },
 	{ "swarm", required_argument, NULL, O_SWARM },
@@ -87,10 +92,24 @@ static const struct option opts[] = {
 
 struct run_args {
 	struct run_opts o;
-	int json, no_trace;
+	int json, no_trace, keep_logs;
 	struct run_shape shape;
 	struct nats_run_opts nats;
 };
+
+/* The default logs directory goes when there is nothing to read in it;
+ * kept, it is named on stderr too (the --json report is often piped). */
+static void tidy_logs(const struct run_args *a, struct run_report *rep)
+{
+	if (a->o.logs_dir || !rep->logs_dir[0])
+		return;
+	if (!a->keep_logs && rep->exit_code == EXIT_OK && run_logs_tidy(rep->logs_dir) == 1) {
+		rep->logs_dir[0] = 0;
+		rep->logs_removed = 1;
+		return;
+	}
+	fprintf(stderr, "swarm: logs kept in %s\n", rep->logs_dir);
+}
 
 static int parse(int argc, char **argv, struct run_args *a)
 {
@@ -112,6 +131,7 @@ static int parse(int argc, char **argv, struct run_args *a)
 		case O_RESULTS: a->o.results_file = optarg; break;
 		case O_JSON: a->json = 1; break;
 		case O_KEEP: a->o.keep = 1; break;
+		case O_KEEP_LOGS: a->keep_logs = 1; break;
 		case O_NOTRACE: a->no_trace = 1; break;
 		case O_BUS: a->nats.url = optarg; break;
 		case O_SWARM: a->nats.swarm = optarg; break;
@@ -225,6 +245,7 @@ int cmd_run(int argc, char **argv)
 		run_trace_stop(rt);
 		return r;
 	}
+	tidy_logs(&a, rep);
 	if (a.json)
 		report_print_json(stdout, rep);
 	else

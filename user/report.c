@@ -178,6 +178,7 @@ void report_print_json(FILE *f, const struct run_report *r)
 	jstr(f, r->bus_dir[0] ? r->bus_dir : NULL);
 	fprintf(f, ",\"bus_kept\":%s,\"logs_dir\":", r->bus_kept ? "true" : "false");
 	jstr(f, r->logs_dir[0] ? r->logs_dir : NULL);
+	fprintf(f, ",\"logs_removed\":%s", r->logs_removed ? "true" : "false");
 	fputs(",\"cgroup\":", f);
 	jstr(f, r->cgroup[0] ? r->cgroup : NULL);
 	fputc(',', f);
@@ -231,7 +232,11 @@ void report_print_text(FILE *f, const struct run_report *r)
 		fprintf(f, "  recovery     %u coordinator replacements, %llu duplicate "
 			"results dropped\n", r->coordinator_restarts,
 			(unsigned long long)r->duplicates);
-	fprintf(f, "  logs         %s\n", r->logs_dir[0] ? r->logs_dir : "-");
+	if (r->logs_removed)
+		fprintf(f, "  logs         removed: every task succeeded and no agent wrote "
+			"anything (--keep-logs keeps them)\n");
+	else
+		fprintf(f, "  logs         %s\n", r->logs_dir[0] ? r->logs_dir : "-");
 	if (r->bus_kept)
 		fprintf(f, "  bus          %s (kept)\n", r->bus_dir[0] ? r->bus_dir : "-");
 	if (r->nats && r->nats->emit_text)
