@@ -151,7 +151,7 @@ run_master() {
 
 	bl_now_us; T0=$BL_NOW
 	bl_sec_to_us "$TIMEOUT"; DEADLINE=$((T0 + BL_US))
-	DIR=$(mktemp -d /dev/shm/swarm-bl.XXXXXX) AUX=$(mktemp -d /tmp/swarm-bl-aux.XXXXXX)
+	DIR=$(mktemp -d "${SWARM_SHM:-/dev/shm}/swarm-bl.XXXXXX") AUX=$(mktemp -d /tmp/swarm-bl-aux.XXXXXX)
 	trap 'rm -rf "$DIR" "$AUX"' EXIT
 	FDS_PEAK=0 SHM_PEAK=0 DELIVERED=0 SPAWN_END=0 AGENT_RSS=0
 	[[ -n $TASKS ]] && mapfile -t TASK_LINES < "$TASKS"

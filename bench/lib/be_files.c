@@ -46,9 +46,13 @@ struct be_rx {
 
 static int fl_create(char *path, size_t cap)
 {
-	char tmpl[] = "/dev/shm/swarm-blc.XXXXXX";
-	char sub[sizeof(tmpl) + 16];
+	const char *base = getenv("SWARM_SHM");
+	char tmpl[4096], sub[4096 + 16];
 
+	/* Same root as the swarm bus, so a test can keep both private. */
+	if (snprintf(tmpl, sizeof(tmpl), "%s/swarm-blc.XXXXXX",
+		     base && *base ? base : "/dev/shm") >= (int)sizeof(tmpl))
+		return -ENAMETOOLONG;
 	if (!mkdtemp(tmpl))
 		return -errno;
 	snprintf(sub, sizeof(sub), "%s/inbox", tmpl);

@@ -10,7 +10,9 @@ build=${SWARM_BUILD:-$root/build}
 bb=$build/bench/busbench
 fail() { echo "FAIL: $*"; exit 1; }
 [ -x "$bb" ] || fail "$bb not built (make test-bins)"
-shm_before=$(find /dev/shm -maxdepth 1 -name 'swarm-bl*' | sort)
+# A private bus root: only this test's leftovers are counted.
+export SWARM_SHM=$(mktemp -d /dev/shm/swarm-test-bench.XXXXXX)
+trap 'rm -rf "$SWARM_SHM"' EXIT
 
 # field JSON NAME: the first number after "NAME": (nested names: last part)
 field() { [[ $1 =~ \"$2\":([0-9.]+) ]] && echo "${BASH_REMATCH[1]}"; }
@@ -60,5 +62,5 @@ echo "baseline hybrid: $out"
 out=$(timeout 60 bash "$root/bench/baseline/blcoord.sh" -n 2 --timeout 1 --json -- sleep 5)
 [ $? -eq 1 ] || fail "baseline timeout: exit code not 1"
 [ "$(field "$out" delivered)" = 0 ] || fail "baseline timeout: phantom delivery"
-[ "$(find /dev/shm -maxdepth 1 -name 'swarm-bl*' | sort)" = "$shm_before" ] || fail "baseline left files in /dev/shm"
+[ -z "$(ls -A "$SWARM_SHM")" ] || fail "left in the bus root: $(ls -A "$SWARM_SHM")"
 echo "bench smoke ok"

@@ -15,9 +15,14 @@ LAST=$TMP/c.json
 "$S" run -n 3 --tasks "$TMP/tasks" --timeout 60 --heartbeat 0.5 --json --logs "$TMP/l" -- \
 	"$S" demo-agent --sleep 0.3 > "$LAST" &
 master=$!
-for i in $(seq 100); do bus=$(bus_of $master); [ -n "$bus" ] && break; sleep 0.05; done
+# Waits are on conditions, with bounds generous enough for a loaded host.
+for i in $(seq 600); do bus=$(bus_of $master); [ -n "$bus" ] && break; sleep 0.05; done
 [ -n "$bus" ] || fail "no bus"
-sleep 0.2
+for i in $(seq 600); do
+	"$S" status --dir "$bus" --json > "$TMP/stj" 2>/dev/null &&
+		[ "$(jget "$TMP/stj" 'len([a for a in d["agents"] if a["pid"]])')" = 3 ] && break
+	sleep 0.05
+done
 
 "$S" status --dir "$bus" > "$TMP/st" || fail "status"
 grep -q "pid $master, flat" "$TMP/st" || { cat "$TMP/st"; fail "status header"; }
@@ -36,7 +41,7 @@ paused() {  # frozen (cgroup freezer) or stopped (SIGSTOP fallback)
 	[ "$st" = T ] || [ "$fz" = 1 ]
 }
 for p in $pids; do
-	for i in $(seq 100); do paused $p && break; sleep 0.05; done
+	for i in $(seq 600); do paused $p && break; sleep 0.05; done
 	paused $p || fail "agent $p not paused"
 done
 done_paused=$(SWARM_DIR=$bus "$S" status --json > "$TMP/p1" && jget "$TMP/p1" 'd["done"]')

@@ -13,7 +13,7 @@ $S run -n 20 --json --logs "$TMP/l1" -- "$S" demo-agent > "$LAST" || fail "flat 
 check_clean "$LAST"
 
 # SIGINT: process groups take the agents' children down too.
-marker="sleep 985.$RANDOM"
+marker="sleep 985.$$$RANDOM"
 $S run -n 4 --json --logs "$TMP/l2" -- sh -c "$marker & exec \"\$0\" demo-agent --hang" "$S" > "$LAST" &
 master=$!
 for i in $(seq 100); do [ "$(pgrep -fc "$marker")" -ge 4 ] && break; sleep 0.05; done

@@ -15,7 +15,7 @@ bus_of() {  # the bus dir whose master.pid is $1
 one() {  # one SIGNAL TOPOLOGY-ARGS...
 	local sig=$1 master bus i marker
 	shift
-	marker="sleep 986.$RANDOM"
+	marker="sleep 986.$$$RANDOM"
 	LAST=$TMP/int.json
 	"$S" run "$@" --json --logs "$TMP/l" -- sh -c "$marker & exec \"\$0\" demo-agent --hang" "$S" > "$LAST" &
 	master=$!
