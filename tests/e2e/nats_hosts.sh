@@ -8,23 +8,10 @@
 #  2. kill -9 of host B's whole group mid-run: its unacked tasks are redone
 #     on host A, 100 % delivery, the redeliveries in the report.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-S=${SWARM_BIN:-$here/../../build/swarm}
-NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
-. "$here/nats_lib.sh.inc"
+. "$(dirname "$0")/nats_lib.sh.inc"
 nats_require
 unshare -m true 2>/dev/null || { echo "SKIP: cannot create mount namespaces (unshare -m: needs root)"; exit 77; }
-
-tmp=$(mktemp -d /tmp/swarm-nats-hosts.XXXXXX)
-groups=()
-cleanup() {
-	local g
-	for g in "${groups[@]}"; do kill -9 -- "-$g" 2>/dev/null; done
-	nats_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/*.log "$tmp"/*.err; do [ -f "$f" ] && { echo "== $f"; tail -n 20 "$f"; }; done; exit 1; }
+nats_test_setup swarm-nats-hosts '*.log' '*.err'
 
 nats_start "$tmp" || exit 1
 our_ns=$(readlink /proc/self/ns/mnt)

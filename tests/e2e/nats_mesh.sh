@@ -9,21 +9,9 @@
 #  3. a task that exhausts MaxDeliver is reported failed with its history;
 #  4. a task running longer than AckWait is kept alive (in progress).
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
-. "$here/nats_lib.sh.inc"
+. "$(dirname "$0")/nats_lib.sh.inc"
 nats_require
-
-tmp=$(mktemp -d /tmp/swarm-nats-test.XXXXXX)
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	nats_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/*.out "$tmp"/*.err; do [ -f "$f" ] && { echo "== $f"; tail -n 15 "$f"; }; done; exit 1; }
+nats_test_setup swarm-nats-test '*.out' '*.err'
 
 nats_start "$tmp" || exit 1
 

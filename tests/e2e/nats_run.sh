@@ -13,24 +13,11 @@
 # After every run no bus directory is left behind: the buses live in a
 # private SWARM_SHM, so only this test's are counted.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-S=${SWARM_BIN:-$here/../../build/swarm}
-NATS_HELPER=${SWARM_BUILD:-$here/../../build}/tests/nats_mesh_helper
-. "$here/nats_lib.sh.inc"
+. "$(dirname "$0")/nats_lib.sh.inc"
 nats_require
-
-tmp=$(mktemp -d /tmp/swarm-nats-run.XXXXXX)
+nats_test_setup swarm-nats-run '*.err' '*.json'
 export SWARM_SHM=$tmp/shm
 mkdir -m 700 "$SWARM_SHM"
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	nats_stop
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$tmp"/*.err "$tmp"/*.json; do [ -f "$f" ] && { echo "== $f"; tail -n 20 "$f"; }; done; exit 1; }
 # No bus directory (a coordinator's private bus: cN.inbox + meta) is left.
 no_bus_left() { # what
 	local left
