@@ -293,11 +293,16 @@ int coord_nats_node(const struct nats_node_opts *o)
 		o->name, o->swarm, o->url, o->workers);
 	run(&n);
 	if (n.stop_sig) {
-		/* Leaving early: take nothing more, then hand back what runs
-		 * here, so the others get it now, not after AckWait. */
-		nm_coord_quiesce(n.nc);
+		/* Leaving early: hand back what runs here, so the others get
+		 * it now, not after AckWait. The local side goes first: with
+		 * the server gone, stopping the fetch thread (quiesce) can
+		 * wait seconds on NATS, and whoever sent the signal may not
+		 * wait that long before SIGKILL. Tasks fetched meanwhile are
+		 * handed back by quiesce. */
 		pool_abort(n.pool, TS_INTERRUPTED, "interrupt");
 		pool_shutdown(n.pool, 0);
+		drop_local(&n);
+		nm_coord_quiesce(n.nc);
 		code = 128 + n.stop_sig;
 	} else {
 		pool_shutdown(n.pool, COORD_STOP_GRACE_MS);

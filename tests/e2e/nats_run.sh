@@ -7,7 +7,8 @@
 #  3. kill -9 of nats-server mid-run, restart on the same store: the run
 #     completes, nothing lost, nothing counted twice, the reconnect shown;
 #  4. the server does not come back: exit 124 before long, the report
-#     names the tasks left without a result;
+#     names the tasks left without a result; a coordinator stopped by
+#     SIGTERM then frees its bus at once, though NATS calls block;
 #  5. a coordinator that joins late and leaves early (SIGTERM) hands its
 #     unfinished tasks back at once: done elsewhere long before AckWait.
 # After every run no bus directory is left behind: the buses live in a
@@ -102,11 +103,27 @@ start=$(date +%s)
 	--tasks "$tmp/tasks4" --timeout 6 --json --logs "$tmp/logs4" \
 	-- "$tmp/agent.sh" {} >"$tmp/run4.json" 2>"$tmp/run4.err" &
 master=$!; pids+=($master)
+# A coordinator joined by hand (its own bus root): once the server is
+# gone, its NATS calls block for seconds, yet SIGTERM must free its bus
+# at once (it did only after ~9 s, when those calls gave up).
+mkdir -m 700 "$tmp/shm-j4"
+SWARM_SHM=$tmp/shm-j4 "$S" coordinator --join "$NATS_URL" --swarm gone --name j4 --workers 1 \
+	--logs "$tmp/j4logs" -- "$tmp/agent.sh" {} >"$tmp/j4.err" 2>&1 &
+j4=$!; pids+=($j4)
 wait_lines "$MARKS" . 10 30 || fail "no task started"
+for i in $(seq 600); do [ -n "$(ls -A "$tmp/shm-j4")" ] && break; sleep 0.05; done
+[ -n "$(ls -A "$tmp/shm-j4")" ] || fail "j4 made no bus"
 nats_kill9
 wait "$master"; rc=$?
 [ $rc -eq 124 ] || fail "server gone: exit $rc, want 124"
 [ $(( $(date +%s) - start )) -le 30 ] || fail "server gone: took too long"
+kill -0 "$j4" 2>/dev/null || fail "j4 ended before its SIGTERM"
+t0=$(date +%s%N)
+kill -TERM "$j4"
+for i in $(seq 80); do [ -z "$(ls -A "$tmp/shm-j4")" ] && break; sleep 0.05; done
+[ -z "$(ls -A "$tmp/shm-j4")" ] || fail "j4 kept its bus 4 s after SIGTERM with the server gone"
+echo "ok: j4 freed its bus $(( ($(date +%s%N) - t0) / 1000000 )) ms after SIGTERM"
+kill -9 "$j4" 2>/dev/null; wait "$j4" 2>/dev/null
 sleep 0.5
 pgrep -f "$tmp/agent.sh" >/dev/null && fail "agents left running after the timeout"
 pgrep -f -- "--logs $tmp/logs4" >/dev/null && fail "coordinators left running after the timeout"
