@@ -82,6 +82,12 @@ int bus_owner_gone(struct bus *b)
 		close(fd);
 		return err == -EBUSY ? 0 : err;
 	}
+	/* Free because the owner let go on purpose (run --keep unlinks the
+	 * file, then unlocks) or removed the bus: not a dead owner. */
+	if (fstat(fd, &st) < 0 || st.st_nlink == 0) {
+		close(fd);
+		return -ENOENT;
+	}
 	/* Keep the lock: a second gc now sees this bus as owned. */
 	b->ownerfd = fd;
 	return 1;

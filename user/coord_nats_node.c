@@ -158,9 +158,10 @@ static int setup_local(struct nnode *n, const char **what)
 	memcpy(n->argv, o->argv, i * sizeof(char *));
 	n->argv[0] = n->cmd;
 	*what = "creating the local bus";
-	if ((err = bus_create(NULL, o->bus_id, NULL, &n->bus)) ||
-	    (err = bus_hold(n->bus)) ||
-	    (err = inbox_open(n->bus, o->name, &n->self)) ||
+	if ((err = bus_create(NULL, o->bus_id, NULL, &n->bus)))
+		return err;
+	bus_hold(n->bus);      /* for swarm gc; best effort, like the master */
+	if ((err = inbox_open(n->bus, o->name, &n->self)) ||
 	    (err = inbox_reader_begin(n->self)))
 		return err;
 	n->notify_fd = inbox_notify_fd(n->self);
