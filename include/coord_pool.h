@@ -36,6 +36,8 @@
 
 #define POOL_EV_SLOT 0x534c4f54   /* tag of struct pool_slot in epoll data */
 
+struct priv_user;
+
 struct pool_slot {
 	int ev_kind;                  /* POOL_EV_SLOT: must stay first */
 	unsigned idx;
@@ -66,6 +68,7 @@ struct pool_cfg {
 	char **applet_argv;
 	int logs_fd;                  /* directory for per-agent logs */
 	int cgroup_fd;                /* -1: none */
+	const struct priv_user *user; /* NULL: agents run as we do */
 	int new_pgroup;
 	const char *swarm_id;
 	int journal_fd;               /* -1, or "<slot> <task id>\n" lines */

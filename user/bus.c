@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bus_impl.h"
+#include "priv.h"
 
 #define META_NAME  "meta"
 #define META_MAGIC "swarm-bus 1\n"
@@ -31,9 +32,23 @@ static int check_dir(int fd)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	if (st.st_uid != geteuid() || (st.st_mode & 077))
+	if (st.st_uid != priv_fs_uid() || (st.st_mode & 077))
 		return -EPERM;
 	return 0;
+}
+
+/* Root opening another user's bus (`swarm status` on a --user swarm) acts
+ * as that user from then on: what it creates stays usable by the swarm, and
+ * the owner cannot steer root's writes anywhere it could not write itself. */
+static int check_dir_or_adopt(int fd)
+{
+	struct stat st;
+	int err = check_dir(fd);
+
+	if (err != -EPERM || fstat(fd, &st) < 0 || (st.st_mode & 077) ||
+	    st.st_uid == 0 || priv_fs_adopt(st.st_uid, st.st_gid))
+		return err;
+	return check_dir(fd);
 }
 
 static int random_id(char *out, size_t len)
@@ -80,7 +95,7 @@ static int meta_read(struct bus *b)
 	fd = openat(b->dirfd, META_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -EBADMSG : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != priv_fs_uid()) {
 		close(fd);
 		return -EBADMSG;
 	}
@@ -259,7 +274,7 @@ int bus_open(const char *path, struct bus **out)
 			err = -ELOOP;
 		goto out;
 	}
-	if ((err = check_dir(b->dirfd)) || (err = meta_read(b)))
+	if ((err = check_dir_or_adopt(b->dirfd)) || (err = meta_read(b)))
 		goto out;
 	*out = b;
 	b = NULL;

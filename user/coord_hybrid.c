@@ -101,7 +101,8 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 	char workers[16], maxp[16], hb[32], *argv[32 + 1024];
 	struct agent_env env;
 	struct spawn_req r = { .argv = argv, .stdin_fd = -1, .new_pgroup = 1,
-			       .die_with_parent = 1, .cgroup_fd = -1 };
+			       .die_with_parent = 1, .cgroup_fd = -1,
+			       .user = m->o->user };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct spawned sp;
 	char file[NAME_MAX_LEN + 8];

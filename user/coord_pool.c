@@ -234,7 +234,7 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 			       .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
 			       .cgroup_fd = p->cfg.cgroup_fd,
 			       .new_pgroup = p->cfg.new_pgroup,
-			       .die_with_parent = 1 };
+			       .die_with_parent = 1, .user = p->cfg.user };
 	struct spawned sp;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char **argv = NULL;
