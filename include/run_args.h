@@ -45,7 +45,8 @@ int run_arg_secs(const char *cmd, const char *opt, const char *s, double *out);
  * 0 not a shape option, -EINVAL bad value (line printed). */
 int run_shape_opt(struct run_shape *sh, int c, const char *arg);
 /* Fill the shape from what was given (flat default -n, hybrid W from -n);
- * one line for what does not fit. 0 or -EINVAL. */
+ * one line for what does not fit. 0, -EINVAL (usage) or -EPERM (--user
+ * without root: an environment error). */
 int run_shape_check(struct run_shape *sh);
 
 #endif

@@ -191,8 +191,9 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &a);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if (run_shape_check(&a.shape))
-		return EXIT_USAGE;
+	r = run_shape_check(&a.shape);
+	if (r)
+		return r == -EPERM ? EXIT_ENV : EXIT_USAGE;
 	r = nats_args(&a);
 	if (r)
 		return r;

@@ -97,6 +97,12 @@ int run_shape_check(struct run_shape *sh)
 		}
 		o->hybrid = 1;
 	}
+	/* Before anything starts (the tracer's own notice included). */
+	if (o->user && priv_can_switch_user()) {
+		die_msg("%s: --user %s needs root (CAP_SETUID and CAP_SETGID)",
+			sh->cmd, o->user->name);
+		return -EPERM;
+	}
 	if (o->task_stdin && !o->tasks_file) {
 		die_msg("%s: --task-stdin needs --tasks FILE", sh->cmd);
 		return -EINVAL;
