@@ -66,9 +66,6 @@ struct priv_fs priv_fs_root(void);
 void priv_fs_restore(struct priv_fs saved);
 /* The current file system uid (owner checks of the bus compare with it). */
 uid_t priv_fs_uid(void);
-/* Root (euid and fsuid 0) takes uid/gid as its file system ids, to work
- * inside a bus that belongs to another user: 0, or -EPERM for anyone else. */
-int priv_fs_adopt(uid_t uid, gid_t gid);
 
 /* In a freshly cloned child, before exec: become u for good (groups, gid,
  * uid; raw system calls only, the child may be a copy of a threaded

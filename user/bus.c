@@ -37,20 +37,6 @@ static int check_dir(int fd)
 	return 0;
 }
 
-/* Root opening another user's bus (`swarm status` on a --user swarm) acts
- * as that user from then on: what it creates stays usable by the swarm, and
- * the owner cannot steer root's writes anywhere it could not write itself. */
-static int check_dir_or_adopt(int fd)
-{
-	struct stat st;
-	int err = check_dir(fd);
-
-	if (err != -EPERM || fstat(fd, &st) < 0 || (st.st_mode & 077) ||
-	    st.st_uid == 0 || priv_fs_adopt(st.st_uid, st.st_gid))
-		return err;
-	return check_dir(fd);
-}
-
 static int random_id(char *out, size_t len)
 {
 	unsigned char r[8];
@@ -274,7 +260,7 @@ int bus_open(const char *path, struct bus **out)
 			err = -ELOOP;
 		goto out;
 	}
-	if ((err = check_dir_or_adopt(b->dirfd)) || (err = meta_read(b)))
+	if ((err = check_dir(b->dirfd)) || (err = meta_read(b)))
 		goto out;
 	*out = b;
 	b = NULL;

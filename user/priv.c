@@ -141,15 +141,6 @@ uid_t priv_fs_uid(void)
 	return (uid_t)setfsuid((uid_t)-1);
 }
 
-int priv_fs_adopt(uid_t uid, gid_t gid)
-{
-	if (geteuid() != 0 || priv_fs_uid() != 0)
-		return -EPERM;
-	setfsgid(gid);
-	setfsuid(uid);
-	return priv_fs_uid() == uid ? 0 : -EPERM;
-}
-
 struct priv_fs priv_fs_root(void)
 {
 	struct priv_fs s = { .uid = priv_fs_uid(),

@@ -95,8 +95,9 @@ LAST=$TMP/demo.json
 [ "$(jget "$LAST" 'd["delivered"]')" = 15 ] || fail "hybrid demo: not 15 delivered"
 check_clean "$LAST"
 
-# 4. While a --user swarm runs: root's status and pause reach it; daemon
-# (a third uid) can neither list nor write its bus.
+# 4. While a --user swarm runs: its user's status and pause reach it (root
+# refuses a bus it does not own); daemon (a third uid) can neither list nor
+# write its bus.
 LAST=$TMP/bg.json
 "$S" run -n 2 --user nobody --tasks "$TMP/tasks" --task-stdin --json -- sleep 1 > "$LAST" &
 bg=$!
@@ -107,10 +108,11 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ -n "$bus" ] && [ "$bus" != . ] || fail "no bus with master.pid $bg"
-"$S" status --dir "$bus" > "$TMP/status" || fail "root status on a --user swarm"
+runuser -u nobody -- "$S" status --dir "$bus" > "$TMP/status" || fail "status as the swarm's user"
 grep -q "pid $bg" "$TMP/status" || fail "status does not name the master"
-"$S" pause --dir "$bus" >/dev/null || fail "root pause on a --user swarm"
-"$S" resume --dir "$bus" >/dev/null || fail "root resume on a --user swarm"
+runuser -u nobody -- "$S" pause --dir "$bus" >/dev/null || fail "pause as the swarm's user"
+runuser -u nobody -- "$S" resume --dir "$bus" >/dev/null || fail "resume as the swarm's user"
+"$S" status --dir "$bus" 2>/dev/null && fail "root used a bus it does not own"
 runuser -u daemon -- ls "$bus" >/dev/null 2>&1 && fail "daemon listed the bus"
 runuser -u daemon -- "$S" send --dir "$bus" --from x --to master hi 2>/dev/null &&
 	fail "daemon wrote into the bus"
