@@ -69,6 +69,7 @@ struct pool_cfg {
 	int logs_fd;                  /* directory for per-agent logs */
 	int cgroup_fd;                /* -1: none */
 	const struct priv_user *user; /* NULL: agents run as we do */
+	int set_nice, nice;           /* agents' nice value (spawn_req) */
 	int new_pgroup;
 	const char *swarm_id;
 	int journal_fd;               /* -1, or "<slot> <task id>\n" lines */
@@ -94,6 +95,7 @@ void pool_no_more(struct pool *p);
  * (default POOL_SPAWN_BURST) processes; 1 if it stopped early (call again
  * soon). */
 #define POOL_SPAWN_BURST 32
+#define POOL_SPAWN_SLICE_NS 2000000ull   /* 2 ms of spawning per round */
 int pool_fill(struct pool *p);
 /* 1 if the message came from one of our slots (and was handled). */
 int pool_on_msg(struct pool *p, const struct bus_msg *m);

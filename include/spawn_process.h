@@ -48,6 +48,10 @@ struct spawn_req {
 	/* Non-NULL: the child becomes this user (groups, gid, uid) before it
 	 * opens its log or runs a single line of agent code (clone3 only). */
 	const struct priv_user *user;
+	/* 1: the child sets its nice value to nice (the parent raised its own
+	 * priority and children must not inherit that). */
+	int set_nice;
+	int nice;
 };
 
 struct spawned {

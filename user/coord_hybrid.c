@@ -102,7 +102,8 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 	struct agent_env env;
 	struct spawn_req r = { .argv = argv, .stdin_fd = -1, .new_pgroup = 1,
 			       .die_with_parent = 1, .cgroup_fd = -1,
-			       .user = m->o->user };
+			       .user = m->o->user, .set_nice = m->boosted,
+			       .nice = m->nice0 };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct spawned sp;
 	char file[NAME_MAX_LEN + 8];

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -51,6 +52,8 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 				     SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2 };
 	int i;
 
+	if (r->set_nice)
+		setpriority(PRIO_PROCESS, 0, r->nice);
 	if (r->user && priv_child_become(r->user))
 		_exit(127);
 	if (fds[1] < 0 && fds[2] < 0 && r->log_name) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Privileges of `swarm run` as root: after the kernel tracing is attached the
+# Privileges of `swarm run` as root: the master raises its own priority
+# (nice -5, agents keep the caller's); after the kernel tracing is attached the
 # master drops every capability (so do its agents, bounding set included);
 # with --user NAME agents and coordinators run as NAME, the bus and logs are
 # NAME's (0700), the master keeps only setuid/setgid/kill, tracing still
@@ -31,7 +32,8 @@ echo "master=$(awk "/^CapEff|^CapBnd/ {print \$2}" /proc/$PPID/status | tr "\n" 
 echo "parent=$(ps -o user= -p $PPID)"
 cat '"$secret"' >/dev/null 2>&1 && echo secret=read || echo secret=denied
 echo x >> '"$rootfile"' 2>/dev/null && echo rootfile=written || echo rootfile=denied
-echo "home=$HOME user=$USER"'
+echo "home=$HOME user=$USER"
+echo "nice=$(nice) master_nice=$(cut -d")" -f2 /proc/$PPID/stat | cut -d" " -f18)"'
 
 # outputs FILE KEY=VALUE: every result line holds the fragment.
 outputs() {
@@ -80,6 +82,8 @@ outputs "$TMP/root.jsonl" "bus=0:700"
 outputs "$TMP/root.jsonl" "self=0000000000000000 0000000000000000"
 outputs "$TMP/root.jsonl" "master=0000000000000000 0000000000000000"
 outputs "$TMP/root.jsonl" "secret=denied"       # no CAP_DAC_OVERRIDE
+# The master raised its priority before the drop; agents did not inherit it.
+outputs "$TMP/root.jsonl" "nice=0 master_nice=-5"
 check_clean "$LAST"
 
 # 3. Hybrid, --user nobody: the coordinators are nobody's too.
