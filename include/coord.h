@@ -78,6 +78,7 @@ struct node_opts {
 	int stdout_mode, task_stdin;
 	char **argv;
 	int (*applet)(int argc, char **argv);
+	int set_nice, nice;     /* --agent-nice: the workers' nice value */
 };
 
 /* Serve one hybrid coordinator slot until the master's STOP and every task

@@ -92,6 +92,8 @@ LAST=$TMP/hybrid.json
 	--json --results "$TMP/hybrid.jsonl" -- sh -c "$probe" > "$LAST" || fail "hybrid --user run failed"
 outputs "$TMP/hybrid.jsonl" "uid=65534"
 outputs "$TMP/hybrid.jsonl" "parent=nobody"
+# Coordinators keep the master's priority, their workers start at nice 0.
+outputs "$TMP/hybrid.jsonl" "nice=0 master_nice=-5"
 check_clean "$LAST"
 LAST=$TMP/demo.json
 "$S" run --coordinators 3 --workers 5 --user nobody --json -- "$S" demo-agent > "$LAST" ||
