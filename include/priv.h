@@ -25,6 +25,7 @@
 #define SWARM_PRIV_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define PRIV_MAX_GROUPS 64
@@ -55,6 +56,11 @@ int priv_can_switch_user(void);
  * dropped, 0 if there was nothing to drop (an unprivileged caller), or
  * -errno. */
 int priv_drop(const struct priv_user *u);
+
+/* Keep only the capabilities keep[0..n) (CAP_* numbers), drop every other
+ * one, bounding set included (swarm-trace after attaching). 1 dropped, 0
+ * nothing to drop, -EPERM if one to keep is not held, -errno. */
+int priv_keep_only(const int *keep, size_t n);
 
 /* Around a cgroup call: file system uid and gid 0 (no-op when they already
  * are); returns what priv_fs_restore puts back. */

@@ -106,25 +106,47 @@ static int nothing_to_drop(void)
 	       capng_have_capabilities(CAPNG_SELECT_BOUNDS) == CAPNG_NONE;
 }
 
-int priv_drop(const struct priv_user *u)
+/* Keep only keep[0..n) (effective and permitted), clear everything else,
+ * bounding set included. 1 dropped, 0 nothing to drop, -errno. */
+static int keep_only(const int *keep, size_t n)
 {
 	int bounds_empty;
+	size_t i;
 
 	if (capng_get_caps_process())
 		return -EIO;
-	if (!u && nothing_to_drop())
+	if (!n && nothing_to_drop())
 		return 0;   /* an unprivileged run, or a second round of soak */
 	bounds_empty = capng_have_capabilities(CAPNG_SELECT_BOUNDS) == CAPNG_NONE;
 	capng_clear(CAPNG_SELECT_ALL);
-	if (u && capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			       CAP_SETUID, CAP_SETGID, CAP_KILL, -1))
-		return -EIO;
+	for (i = 0; i < n; i++)
+		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, keep[i]))
+			return -EIO;
 	/* Clearing the bounding set needs CAP_SETPCAP, which we still hold
 	 * the first time; later calls find it already empty. */
 	if (capng_apply(bounds_empty ? CAPNG_SELECT_CAPS : CAPNG_SELECT_ALL))
 		return -EPERM;
-	if (!u)
-		return 1;
+	return 1;
+}
+
+int priv_keep_only(const int *keep, size_t n)
+{
+	size_t i;
+
+	capng_get_caps_process();
+	for (i = 0; i < n; i++)
+		if (!capng_have_capability(CAPNG_EFFECTIVE, (unsigned)keep[i]))
+			return -EPERM;   /* cannot keep what we do not have */
+	return keep_only(keep, n);
+}
+
+int priv_drop(const struct priv_user *u)
+{
+	static const int user_caps[] = { CAP_SETUID, CAP_SETGID, CAP_KILL };
+	int r = u ? keep_only(user_caps, 3) : keep_only(NULL, 0);
+
+	if (r <= 0 || !u)
+		return r;
 	setfsgid(u->gid);
 	setfsuid(u->uid);
 	if (priv_fs_uid() != u->uid)
