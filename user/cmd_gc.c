@@ -6,12 +6,13 @@
 #include "bus.h"
 #include "cli.h"
 #include "gc.h"
+#include "json.h"
 #include "swarm.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"USAGE: swarm gc [--base DIR] [--dry-run]\n"
+"USAGE: swarm gc [--base DIR] [--dry-run] [--json]\n"
 "Remove what swarms whose master was killed left behind: their bus directory\n"
 "(DIR/swarm-ID) and their empty cgroup. A swarm counts as dead only when the\n"
 "lock its master held on DIR/swarm-ID/owner.lock is free (the kernel drops it\n"
@@ -20,6 +21,8 @@ static void usage(FILE *f)
 "swarm bus of yours are left alone; symlinks are never followed.\n"
 "  --base DIR  where to look (default $SWARM_SHM or /dev/shm)\n"
 "  --dry-run   print what would be removed, remove nothing\n"
+"  --json      one JSON object: schema_version, base, dry_run, swarms (bus,\n"
+"              cgroup, verdict removed|kept|failed, reason), live, unowned\n"
 "Prints one line per dead swarm on stdout, a summary on stderr.\n"
 "EXAMPLE: swarm gc --dry-run; swarm gc\n"
 "EXIT: 0 ok (also when nothing was found), 1 a dead swarm could not be\n"
@@ -27,9 +30,53 @@ static void usage(FILE *f)
 "  3 environment (DIR unreadable)\n");
 }
 
+struct gc_out {
+	const char *base;
+	int dry, json, n, head;
+};
+
+/* Printed with the first swarm or at the end: a base that cannot be read
+ * leaves stdout empty, not half an object. */
+static void json_head(struct gc_out *o)
+{
+	if (o->head++)
+		return;
+	printf("{\"schema_version\":1,\"base\":");
+	json_str(stdout, o->base, strlen(o->base));
+	printf(",\"dry_run\":%s,\"swarms\":[", o->dry ? "true" : "false");
+}
+
+static const char *const verdicts[] = {
+	[GC_REMOVED] = "removed", [GC_KEPT_BUSY] = "kept", [GC_FAILED] = "failed",
+};
+
+static void print_json(const struct gc_entry *e, struct gc_out *o)
+{
+	const char *why = e->verdict == GC_KEPT_BUSY ? "processes remain in its cgroup" :
+			  e->verdict == GC_FAILED ? bus_strerror(e->err) : "";
+
+	json_head(o);
+	printf("%s{\"bus\":", o->n++ ? "," : "");
+	json_str(stdout, e->bus, strlen(e->bus));
+	fputs(",\"cgroup\":", stdout);
+	if (e->cgroup[0])
+		json_str(stdout, e->cgroup, strlen(e->cgroup));
+	else
+		fputs("null", stdout);
+	printf(",\"verdict\":\"%s\",\"reason\":", verdicts[e->verdict]);
+	json_str(stdout, why, strlen(why));
+	fputc('}', stdout);
+}
+
 static void print_entry(const struct gc_entry *e, void *arg)
 {
-	int dry = *(int *)arg;
+	struct gc_out *o = arg;
+	int dry = o->dry;
+
+	if (o->json) {
+		print_json(e, o);
+		return;
+	}
 
 	switch (e->verdict) {
 	case GC_REMOVED:
@@ -51,17 +98,20 @@ int cmd_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "base", required_argument, 0, 'b' }, { "dry-run", no_argument, 0, 'n' },
+		{ "json", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	const char *base = NULL;
 	struct gc_stats st;
-	int c, dry = 0, err;
+	struct gc_out o = { 0 };
+	int c, err;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'b': base = optarg; break;
-		case 'n': dry = 1; break;
+		case 'n': o.dry = 1; break;
+		case 'j': o.json = 1; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -72,15 +122,20 @@ int cmd_gc(int argc, char **argv)
 	}
 	if (!base)
 		base = bus_default_base();
-	err = gc_run(base, dry, print_entry, &dry, &st);
+	o.base = base;
+	err = gc_run(base, o.dry, print_entry, &o, &st);
 	if (err) {
 		die_msg("gc: cannot read %s: %s", base, strerror(-err));
 		return EXIT_ENV;
 	}
+	if (o.json) {
+		json_head(&o);
+		printf("],\"live\":%u,\"unowned\":%u}\n", st.live, st.unowned);
+	}
 	fflush(stdout);
 	fprintf(stderr, "swarm: gc %s: %u dead swarm%s %s, %u live left alone, "
 		"%u without an owner lock left alone%s\n", base, st.removed,
-		st.removed == 1 ? "" : "s", dry ? "would be removed" : "removed",
+		st.removed == 1 ? "" : "s", o.dry ? "would be removed" : "removed",
 		st.live, st.unowned, st.kept + st.failed ? ", some could not be removed" : "");
 	return st.kept + st.failed ? EXIT_JOB : EXIT_OK;
 }

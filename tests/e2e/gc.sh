@@ -91,6 +91,8 @@ if [ -n "$cg_a" ]; then
 	[ $rc -eq 1 ] || fail "gc with a populated cgroup: exit $rc, want 1: $(cat "$TMP/gc1.out")"
 	grep -q "^kept $bus_a: .*processes remain in cgroup $cg_a" "$TMP/gc1.out" || fail "kept line: $(cat "$TMP/gc1.out")"
 	[ -d "$bus_a" ] && [ -d "$cg_a" ] || fail "gc removed a swarm whose cgroup has processes"
+	"$S" gc --json 2>/dev/null | python3 -c 'import json,sys; d=json.load(sys.stdin); assert [s["verdict"] for s in d["swarms"]] == ["kept"], d' ||
+		fail "gc --json: kept verdict"
 	echo 1 > "$cg_a/cgroup.kill"
 	cg_empty "$cg_a" || fail "cgroup $cg_a did not empty"
 else
@@ -102,6 +104,15 @@ fi
 grep -q "^would remove $bus_a" "$TMP/gc0.out" || fail "dry run: $(cat "$TMP/gc0.out" "$TMP/gc0.err")"
 [ -d "$bus_a" ] || fail "dry run removed $bus_a"
 [ -z "$cg_a" ] || [ -d "$cg_a" ] || fail "dry run removed $cg_a"
+"$S" gc --dry-run --json >"$TMP/gcj.json" 2>/dev/null || fail "dry run --json: exit $?"
+python3 - "$TMP/gcj.json" "$bus_a" "$cg_a" <<'PY' || fail "gc --json: $(cat "$TMP/gcj.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = {"bus": sys.argv[2], "cgroup": sys.argv[3] or None, "verdict": "removed", "reason": ""}
+assert d["schema_version"] == 1 and d["dry_run"] is True, d
+assert d["swarms"] == [want], d["swarms"]
+assert d["live"] == 1 and d["unowned"] == 2, d
+PY
 "$S" gc >"$TMP/gc2.out" 2>"$TMP/gc2.err"; rc=$?
 [ $rc -eq 0 ] || fail "gc: exit $rc: $(cat "$TMP/gc2.out" "$TMP/gc2.err")"
 [ "$(wc -l < "$TMP/gc2.out")" -eq 1 ] || fail "gc removed more than A: $(cat "$TMP/gc2.out")"
