@@ -533,7 +533,8 @@ static int wait_ms(struct master *m, int tick_ms)
 static void loop(struct master *m)
 {
 	struct epoll_event evs[128];
-	int n, i, tick = -1, more = 0;
+	/* flat_start ran the first burst: poll at once for the rest. */
+	int n, i, tick = -1, more = m->pool != NULL;
 
 	while (m->done < m->tl.n && !m->stop_sig) {
 		n = epoll_wait(m->epfd, evs, 128, more ? 0 : wait_ms(m, tick));
@@ -545,8 +546,14 @@ static void loop(struct master *m)
 		for (i = 0; i < n; i++)
 			dispatch(m, evs[i].data.ptr);
 		if (m->pool && !m->paused) {
+			int spawning = more;
+
 			more = pool_fill(m->pool);
 			tick = pool_tick(m->pool, now_ns());
+			/* The spawn phase just ended: show the whole swarm now,
+			 * not at the next once-a-second publish. */
+			if (spawning && !more && m->metrics)
+				publish_metrics(m, 1);
 		}
 		master_sample(m, 0);
 		if (now_ns() - m->last_tick >= 1000000000ull)
