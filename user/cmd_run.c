@@ -221,8 +221,7 @@ int cmd_run(int argc, char **argv)
 	rep = calloc(1, sizeof(*rep));
 	/* Attached before coord_run starts its clock, detached after the
 	 * report: the tracer's own setup is not coordination time. */
-	if (!rep || run_trace_start(&rt, a.no_trace ? "disabled by --no-trace" :
-				    a.nats.url ? "kernel tracing is not wired in NATS mode yet" : NULL,
+	if (!rep || run_trace_start(&rt, a.no_trace ? "disabled by --no-trace" : NULL,
 				    stderr)) {
 		die_msg("run: out of memory");
 		free(rep);

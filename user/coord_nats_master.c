@@ -21,6 +21,7 @@
 #include "coord_nats.h"
 #include "coord_sys.h"
 #include "nats_mesh.h"
+#include "priv.h"
 #include "spawn_process.h"
 #include "swarm.h"
 #include "tasks.h"
@@ -53,7 +54,7 @@ struct nmaster {
 	char swarm[NAME_MAX_LEN + 1];
 	char exe[PATH_MAX];
 	char logs_path[PATH_MAX];
-	uint64_t t0, deadline, t_done, quiet_since, msgs;
+	uint64_t t0, deadline, t_done, quiet_since, msgs, last_tick;
 };
 
 /* The report's "nats" section, rendered before the connection closes
@@ -167,6 +168,9 @@ static int spawn_coord(struct nmaster *m, struct lcoord *c)
 		return err;
 	c->pid = sp.pid;
 	c->pidfd = sp.pidfd;
+	/* The kernel tracers follow the master's tree; this names the branch. */
+	if (m->o->hooks && m->o->hooks->spawned)
+		m->o->hooks->spawned(m->o->hooks->arg, (int)sp.pid, c->name);
 	return 0;
 }
 
@@ -308,27 +312,46 @@ static void on_coord_exit(struct nmaster *m, struct lcoord *c)
 	}
 }
 
+/* The tracer's hook: when its ring buffer has events, and once a second. */
+static void tick_hooks(struct nmaster *m, int ready)
+{
+	const struct run_hooks *h = m->o->hooks;
+
+	if (!h || !h->tick || (!ready && now_ns() - m->last_tick < 1000000000ull))
+		return;
+	m->last_tick = now_ns();
+	h->tick(h->arg);
+}
+
 static void watch_processes(struct nmaster *m)
 {
-	struct pollfd pf[1 + 256];
+	struct pollfd pf[2 + 256];
 	struct signalfd_siginfo si;
-	unsigned i, n = 0;
+	unsigned i, n = 0, first;
+	const struct run_hooks *h = m->o->hooks;
+	int hook_fd = h && h->event_fd > 0 ? h->event_fd : -1;
 
 	pf[n].fd = m->sigfd;
 	pf[n++].events = POLLIN;
+	pf[n].fd = hook_fd;          /* poll ignores -1 */
+	pf[n++].events = POLLIN;
+	first = n;
 	for (i = 0; i < m->nlc && n < sizeof(pf) / sizeof(pf[0]); i++) {
 		pf[n].fd = m->lc[i].pidfd;
 		pf[n++].events = POLLIN;
 	}
-	if (poll(pf, n, 0) <= 0)
+	if (poll(pf, n, 0) <= 0) {
+		tick_hooks(m, 0);
 		return;
+	}
 	if (pf[0].revents)
 		while (read(m->sigfd, &si, sizeof(si)) == sizeof(si))
 			if (!m->stop_sig)
 				m->stop_sig = (int)si.ssi_signo;
-	for (i = 1; i < n; i++)
+	tick_hooks(m, pf[1].revents != 0);
+	for (i = first; i < n; i++)
 		if (pf[i].revents && pf[i].fd >= 0)
-			on_coord_exit(m, &m->lc[i - 1]);
+			on_coord_exit(m, &m->lc[i - first]);
 }
 
 static void loop(struct nmaster *m)
@@ -601,6 +624,14 @@ static int setup(struct nmaster *m, const char **what)
 	m->sigfd = coord_signalfd();
 	if (m->sigfd < 0)
 		return -errno;
+	/* Tracers attached, files named on the command line open: what is
+	 * left (NATS, /dev/shm, our own children) needs no capability. */
+	*what = "dropping privileges";
+	err = priv_drop(NULL);
+	if (err < 0)
+		return err;
+	m->rep->priv_dropped = err > 0;
+	priv_describe(m->rep->caps_kept, sizeof(m->rep->caps_kept));
 	*what = "creating the swarm on the NATS server";
 	if ((err = nm_master_open(&cfg, (uint32_t)m->tl.n, &m->nm))) {
 		snprintf(m->rep->error, sizeof(m->rep->error), "%s at %s: %s", *what,

@@ -6,6 +6,8 @@
 #     exit 3, and the running swarm is not disturbed;
 #  3. kill -9 of nats-server mid-run, restart on the same store: the run
 #     completes, nothing lost, nothing counted twice, the reconnect shown;
+#     as root the master dropped its capabilities and the kernel tracers
+#     saw its coordinators' and workers' spawns;
 #  4. the server does not come back: exit 124 before long, the report
 #     names the tasks left without a result; a coordinator stopped by
 #     SIGTERM then frees its bus at once, though NATS calls block;
@@ -63,7 +65,9 @@ AGENT
 chmod +x "$tmp/agent.sh"
 
 # --- 3. server kill -9 + restart mid-run ----------------------------------
-export MARKS=$tmp/marks3
+# Agents slow enough that the run is still going when the second master
+# and the server kill below come.
+export MARKS=$tmp/marks3 AGENT_SLEEP=0.05
 seq 1 300 > "$tmp/tasks3"
 "$S" run --topology hybrid --bus "$NATS_URL" --swarm rs --coordinators 2 --workers 5 \
 	--ack-wait 2 --tasks "$tmp/tasks3" --timeout 90 --json --results "$tmp/res3" \
@@ -73,7 +77,7 @@ wait_lines "$MARKS" . 60 30 || fail "fewer than 60 tasks started before the serv
 # A second master with the same swarm id is refused, and leaves the
 # running swarm alone (the run below must still complete).
 out=$("$S" run --topology hybrid --bus "$NATS_URL" --swarm rs --coordinators 1 --workers 1 \
-	--timeout 5 -- true 2>&1 >/dev/null); rc=$?
+	--no-trace --timeout 5 -- true 2>&1 >/dev/null); rc=$?
 [ $rc -eq 3 ] || fail "same swarm id: exit $rc, want 3 ($out)"
 printf '%s\n' "$out" | grep -q 'already exists' || fail "same swarm id: message: $out"
 nats_kill9
@@ -91,6 +95,15 @@ assert sorted(x["task"] for x in res) == list(range(1, 301)), "each task once in
 assert all(x["output"] == "done %d\n" % x["task"] for x in res), "outputs"
 n = r["nats"]
 assert n["reconnects"] >= 1, n
+# As root the master drops every capability after its setup, and the
+# kernel tracers follow its tree (local coordinators and their workers).
+import os
+if os.geteuid() == 0:
+    assert r["privileges"] and r["privileges"]["master_caps"] == "none", r["privileges"]
+    k = r["kernel"]
+    if os.path.exists("/sys/kernel/btf/vmlinux"):
+        assert k["enabled"], k
+        assert k["spawn"]["forks"] >= 12 and k["spawn"]["execs"] >= 12, k["spawn"]
 print("ok: server kill -9 + restart: 300/300 once;", n["duplicate_results"],
       "duplicate results dropped,", n["redelivered_tasks"], "tasks redelivered")
 PY
