@@ -13,6 +13,7 @@
 
 #include "coord_pool.h"
 #include "coord_sys.h"
+#include "fault.h"
 #include "spawn_process.h"
 
 struct pool {
@@ -154,6 +155,8 @@ static void journal(struct pool *p, struct pool_slot *s, struct task *t)
 	/* One O_APPEND write: a crash leaves whole lines only. */
 	if (write_full(p->cfg.journal_fd, line, (size_t)n))
 		return;
+	/* Dying here: journaled but never sent; the task is redone. */
+	FAULT_POINT("coord-journal");
 }
 
 static void finish(struct pool *p, struct task *t, int status, int exit_code,
@@ -200,6 +203,10 @@ static int send_task(struct pool *p, struct pool_slot *s, struct task *t)
 		finish(p, t, TS_SPAWN, 0, why, NULL, 0);
 		return err;
 	}
+	/* Dying here: the worker may answer into our inbox after we are
+	 * gone; the journal maps that answer to this task (salvage). */
+	if (p->cfg.journal_fd >= 0)
+		FAULT_POINT("coord-dispatch");
 	start_task(p, s, t);
 	return 0;
 }

@@ -1,15 +1,19 @@
-/* SWARM_FAULT=<step>:<n>: die by SIGKILL at the n-th pass of a step. */
+/* SWARM_FAULT=<step>:<n>[:<agents>]: die by SIGKILL at the n-th pass of a
+ * step (see fault.h). */
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fault.h"
 #include "util.h"
 
 struct fault_state {
 	char step[32];
+	uint64_t n;
 	_Atomic uint64_t left;
 };
 
@@ -19,28 +23,63 @@ struct fault_state {
 static struct fault_state fault;
 static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
 
+/* 1 if name is one of the comma-separated names in list. */
+static int in_list(const char *list, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = list, *comma;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		if ((size_t)((comma ? comma : p + strlen(p)) - p) == nl &&
+		    !strncmp(p, name, nl))
+			return 1;
+		if (!comma)
+			return 0;
+		p = comma + 1;
+	}
+}
+
 static void fault_parse(void)
 {
-	const char *env = getenv("SWARM_FAULT");
-	const char *colon;
+	const char *env = getenv("SWARM_FAULT"), *me = getenv("SWARM_AGENT");
+	const char *colon, *agents;
+	char num[24];
 	uint64_t n;
-	size_t len;
+	size_t len, nlen;
 
 	if (!env || !(colon = strchr(env, ':')))
 		return;
 	len = (size_t)(colon - env);
-	if (!len || len >= sizeof(fault.step) || parse_u64(colon + 1, &n) || !n)
+	agents = strchr(colon + 1, ':');
+	nlen = agents ? (size_t)(agents - colon - 1) : strlen(colon + 1);
+	if (!len || len >= sizeof(fault.step) || !nlen || nlen >= sizeof(num))
+		return;
+	memcpy(num, colon + 1, nlen);
+	num[nlen] = 0;
+	if (parse_u64(num, &n) || !n)
+		return;
+	if (agents && (!me || !in_list(agents + 1, me)))
 		return;
 	memcpy(fault.step, env, len);
 	fault.step[len] = 0;
+	fault.n = n;
 	atomic_store(&fault.left, n);
 }
 
 void fault_point(const char *step)
 {
+	char msg[96];
+	int l;
+
 	pthread_once(&fault_once, fault_parse);
 	if (!fault.step[0] || strcmp(step, fault.step))
 		return;
-	if (atomic_fetch_sub(&fault.left, 1) == 1)
-		raise(SIGKILL);
+	if (atomic_fetch_sub(&fault.left, 1) != 1)
+		return;
+	l = snprintf(msg, sizeof(msg), "swarm: fault injection: SIGKILL at %s #%llu\n",
+		     step, (unsigned long long)fault.n);
+	if (l > 0 && write(2, msg, (size_t)l) < 0)
+		l = 0;
+	raise(SIGKILL);
 }
