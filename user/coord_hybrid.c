@@ -341,6 +341,9 @@ static unsigned salvage(struct master *m, struct mcoord *c)
 		free(map);
 		return 0;
 	}
+	/* A worker killed mid-send left its intent record: no one will send
+	 * here again, so finish it now (its whole frames are salvaged too). */
+	inbox_repair(in);
 	if (inbox_reader_begin(in))
 		goto out;
 	while (inbox_next(in, &msg) == 1) {
