@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "coord_pool.h"
+#include "coord_proto.h"
 #include "coord_sys.h"
 #include "fault.h"
 #include "spawn_process.h"
@@ -151,9 +152,9 @@ static void journal(struct pool *p, struct pool_slot *s, struct task *t)
 
 	if (p->cfg.journal_fd < 0)
 		return;
-	n = snprintf(line, sizeof(line), "%s %u\n", s->name, t->id);
+	n = proto_journal_encode(line, sizeof(line), s->name, t->id);
 	/* One O_APPEND write: a crash leaves whole lines only. */
-	if (write_full(p->cfg.journal_fd, line, (size_t)n))
+	if (n < 0 || write_full(p->cfg.journal_fd, line, (size_t)n))
 		return;
 	/* Dying here: journaled but never sent; the task is redone. */
 	FAULT_POINT("coord-journal");

@@ -108,6 +108,47 @@ static void test_stats_and_hung(void **state)
 	assert_int_equal(proto_hung_decode("hung x c1", 9, &id, agent), -EBADMSG);
 }
 
+/* The assignment journal the master reads to salvage a dead coordinator:
+ * strict, so a hostile or torn line maps no answer to the wrong task. */
+static void test_journal(void **state)
+{
+	char buf[96];
+	uint32_t w, id;
+	int n;
+
+	(void)state;
+	n = proto_journal_encode(buf, sizeof(buf), "c2r1-w10", 4242);
+	assert_int_equal(n, 14);
+	assert_string_equal(buf, "c2r1-w10 4242\n");
+	assert_int_equal(proto_journal_decode(buf, (size_t)n, "c2r1", &w, &id), 0);
+	assert_int_equal(w, 10);
+	assert_int_equal(id, 4242);
+	assert_int_equal(proto_journal_decode("c2-w3 7", 7, "c2", &w, &id), 0);
+	assert_int_equal(w, 3);
+	assert_int_equal(id, 7);
+	assert_int_equal(proto_journal_encode(buf, 8, "c2r1-w10", 4242), -ENOSPC);
+	/* another coordinator's line, a prefix of our name, malformed */
+	assert_int_equal(proto_journal_decode("c2-w3 7\n", 8, "c2r1", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2r1-w3 7\n", 10, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w03 7\n", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w0 7\n", 8, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3x 7\n", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 -1\n", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 4294967296", 16, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 99999999999999999999999", 29, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 7 8", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3  7", 8, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3", 5, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w 7", 6, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("", 0, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2-w7", "c2", &w), 0);
+	assert_int_equal(w, 7);
+	assert_int_equal(proto_worker_of("c2-w7 ", "c2", &w), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2-w", "c2", &w), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2r1-w7", "c2", &w), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2-w+7", "c2", &w), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_hostile),
 		cmocka_unit_test(test_stats_and_hung),
+		cmocka_unit_test(test_journal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
