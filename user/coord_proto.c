@@ -16,9 +16,13 @@ static int take_u64(const char **p, const char *end, uint64_t *out, int last)
 	if (s >= end || *s < '0' || *s > '9')
 		return -EBADMSG;
 	while (s < end && *s >= '0' && *s <= '9') {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		/* Exact: every u64 an encoder prints must read back (the old
+		 * "v > (MAX - 9) / 10" refused the top ~9e18..1.8e19). */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -EBADMSG;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 		s++;
 	}
 	if (!last) {

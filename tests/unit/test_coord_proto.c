@@ -108,6 +108,32 @@ static void test_stats_and_hung(void **state)
 	assert_int_equal(proto_hung_decode("hung x c1", 9, &id, agent), -EBADMSG);
 }
 
+/* Found by fuzz_proto: the decoder refused the top of the u64 range that
+ * the encoder prints, so such a result line would have been dropped. */
+static void test_u64_full_range(void **state)
+{
+	struct proto_stats a = { UINT64_MAX, UINT64_MAX - 1, 18446744073709551609ull,
+				 1844674407370955161ull, 0, 1 }, b;
+	struct proto_result r = { .id = UINT32_MAX, .status = TS_OK,
+				  .dur_us = UINT64_MAX, .lat_us = UINT64_MAX,
+				  .agent = "w1" }, r2;
+	char buf[256];
+	int n;
+
+	(void)state;
+	n = proto_stats_encode(buf, sizeof(buf), &a);
+	assert_true(n > 0);
+	assert_int_equal(proto_stats_decode(buf, (size_t)n, &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	n = proto_result_encode(buf, sizeof(buf), &r);
+	assert_true(n > 0);
+	assert_int_equal(proto_result_decode(buf, (size_t)n, &r2), 0);
+	assert_true(r2.dur_us == UINT64_MAX && r2.lat_us == UINT64_MAX);
+	/* one past the top still refused */
+	assert_int_equal(proto_stats_decode("stats 18446744073709551616 0 0 0 0 0", 36, &b), -EBADMSG);
+	assert_int_equal(proto_stats_decode("stats 0 0 0 0 0 99999999999999999999", 36, &b), -EBADMSG);
+}
+
 /* The assignment journal the master reads to salvage a dead coordinator:
  * strict, so a hostile or torn line maps no answer to the wrong task. */
 static void test_journal(void **state)
@@ -157,6 +183,7 @@ int main(void)
 		cmocka_unit_test(test_result_hostile),
 		cmocka_unit_test(test_stats_and_hung),
 		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_u64_full_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
