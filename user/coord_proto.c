@@ -254,7 +254,8 @@ int proto_journal_decode(const char *line, size_t len, const char *coord,
 	if (take_worker_no(line + pl + 2, sp, worker))
 		return -EBADMSG;
 	p = sp + 1;
-	if (take_u64(&p, end, &v, 1) || v > UINT32_MAX)
+	/* canonical only, as the encoder writes it: "0" but no "007" */
+	if ((end - p > 1 && *p == '0') || take_u64(&p, end, &v, 1) || v > UINT32_MAX)
 		return -EBADMSG;
 	*id = (uint32_t)v;
 	return 0;

@@ -163,6 +163,9 @@ static void test_journal(void **state)
 	assert_int_equal(proto_journal_decode("c2-w3 4294967296", 16, "c2", &w, &id), -EBADMSG);
 	assert_int_equal(proto_journal_decode("c2-w3 99999999999999999999999", 29, "c2", &w, &id), -EBADMSG);
 	assert_int_equal(proto_journal_decode("c2-w3 7 8", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w2 00003", 11, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w2 0\n", 8, "c2", &w, &id), 0);
+	assert_int_equal(id, 0);
 	assert_int_equal(proto_journal_decode("c2-w3  7", 8, "c2", &w, &id), -EBADMSG);
 	assert_int_equal(proto_journal_decode("c2-w3", 5, "c2", &w, &id), -EBADMSG);
 	assert_int_equal(proto_journal_decode("c2-w 7", 6, "c2", &w, &id), -EBADMSG);
