@@ -407,6 +407,10 @@ void hybrid_on_exit(struct master *m, struct mcoord *c)
 	if (c->pidfd < 0)
 		return;
 	reap_coord(m, c, &ws);
+	/* Killed in the middle of a send to us, it left its intent record
+	 * in our inbox; if no other coordinator sends to us again, no one
+	 * would finish it: adopt its whole frame (or cut the torn one) now. */
+	inbox_repair(m->self);
 	/* Results it forwarded before dying are in our inbox: count them
 	 * before deciding what is unfinished. */
 	master_drain(m);

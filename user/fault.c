@@ -15,13 +15,20 @@ struct fault_state {
 	char step[32];
 	uint64_t n;
 	_Atomic uint64_t left;
+	int env_set;        /* SWARM_FAULT present: check the pid */
+	pid_t pid;          /* the process that parsed */
 };
 
-/* Process-wide by nature: it reads the environment once. Senders may be
- * threads, so the one-time parse goes through pthread_once and the
- * countdown is atomic. */
+/* Process-wide by nature: it reads the environment once per process.
+ * Senders may be threads, so the parse is done under a lock and the
+ * countdown is atomic. A child forked without exec (the demo agent is an
+ * applet, started by a raw clone3, so no atfork handler runs) is another
+ * agent with its own SWARM_AGENT: it must not inherit its parent's armed
+ * countdown, so while SWARM_FAULT is set the parse is tied to the pid and
+ * done again in a new process. Unset, the cost stays one compare. */
 static struct fault_state fault;
-static pthread_once_t fault_once = PTHREAD_ONCE_INIT;
+static _Atomic int fault_ready;
+static pthread_mutex_t fault_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* 1 if name is one of the comma-separated names in list. */
 static int in_list(const char *list, const char *name)
@@ -48,6 +55,9 @@ static void fault_parse(void)
 	uint64_t n;
 	size_t len, nlen;
 
+	memset(fault.step, 0, sizeof(fault.step));
+	fault.env_set = env != NULL;
+	fault.pid = getpid();
 	if (!env || !(colon = strchr(env, ':')))
 		return;
 	len = (size_t)(colon - env);
@@ -72,7 +82,14 @@ void fault_point(const char *step)
 	char msg[96];
 	int l;
 
-	pthread_once(&fault_once, fault_parse);
+	if (!atomic_load(&fault_ready) || (fault.env_set && fault.pid != getpid())) {
+		pthread_mutex_lock(&fault_lock);
+		if (!atomic_load(&fault_ready) || fault.pid != getpid()) {
+			fault_parse();
+			atomic_store(&fault_ready, 1);
+		}
+		pthread_mutex_unlock(&fault_lock);
+	}
 	if (!fault.step[0] || strcmp(step, fault.step))
 		return;
 	if (atomic_fetch_sub(&fault.left, 1) != 1)

@@ -18,7 +18,7 @@
 #   - no .tmp.* file in the bus, no flock held on any inbox, writer intent
 #     cleared, no reader recorded, depth 0, at most one segment left.
 # Coordinator scenarios (coord-result coord-forward coord-journal
-# coord-dispatch, in tests/fault/coord.bash): SIGKILL a hybrid coordinator
+# coord-dispatch coord-send, in tests/fault/coord.bash): SIGKILL a hybrid coordinator
 # at a bookkeeping step of `swarm run`; every task must still be delivered
 # and counted exactly once, with correct output and nothing left behind.
 # Exit 0 if every run holds every invariant. Prints one line per scenario

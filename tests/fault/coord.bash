@@ -5,7 +5,8 @@
 # task file of COORD_TASKS lines of random length, with
 # SWARM_FAULT=<step>:<n>:<target> so only the chosen coordinator (and
 # sometimes its replacement too) SIGKILLs itself at its n-th pass of the
-# step. Agents alternate between pool demo agents, one-shot demo agents
+# step (coord-send: a bus send step, send-lock/write/publish/unlock, inside
+# the coordinator). Agents alternate between pool demo agents, one-shot demo agents
 # (--once: the slot restarts) and, for the result steps, a plain command
 # (stdout mode). Checked after the run:
 #   - exit 0, delivered == expected, no failure: the master replaced the
@@ -21,7 +22,7 @@
 #   sc run tasks delivered discarded-copies double-counted lost corrupt
 #   kills restarts STATUS
 
-COORD_STEPS="coord-result coord-forward coord-journal coord-dispatch"
+COORD_STEPS="coord-result coord-forward coord-journal coord-dispatch coord-send"
 
 coord_tasks_file() { # file count
 	python3 - "$1" "$2" <<'PY'
@@ -36,7 +37,7 @@ PY
 }
 
 coord_run_one() { # scenario run
-	local sc=$1 run=$2 variant target n k agent=() rc
+	local sc=$1 run=$2 variant target n k agent=() rc step
 	local tasks=${COORD_TASKS:-60} coords=3 workers=10
 	work=$top/$sc.$run
 	mkdir -p "$work"
@@ -53,8 +54,16 @@ coord_run_one() { # scenario run
 	target=c$k
 	# One run in three kills the replacement as well (a slot dying twice).
 	[ $((RANDOM % 3)) -eq 0 ] && target="c$k,c${k}r1"
-	echo "$sc:$n:$target variant $variant" > "$work/fault"
-	SWARM_FAULT=$sc:$n:$target "$S" run --coordinators $coords --workers $workers \
+	step=$sc
+	if [ "$sc" = coord-send ]; then
+		# The bus's own steps, inside a coordinator: its sends go to
+		# its workers (tasks, stops) and to the master (results).
+		step=$(echo send-lock send-write send-publish send-unlock | tr ' ' '\n' | shuf -n 1)
+		# (plain commands: results and stats only, no sends to workers)
+		n=$((RANDOM % (tasks * (variant == 2 ? 1 : 2) / coords) + 1))
+	fi
+	echo "$step:$n:$target variant $variant" > "$work/fault"
+	SWARM_FAULT=$step:$n:$target "$S" run --coordinators $coords --workers $workers \
 		--tasks "$work/tasks" --results "$work/results" --json --no-trace --keep \
 		--logs "$work/logs" --timeout 60 -- "${agent[@]}" \
 		> "$work/report.json" 2> "$work/run.err"
