@@ -30,7 +30,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BUILD)
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 # libbpf static, libelf/zlib dynamic: what bcc's libbpf-tools do.
-LDLIBS   := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lpthread
+LDLIBS   := -Wl,-Bstatic -lbpf -Wl,-Bdynamic -lelf -lz -lcap-ng -lpthread
 
 # --- optional: NATS (libnats) for the coordinator mesh across hosts ----------
 # Detected with pkg-config; `make HAVE_NATS=0` builds without it (then

@@ -14,6 +14,7 @@
 #include "report.h"
 
 struct coord_kernel;
+struct priv_user;
 
 #define COORD_DEFAULT_TIMEOUT_S 600.0
 #define COORD_STOP_GRACE_MS     2000   /* agents get this long to exit on STOP */
@@ -58,6 +59,8 @@ struct run_opts {
 	const struct run_hooks *hooks;  /* NULL: none */
 	const char *metrics_file;       /* node_exporter textfile, or NULL */
 	const char *metrics_listen;     /* "127.0.0.1:PORT", or NULL */
+	/* --user: agents and coordinators run as this user (see priv.h). */
+	const struct priv_user *user;
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is
@@ -75,6 +78,7 @@ struct node_opts {
 	int stdout_mode, task_stdin;
 	char **argv;
 	int (*applet)(int argc, char **argv);
+	int set_nice, nice;     /* --agent-nice: the workers' nice value */
 };
 
 /* Serve one hybrid coordinator slot until the master's STOP and every task

@@ -65,6 +65,7 @@ struct master {
 	unsigned fds_peak;
 	uint64_t shm_peak;
 	int stop_sig;
+	int boosted, nice0;         /* raised our priority; children get nice0 */
 };
 
 /* Record a task's outcome (both topologies; drops duplicates). */

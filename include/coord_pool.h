@@ -36,6 +36,8 @@
 
 #define POOL_EV_SLOT 0x534c4f54   /* tag of struct pool_slot in epoll data */
 
+struct priv_user;
+
 struct pool_slot {
 	int ev_kind;                  /* POOL_EV_SLOT: must stay first */
 	unsigned idx;
@@ -66,6 +68,8 @@ struct pool_cfg {
 	char **applet_argv;
 	int logs_fd;                  /* directory for per-agent logs */
 	int cgroup_fd;                /* -1: none */
+	const struct priv_user *user; /* NULL: agents run as we do */
+	int set_nice, nice;           /* agents' nice value (spawn_req) */
 	int new_pgroup;
 	const char *swarm_id;
 	int journal_fd;               /* -1, or "<slot> <task id>\n" lines */
@@ -91,6 +95,7 @@ void pool_no_more(struct pool *p);
  * (default POOL_SPAWN_BURST) processes; 1 if it stopped early (call again
  * soon). */
 #define POOL_SPAWN_BURST 32
+#define POOL_SPAWN_SLICE_NS 2000000ull   /* 2 ms of spawning per round */
 int pool_fill(struct pool *p);
 /* 1 if the message came from one of our slots (and was handled). */
 int pool_on_msg(struct pool *p, const struct bus_msg *m);

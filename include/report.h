@@ -73,6 +73,10 @@ struct run_report {
 	int bus_kept;
 	char bus_dir[4096], logs_dir[4096];
 	char cgroup[4096];          /* "": process-group fallback */
+	int priv_dropped;           /* priv_drop ran after setup */
+	char run_as[64];            /* --user NAME, "" when agents run as us */
+	unsigned run_as_uid;
+	char caps_kept[128];        /* the master's capabilities after the drop */
 	struct report_failure *failures;
 	size_t nfailures, cap_failures;
 	struct report_coord *coords;

@@ -2,7 +2,7 @@
  * One cgroup v2 group per swarm (and one sub-group per hybrid coordinator):
  * cgroup.kill ends every process of the group, grandchildren included;
  * cgroup.freeze pauses it. Found at /sys/fs/cgroup/unified (hybrid hosts)
- * or /sys/fs/cgroup (pure v2), below the caller's own cgroup.
+ * or /sys/fs/cgroup (pure v2), as <caller's own cgroup>/swarm/<name>.
  * Without cgroup v2 (or without permission) callers fall back to process
  * groups; every function then returns -ENOTSUP / -EACCES and nothing else
  * changes.
@@ -19,7 +19,10 @@ struct swarm_cgroup {
 	char path[PATH_MAX];
 };
 
-/* Create <own cgroup>/<name> (name validated like an agent name). */
+/* Make sure <own cgroup>/swarm exists (needs root the first time; call it
+ * before dropping privileges). 0 or -errno. */
+int cgroup_prepare(void);
+/* Create <own cgroup>/swarm/<name> (name validated like an agent name). */
 int cgroup_create(const char *name, struct swarm_cgroup *cg);
 /* Create <parent>/<name>. */
 int cgroup_create_child(const struct swarm_cgroup *parent, const char *name,

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct priv_user;
+
 struct spawn_req {
 	char *const *argv;      /* argv[0] must be a path (see spawn_resolve) */
 	char *const *envp;
@@ -43,6 +45,13 @@ struct spawn_req {
 	int (*applet)(int argc, char **argv);
 	int applet_argc;
 	char **applet_argv;
+	/* Non-NULL: the child becomes this user (groups, gid, uid) before it
+	 * opens its log or runs a single line of agent code (clone3 only). */
+	const struct priv_user *user;
+	/* 1: the child sets its nice value to nice (the parent raised its own
+	 * priority and children must not inherit that). */
+	int set_nice;
+	int nice;
 };
 
 struct spawned {

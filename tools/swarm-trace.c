@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "swarm.h"
 #include "trace.h"
 #include "util.h"
@@ -313,6 +315,17 @@ static int run(struct tracer *tr, const struct opts *o, pid_t root)
 	return print_block(tr, o, root, ++blocks);
 }
 
+/* Attached: the programs, maps and links are fds we hold. What is left to
+ * do is reading maps and /proc/PID/fd of the traced tree (its agents may
+ * run as another user: CAP_SYS_PTRACE), so every other capability goes. */
+static void drop_privileges(void)
+{
+	static const int keep[] = { CAP_SYS_PTRACE };
+
+	if (priv_keep_only(keep, 1) == -EPERM)
+		priv_keep_only(NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct tracer_opts to = { 0 };
@@ -349,6 +362,7 @@ int main(int argc, char **argv)
 	}
 	if (why[0])
 		fprintf(stderr, "swarm-trace: %s\n", why);
+	drop_privileges();
 	fprintf(stderr, "Tracing pid %d and its descendants... Hit Ctrl-C to end.\n", (int)root);
 	err = run(tr, &o, root);
 	tracer_close(tr);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "bus_impl.h"
+#include "priv.h"
 
 #define META_NAME  "meta"
 #define META_MAGIC "swarm-bus 1\n"
@@ -31,7 +32,7 @@ static int check_dir(int fd)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	if (st.st_uid != geteuid() || (st.st_mode & 077))
+	if (st.st_uid != priv_fs_uid() || (st.st_mode & 077))
 		return -EPERM;
 	return 0;
 }
@@ -80,7 +81,7 @@ static int meta_read(struct bus *b)
 	fd = openat(b->dirfd, META_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? -EBADMSG : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != priv_fs_uid()) {
 		close(fd);
 		return -EBADMSG;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bus_impl.h"
+#include "priv.h"
 
 int seg_name(char *buf, size_t len, const char *inbox, uint32_t seg)
 {
@@ -35,7 +36,7 @@ int bus_open_file(int dirfd, const char *name, int flags, int *fdout)
 		err = -ELOOP;
 		goto fail;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+	if (st.st_uid != priv_fs_uid() || (st.st_mode & 077)) {
 		err = -EPERM;
 		goto fail;
 	}

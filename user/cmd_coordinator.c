@@ -13,7 +13,7 @@
 #include "swarm.h"
 
 enum { O_DIR = 256, O_NAME, O_PARENT, O_WORKERS, O_MAXP, O_HB, O_LOGS,
-       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT };
+       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT, O_NICE };
 
 static const struct option opts[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -28,6 +28,7 @@ static const struct option opts[] = {
 	{ "join", required_argument, NULL, O_JOIN },
 	{ "swarm", required_argument, NULL, O_SWARM },
 	{ "connect-timeout", required_argument, NULL, O_CONNECT },
+	{ "agent-nice", required_argument, NULL, O_NICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -139,6 +140,20 @@ int cmd_coordinator(int argc, char **argv)
 			else
 				o.max_parallel = (unsigned)v;
 			break;
+		case O_NICE: {
+			/* From the master: it raised our priority along with
+			 * its own; workers start at the user's nice value. */
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*optarg == 0 || *end || v < -20 || v > 19) {
+				die_msg("coordinator: --agent-nice wants -20..19, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			o.set_nice = 1;
+			o.nice = (int)v;
+			break;
+		}
 		case O_HB:
 			if (parse_seconds(optarg, &o.heartbeat_s)) {
 				die_msg("coordinator: bad duration '%s'", optarg);

@@ -21,6 +21,7 @@ static void usage(FILE *f)
 "USAGE: swarm run [--topology flat|hybrid] [-n N | --coordinators C --workers W]\n"
 "                 [--tasks FILE] [--task-stdin] [--timeout SECONDS]\n"
 "                 [--heartbeat SECONDS] [--max-parallel K] [--logs DIR]\n"
+"                 [--user NAME]\n"
 "                 [--results FILE] [--json] [--keep] [--no-trace]\n"
 "                 [--metrics-file FILE] [--metrics-listen 127.0.0.1:PORT] -- CMD [ARGS...]\n"
 "       swarm run --coordinators C --workers W --bus nats://HOST:PORT [--swarm ID]\n"
@@ -44,6 +45,9 @@ static void usage(FILE *f)
 "  --heartbeat S     a busy agent silent for S is reported hung (default off)\n"
 "  --max-parallel K  at most K agents alive per coordinator\n"
 "  --logs DIR        per-agent logs (default ${TMPDIR:-/tmp}/swarm-run-<id>)\n"
+"  --user NAME       (root) run agents and coordinators as NAME; the bus and\n"
+"                    logs belong to NAME. Without it a root master still drops\n"
+"                    every capability once the kernel tracing is attached\n"
 "  --results FILE    one JSON line per task: task, agent, status, duration, output\n"
 "  --json            the report as one JSON object on stdout\n"
 "  --keep            keep the bus directory in /dev/shm afterwards\n"
@@ -160,6 +164,10 @@ static int nats_args(struct run_args *a)
 		die_msg("run: --bus nats:// is for the hybrid topology (--coordinators C --workers W)");
 		return EXIT_USAGE;
 	}
+	if (a->o.user) {
+		die_msg("run: --user is not wired for --bus nats:// yet");
+		return EXIT_USAGE;
+	}
 	if (a->o.metrics_file || a->o.metrics_listen) {
 		die_msg("run: --metrics-file/--metrics-listen are not wired for --bus nats:// yet");
 		return EXIT_USAGE;
@@ -183,8 +191,9 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &a);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if (run_shape_check(&a.shape))
-		return EXIT_USAGE;
+	r = run_shape_check(&a.shape);
+	if (r)
+		return r == -EPERM ? EXIT_ENV : EXIT_USAGE;
 	r = nats_args(&a);
 	if (r)
 		return r;

@@ -178,8 +178,9 @@ int cmd_soak(int argc, char **argv)
 	r = parse(argc, argv, &a);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
-	if (check(&a))
-		return EXIT_USAGE;
+	r = check(&a);
+	if (r)
+		return r == -EPERM ? EXIT_ENV : EXIT_USAGE;
 	if (!a.o.run.logs_dir) {
 		snprintf(logs, sizeof(logs), "%s/swarm-soak-%d",
 			 tmp && *tmp ? tmp : "/tmp", (int)getpid());

@@ -98,10 +98,11 @@ out:
 
 static int spawn_coord(struct master *m, struct mcoord *c)
 {
-	char workers[16], maxp[16], hb[32], *argv[32 + 1024];
+	char workers[16], maxp[16], hb[32], nice[16], *argv[32 + 1024];
 	struct agent_env env;
 	struct spawn_req r = { .argv = argv, .stdin_fd = -1, .new_pgroup = 1,
-			       .die_with_parent = 1, .cgroup_fd = -1 };
+			       .die_with_parent = 1, .cgroup_fd = -1,
+			       .user = m->o->user };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct spawned sp;
 	char file[NAME_MAX_LEN + 8];
@@ -136,6 +137,13 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 		argv[a++] = "--stdout-mode";
 	if (m->o->task_stdin)
 		argv[a++] = "--task-stdin";
+	/* Coordinators keep the master's raised priority (they are ours and
+	 * every answer passes through one); their workers do not. */
+	if (m->boosted) {
+		snprintf(nice, sizeof(nice), "%d", m->nice0);
+		argv[a++] = "--agent-nice";
+		argv[a++] = nice;
+	}
 	argv[a++] = "--";
 	for (i = 0; m->argv[i] && a < sizeof(argv) / sizeof(argv[0]) - 1; i++)
 		argv[a++] = m->argv[i];

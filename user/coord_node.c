@@ -196,6 +196,7 @@ static int setup(struct node *n)
 			/* Many coordinators share the CPUs: smaller bursts keep
 			 * each one answering while it spawns. */
 			.spawn_burst = 8,
+			.set_nice = o->set_nice, .nice = o->nice,
 			.heartbeat_ns = (uint64_t)(o->heartbeat_s * 1e9),
 			.stdout_mode = o->stdout_mode, .task_stdin = o->task_stdin,
 			.argv = o->argv, .logs_fd = lfd, .cgroup_fd = -1,

@@ -242,7 +242,8 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 			       .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1,
 			       .cgroup_fd = p->cfg.cgroup_fd,
 			       .new_pgroup = p->cfg.new_pgroup,
-			       .die_with_parent = 1 };
+			       .die_with_parent = 1, .user = p->cfg.user,
+			       .set_nice = p->cfg.set_nice, .nice = p->cfg.nice };
 	struct spawned sp;
 	struct epoll_event ev = { .events = EPOLLIN };
 	char **argv = NULL;
@@ -359,11 +360,17 @@ int pool_fill(struct pool *p)
 	struct pool_slot *s;
 	struct task *t;
 	unsigned spawned = 0;
+	uint64_t start = now_ns();
 
 	while (p->qlen) {
-		/* Spawn in bursts and go back to the event loop in between, so
-		 * early agents' answers are read while later ones start. */
-		if (spawned >= p->cfg.spawn_burst)
+		/* Spawn in short bursts and go back to the event loop in
+		 * between, so early agents' answers are read while later ones
+		 * start: a burst ends after spawn_burst processes or
+		 * POOL_SPAWN_SLICE_NS, whichever comes first. A spawn of a
+		 * shell agent costs ~1-3 ms here, so a count alone let answers
+		 * wait ~100 ms behind 32 spawns. */
+		if (spawned >= p->cfg.spawn_burst ||
+		    (spawned && now_ns() - start >= POOL_SPAWN_SLICE_NS))
 			return 1;
 		/* Every slot gets a process before any agent gets a second
 		 * task: -n N means N agents. */

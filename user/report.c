@@ -148,6 +148,21 @@ static void print_coords_json(FILE *f, const struct run_report *r)
 	fputc(']', f);
 }
 
+static void print_privileges_json(FILE *f, const struct run_report *r)
+{
+	if (!r->priv_dropped) {
+		fputs("null", f);
+		return;
+	}
+	fputs("{\"user\":", f);
+	jstr(f, r->run_as[0] ? r->run_as : NULL);
+	if (r->run_as[0])
+		fprintf(f, ",\"uid\":%u", r->run_as_uid);
+	fputs(",\"master_caps\":", f);
+	jstr(f, r->caps_kept);
+	fputc('}', f);
+}
+
 void report_print_json(FILE *f, const struct run_report *r)
 {
 	double rate_d = r->expected ? (double)r->delivered / (double)r->expected : 1.0;
@@ -180,6 +195,8 @@ void report_print_json(FILE *f, const struct run_report *r)
 	jstr(f, r->logs_dir[0] ? r->logs_dir : NULL);
 	fputs(",\"cgroup\":", f);
 	jstr(f, r->cgroup[0] ? r->cgroup : NULL);
+	fputs(",\"privileges\":", f);
+	print_privileges_json(f, r);
 	fputc(',', f);
 	print_failures_json(f, r);
 	fputc(',', f);
@@ -232,6 +249,11 @@ void report_print_text(FILE *f, const struct run_report *r)
 			"results dropped\n", r->coordinator_restarts,
 			(unsigned long long)r->duplicates);
 	fprintf(f, "  logs         %s\n", r->logs_dir[0] ? r->logs_dir : "-");
+	if (r->priv_dropped && r->run_as[0])
+		fprintf(f, "  privileges   agents ran as %s (uid %u); the master kept "
+			"only: %s\n", r->run_as, r->run_as_uid, r->caps_kept);
+	else if (r->priv_dropped)
+		fprintf(f, "  privileges   every capability dropped after setup\n");
 	if (r->bus_kept)
 		fprintf(f, "  bus          %s (kept)\n", r->bus_dir[0] ? r->bus_dir : "-");
 	if (r->nats && r->nats->emit_text)

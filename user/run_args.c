@@ -35,6 +35,21 @@ static int ok(int err)
 	return err ? err : 1;
 }
 
+static int user_opt(struct run_shape *sh, const char *arg)
+{
+	int err = priv_user_lookup(arg, &sh->user);
+
+	if (err == -ENOENT)
+		die_msg("%s: --user: no such user '%s'", sh->cmd, arg);
+	else if (err)
+		die_msg("%s: --user wants a user name or uid, not '%s' (%s)",
+			sh->cmd, arg, strerror(-err));
+	if (err)
+		return -EINVAL;
+	sh->o->user = &sh->user;
+	return 0;
+}
+
 int run_shape_opt(struct run_shape *sh, int c, const char *arg)
 {
 	struct run_opts *o = sh->o;
@@ -59,6 +74,7 @@ int run_shape_opt(struct run_shape *sh, int c, const char *arg)
 	case RUN_OPT_TIMEOUT: return ok(run_arg_secs(sh->cmd, "--timeout", arg, &o->timeout_s));
 	case RUN_OPT_HB: return ok(run_arg_secs(sh->cmd, "--heartbeat", arg, &o->heartbeat_s));
 	case RUN_OPT_LOGS: o->logs_dir = arg; return 1;
+	case RUN_OPT_USER: return ok(user_opt(sh, arg));
 	}
 	return 0;
 }
@@ -80,6 +96,12 @@ int run_shape_check(struct run_shape *sh)
 			return -EINVAL;
 		}
 		o->hybrid = 1;
+	}
+	/* Before anything starts (the tracer's own notice included). */
+	if (o->user && priv_can_switch_user()) {
+		die_msg("%s: --user %s needs root (CAP_SETUID and CAP_SETGID)",
+			sh->cmd, o->user->name);
+		return -EPERM;
 	}
 	if (o->task_stdin && !o->tasks_file) {
 		die_msg("%s: --task-stdin needs --tasks FILE", sh->cmd);

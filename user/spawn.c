@@ -10,11 +10,13 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "spawn_process.h"
 #include "util.h"
 
@@ -50,6 +52,10 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 				     SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2 };
 	int i;
 
+	if (r->set_nice)
+		setpriority(PRIO_PROCESS, 0, r->nice);
+	if (r->user && priv_child_become(r->user))
+		_exit(127);
 	if (fds[1] < 0 && fds[2] < 0 && r->log_name) {
 		fds[1] = openat(r->log_dirfd, r->log_name, O_WRONLY | O_CREAT |
 				O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -96,6 +102,7 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 {
 	struct clone_args ca;
+	struct priv_fs fs;
 	int pidfd = -1;
 	long pid;
 	pid_t self = getpid();
@@ -109,11 +116,19 @@ static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = (uint64_t)r->cgroup_fd;
 	}
+	/* The kernel checks the swarm's cgroup (root's) against our file
+	 * system uid, which is the agents' user after priv_drop. */
+	fs = priv_fs_root();
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid < 0)
-		return -errno;
 	if (pid == 0)
 		child_exec(r, self);
+	if (pid < 0) {
+		int err = -errno;
+
+		priv_fs_restore(fs);
+		return err;
+	}
+	priv_fs_restore(fs);
 	/* CLONE_PIDFD fds are always close-on-exec. */
 	out->pid = (pid_t)pid;
 	out->pidfd = pidfd;
@@ -207,13 +222,16 @@ int spawn_process(const struct spawn_req *r, struct spawned *out)
 	}
 	if (!clone3_broken) {
 		err = spawn_clone3(r, out);
-		if (err == 0 || r->applet)
+		if (err == 0 || r->applet || r->user)
 			return err;
 		if (err != -ENOSYS && err != -EPERM && err != -EINVAL &&
 		    err != -E2BIG && err != -EOPNOTSUPP)
 			return err;
 		clone3_broken = 1;
 	}
+	/* posix_spawn cannot change the user between fork and exec. */
+	if (r->user)
+		return -ENOTSUP;
 	return spawn_posix(r, out);
 }
 

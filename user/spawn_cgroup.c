@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "spawn_cgroup.h"
 #include "util.h"
 
@@ -70,22 +71,29 @@ int cgroup_open(const char *path, struct swarm_cgroup *cg)
 	return 0;
 }
 
+/* Groups stay root's even when the master's file system uid is the agents'
+ * user (--user): every change below goes through priv_fs_root. */
 static int make_group(const char *path, struct swarm_cgroup *cg)
 {
+	struct priv_fs fs = priv_fs_root();
+	int err = 0;
+
 	if (mkdir(path, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return cgroup_open(path, cg);
+		err = -errno;
+	priv_fs_restore(fs);
+	return err ? err : cgroup_open(path, cg);
 }
 
-int cgroup_create(const char *name, struct swarm_cgroup *cg)
+/* <mount><own cgroup>/swarm: the parent of every swarm's group. It exists
+ * so that a master without capabilities can still create and remove its
+ * group: the root of the hierarchy is read-only (0555) to all but
+ * CAP_DAC_OVERRIDE, a group we made is 0755 and ours. */
+static int parent_path(char *out, size_t len)
 {
-	char own[PATH_MAX], path[PATH_MAX];
+	char own[PATH_MAX];
 	size_t i;
 	int err;
 
-	cg->dirfd = -1;
-	if (name_valid(name))
-		return -EINVAL;
 	err = own_cgroup(own, sizeof(own));
 	if (err)
 		return err;
@@ -94,12 +102,45 @@ int cgroup_create(const char *name, struct swarm_cgroup *cg)
 	for (i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		if (!is_cgroup2(mounts[i]))
 			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s%s/%s", mounts[i], own,
-				     name) >= sizeof(path))
+		if ((size_t)snprintf(out, len, "%s%s/swarm", mounts[i], own) >= len)
 			return -ENAMETOOLONG;
-		return make_group(path, cg);
+		return 0;
 	}
 	return -ENOTSUP;
+}
+
+int cgroup_prepare(void)
+{
+	char path[PATH_MAX];
+	struct priv_fs fs;
+	int err = parent_path(path, sizeof(path));
+
+	if (err)
+		return err;
+	fs = priv_fs_root();
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		err = -errno;
+	priv_fs_restore(fs);
+	return err;
+}
+
+int cgroup_create(const char *name, struct swarm_cgroup *cg)
+{
+	char parent[PATH_MAX], path[PATH_MAX];
+	int err;
+
+	cg->dirfd = -1;
+	if (name_valid(name))
+		return -EINVAL;
+	err = cgroup_prepare();
+	if (err)
+		return err;
+	err = parent_path(parent, sizeof(parent));
+	if (err)
+		return err;
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	return make_group(path, cg);
 }
 
 int cgroup_create_child(const struct swarm_cgroup *parent, const char *name,
@@ -120,13 +161,16 @@ static int write_knob(const struct swarm_cgroup *cg, const char *knob,
 		      const char *val)
 {
 	char path[PATH_MAX + 32];
+	struct priv_fs fs;
 	int fd, err = 0;
 	size_t n = strlen(val);
 
 	/* O_PATH dirfds cannot be used with openat for writing on every
 	 * kernel, so go through the full path. */
 	snprintf(path, sizeof(path), "%s/%s", cg->path, knob);
+	fs = priv_fs_root();
 	fd = open(path, O_WRONLY | O_CLOEXEC);
+	priv_fs_restore(fs);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, val, n) != (ssize_t)n)
@@ -188,12 +232,14 @@ int cgroup_wait_empty(const struct swarm_cgroup *cg, int timeout_ms)
 int cgroup_remove(struct swarm_cgroup *cg)
 {
 	char path[PATH_MAX * 2];
+	struct priv_fs fs;
 	DIR *d;
 	struct dirent *e;
 	int err = 0;
 
 	if (cg->dirfd < 0)
 		return 0;
+	fs = priv_fs_root();
 	d = opendir(cg->path);
 	if (d) {
 		while ((e = readdir(d))) {
@@ -206,6 +252,7 @@ int cgroup_remove(struct swarm_cgroup *cg)
 	}
 	if (rmdir(cg->path) < 0)
 		err = -errno;
+	priv_fs_restore(fs);
 	cgroup_close(cg);
 	return err;
 }

@@ -14,8 +14,12 @@ jq -e '.kernel.spawn | .forks >= 20 and .exits == .forks and .execs <= .forks
        and .exit_ok == .exits' "$TMP/a.json" >/dev/null || fail "spawn counts"
 jq -e '.kernel.latency.write_read_us | .p50 > 0 and .p95 >= .p50 and .p99 >= .p95' \
 	"$TMP/a.json" >/dev/null || fail "write->read percentiles"
-jq -e '[.kernel.latency.per_inbox[].name] | index("master") != null' \
-	"$TMP/a.json" >/dev/null || fail "no per_inbox entry for master"
+# Every message was timed, the master's 20 answers included: 20 tasks, 20
+# answers, 20 stops. per_inbox is the slowest inboxes first (the master,
+# reading at a raised priority, is rarely among them).
+jq -e '.kernel.latency | .write_read_us.count >= 60 and .inboxes >= 21 and
+       ([.per_inbox[].write_read_us.p99] | . == (sort | reverse))' \
+	"$TMP/a.json" >/dev/null || fail "latency per inbox: counts or order"
 # (locks is a top-N by wait: which inboxes make it varies)
 jq -e '.kernel.flock.calls >= 40 and (.kernel.flock.locks | length) > 0 and
        ([.kernel.flock.locks[].path] | all(endswith(".inbox")))' \
@@ -37,8 +41,8 @@ traced_run "$TMP/h.json" --coordinators 2 --workers 5 --logs "$TMP/lh" -- "$S" d
 	fail "hybrid exit $?"
 jq -e '.delivered == 10 and .kernel.spawn.forks >= 12' "$TMP/h.json" >/dev/null ||
 	fail "hybrid spawn counts"
-jq -e '[.kernel.latency.per_inbox[].name] | index("c1") != null' "$TMP/h.json" \
-	>/dev/null || fail "hybrid: no per_inbox entry for c1"
+jq -e '.kernel.latency | .inboxes >= 13 and (.per_inbox | length) > 0' "$TMP/h.json" \
+	>/dev/null || fail "hybrid: inboxes of master, coordinators and workers timed"
 
 # the kernel histograms reach --metrics-file (valid exposition text)
 SWARM_NO_APPLET=1 traced_run "$TMP/m.json" -n 10 --metrics-file "$TMP/m.prom" \

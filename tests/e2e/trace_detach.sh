@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Ctrl-C prints the final block and detaches: every BPF program swarm-trace
 # held while running is gone from the kernel after it exits. Also checks
-# -i/COUNT: `-i 0.5 3` prints exactly 3 blocks and exits by itself.
+# -i/COUNT: `-i 0.5 3` prints exactly 3 blocks and exits by itself. While
+# attached it holds no capability but CAP_SYS_PTRACE.
 . "$(dirname "$0")/trace_lib.bash"
 
 sleep 60 &
@@ -11,6 +12,12 @@ sleep 1.5
 # the programs it holds, by id, from its own fd table
 ids=$(grep -h '^prog_id:' /proc/"$TRPID"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort -u)
 [ "$(echo "$ids" | wc -w)" -ge 8 ] || fail "expected the BPF programs attached, got ids: $ids"
+# Attached, it keeps only CAP_SYS_PTRACE (bit 19: /proc/PID/fd of agents
+# that run as another user), bounding set empty.
+[ "$(awk '/^CapEff/ {print $2}' /proc/"$TRPID"/status)" = 0000000000080000 ] ||
+	fail "capabilities while tracing: $(grep ^Cap /proc/"$TRPID"/status | tr '\n' ' ')"
+[ "$(awk '/^CapBnd/ {print $2}' /proc/"$TRPID"/status)" = 0000000000000000 ] ||
+	fail "bounding set not cleared while tracing"
 kill -INT "$TRPID"
 for _ in $(seq 100); do kill -0 "$TRPID" 2>/dev/null || break; sleep 0.05; done
 kill -0 "$TRPID" 2>/dev/null && fail "still running 5 s after SIGINT"
