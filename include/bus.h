@@ -122,6 +122,11 @@ struct bus_read_stats {
 	uint64_t corrupt_bytes;
 };
 
+/* Finish what a writer killed mid-send left (its intent record): adopt its
+ * whole frames, cut a torn tail, clear the intent. Every send does this
+ * first; call it on an inbox nobody will send to again (a dead
+ * coordinator's, before salvaging it) so nothing is left half-done. */
+int inbox_repair(struct inbox *in);
 /* Become the inbox's reader (exclusive; -EBUSY if another process is). */
 int inbox_reader_begin(struct inbox *in);
 /* Next message after the read position: 1 = got one, 0 = none now. */

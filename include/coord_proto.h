@@ -8,6 +8,10 @@
  *   cK -> master   MSG_CONTROL  "hung <id> <agent>"         (worker silent past --heartbeat)
  *   cK -> master   MSG_CONTROL  "stats <spawned> <spawn_end_wall_ns> <msgs> <fds_peak> <rss_kb> <agents_rss_kb>"
  *
+ * A hybrid coordinator's assignment journal (logs/cK.journal), read by the
+ * master to salvage a dead coordinator's inbox: one line per task handed to
+ * a worker, "<cK>-w<N> <id>\n" (N from 1, no leading zero; id 0-based).
+ *
  * status is the enum task_status number; reason has no newline ("-" when
  * empty). Every decoder validates fully and returns -EBADMSG on anything
  * malformed, so a confused or hostile peer cannot corrupt the master.
@@ -46,5 +50,12 @@ int proto_stats_encode(char *buf, size_t cap, const struct proto_stats *s);
 int proto_stats_decode(const void *data, size_t len, struct proto_stats *s);
 int proto_hung_encode(char *buf, size_t cap, uint32_t id, const char *agent);
 int proto_hung_decode(const void *data, size_t len, uint32_t *id, char *agent);
+
+/* Worker number of "<coord>-w<N>": 0 and *n, or -EBADMSG. */
+int proto_worker_of(const char *name, const char *coord, uint32_t *n);
+int proto_journal_encode(char *buf, size_t cap, const char *worker, uint32_t id);
+/* One journal line of coordinator coord (the final '\n' optional). */
+int proto_journal_decode(const char *line, size_t len, const char *coord,
+			 uint32_t *worker, uint32_t *id);
 
 #endif

@@ -203,6 +203,20 @@ static int append_locked(struct inbox *to, struct inbox *from,
 	return 0;
 }
 
+int inbox_repair(struct inbox *in)
+{
+	int err;
+
+	if (!atomic_load(&in->hdr->writer_pid))
+		return 0;
+	if ((err = inbox_lock(in)))
+		return err;
+	if (atomic_load(&in->hdr->writer_pid))
+		err = recover_tail(in);
+	inbox_unlock(in);
+	return err;
+}
+
 int inbox_send_batch(struct inbox *to, struct inbox *from,
 		     const struct bus_out *m, size_t n)
 {

@@ -299,10 +299,11 @@ static void kill_tree(struct master *m, struct mcoord *c)
  * the last line per worker is its current task. */
 static int64_t *read_journal(struct master *m, struct mcoord *c)
 {
-	char file[NAME_MAX_LEN + 16], name[NAME_MAX_LEN + 1], *line = NULL;
-	size_t cap = 0, pl = strlen(c->name);
+	char file[NAME_MAX_LEN + 16], *line = NULL;
+	size_t cap = 0;
 	int64_t *map = malloc((m->o->workers + 1) * sizeof(*map));
-	unsigned id, w;
+	uint32_t id, w;
+	ssize_t l;
 	FILE *f;
 	int fd;
 
@@ -318,12 +319,9 @@ static int64_t *read_journal(struct master *m, struct mcoord *c)
 			close(fd);
 		return map;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		if (sscanf(line, "%64s %u", name, &id) != 2 || id >= m->tl.n ||
-		    strncmp(name, c->name, pl) || strncmp(name + pl, "-w", 2))
-			continue;
-		if (sscanf(name + pl + 2, "%u", &w) != 1 || w < 1 ||
-		    w > m->o->workers)
+	while ((l = getline(&line, &cap, f)) > 0) {
+		if (proto_journal_decode(line, (size_t)l, c->name, &w, &id) ||
+		    id >= m->tl.n || w > m->o->workers)
 			continue;
 		map[w] = id;
 	}
@@ -337,11 +335,11 @@ static int64_t *read_journal(struct master *m, struct mcoord *c)
 static unsigned salvage(struct master *m, struct mcoord *c)
 {
 	int64_t *map = read_journal(m, c);
-	size_t pl = strlen(c->name);
 	struct proto_result r;
 	struct inbox *in;
 	struct bus_msg msg;
-	unsigned n = 0, w;
+	unsigned n = 0;
+	uint32_t w;
 
 	if (!map)
 		return 0;
@@ -349,15 +347,17 @@ static unsigned salvage(struct master *m, struct mcoord *c)
 		free(map);
 		return 0;
 	}
+	/* A worker killed mid-send left its intent record: no one will send
+	 * here again, so finish it now (its whole frames are salvaged too). */
+	inbox_repair(in);
 	if (inbox_reader_begin(in))
 		goto out;
 	while (inbox_next(in, &msg) == 1) {
 		if (msg.type != MSG_DATA && msg.type != MSG_RESULT &&
 		    msg.type != MSG_FAIL)
 			continue;
-		if (strncmp(msg.from, c->name, pl) || strncmp(msg.from + pl, "-w", 2) ||
-		    sscanf(msg.from + pl + 2, "%u", &w) != 1 || w < 1 ||
-		    w > m->o->workers || map[w] < 0)
+		if (proto_worker_of(msg.from, c->name, &w) || w > m->o->workers ||
+		    map[w] < 0)
 			continue;
 		memset(&r, 0, sizeof(r));
 		r.id = (uint32_t)map[w];
@@ -415,6 +415,10 @@ void hybrid_on_exit(struct master *m, struct mcoord *c)
 	if (c->pidfd < 0)
 		return;
 	reap_coord(m, c, &ws);
+	/* Killed in the middle of a send to us, it left its intent record
+	 * in our inbox; if no other coordinator sends to us again, no one
+	 * would finish it: adopt its whole frame (or cut the torn one) now. */
+	inbox_repair(m->self);
 	/* Results it forwarded before dying are in our inbox: count them
 	 * before deciding what is unfinished. */
 	master_drain(m);

@@ -22,6 +22,7 @@
 #include "coord_pool.h"
 #include "coord_proto.h"
 #include "coord_sys.h"
+#include "fault.h"
 #include "swarm.h"
 
 struct node {
@@ -69,7 +70,11 @@ static void node_done(void *arg, struct task *t, const char *out, size_t len)
 	l = proto_result_encode(n->buf, TASK_OUTPUT_MAX + 512, &r);
 	if (l < 0)
 		return;
+	/* Dying here: the answer is still in our inbox, salvaged. */
+	FAULT_POINT("coord-result");
 	send_parent(n, MSG_RESULT, n->buf, (size_t)l);
+	/* Dying here: forwarded and salvaged, counted once (a duplicate). */
+	FAULT_POINT("coord-forward");
 	/* Forwarded: now the answer may leave our inbox (see top). */
 	inbox_commit(n->self);
 }

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "coord_pool.h"
+#include "coord_proto.h"
 #include "coord_sys.h"
+#include "fault.h"
 #include "spawn_process.h"
 
 struct pool {
@@ -150,10 +152,12 @@ static void journal(struct pool *p, struct pool_slot *s, struct task *t)
 
 	if (p->cfg.journal_fd < 0)
 		return;
-	n = snprintf(line, sizeof(line), "%s %u\n", s->name, t->id);
+	n = proto_journal_encode(line, sizeof(line), s->name, t->id);
 	/* One O_APPEND write: a crash leaves whole lines only. */
-	if (write_full(p->cfg.journal_fd, line, (size_t)n))
+	if (n < 0 || write_full(p->cfg.journal_fd, line, (size_t)n))
 		return;
+	/* Dying here: journaled but never sent; the task is redone. */
+	FAULT_POINT("coord-journal");
 }
 
 static void finish(struct pool *p, struct task *t, int status, int exit_code,
@@ -200,6 +204,10 @@ static int send_task(struct pool *p, struct pool_slot *s, struct task *t)
 		finish(p, t, TS_SPAWN, 0, why, NULL, 0);
 		return err;
 	}
+	/* Dying here: the worker may answer into our inbox after we are
+	 * gone; the journal maps that answer to this task (salvage). */
+	if (p->cfg.journal_fd >= 0)
+		FAULT_POINT("coord-dispatch");
 	start_task(p, s, t);
 	return 0;
 }

@@ -16,9 +16,13 @@ static int take_u64(const char **p, const char *end, uint64_t *out, int last)
 	if (s >= end || *s < '0' || *s > '9')
 		return -EBADMSG;
 	while (s < end && *s >= '0' && *s <= '9') {
-		if (v > (UINT64_MAX - 9) / 10)
+		uint64_t d = (uint64_t)(*s - '0');
+
+		/* Exact: every u64 an encoder prints must read back (the old
+		 * "v > (MAX - 9) / 10" refused the top ~9e18..1.8e19). */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -EBADMSG;
-		v = v * 10 + (uint64_t)(*s - '0');
+		v = v * 10 + d;
 		s++;
 	}
 	if (!last) {
@@ -202,6 +206,56 @@ int proto_hung_decode(const void *data, size_t len, uint32_t *id, char *agent)
 	memcpy(agent, p, l);
 	agent[l] = 0;
 	if (name_valid(agent))
+		return -EBADMSG;
+	*id = (uint32_t)v;
+	return 0;
+}
+
+/* Decimal without sign or leading zero, 1..UINT32_MAX, the whole of [s, end). */
+static int take_worker_no(const char *s, const char *end, uint32_t *n)
+{
+	uint64_t v;
+
+	if (s >= end || *s == '0' || take_u64(&s, end, &v, 1) || v > UINT32_MAX)
+		return -EBADMSG;
+	*n = (uint32_t)v;
+	return 0;
+}
+
+int proto_worker_of(const char *name, const char *coord, uint32_t *n)
+{
+	size_t pl = strlen(coord), l = strlen(name);
+
+	if (l <= pl + 2 || strncmp(name, coord, pl) || strncmp(name + pl, "-w", 2))
+		return -EBADMSG;
+	return take_worker_no(name + pl + 2, name + l, n);
+}
+
+int proto_journal_encode(char *buf, size_t cap, const char *worker, uint32_t id)
+{
+	int n = snprintf(buf, cap, "%s %u\n", worker, id);
+
+	return (n < 0 || (size_t)n >= cap) ? -ENOSPC : n;
+}
+
+int proto_journal_decode(const char *line, size_t len, const char *coord,
+			 uint32_t *worker, uint32_t *id)
+{
+	const char *end = line + len, *p = line, *sp;
+	size_t pl = strlen(coord);
+	uint64_t v;
+
+	if (len && end[-1] == '\n')
+		end--;
+	sp = memchr(line, ' ', (size_t)(end - line));
+	if (!sp || (size_t)(sp - line) <= pl + 2 || (size_t)(sp - line) > NAME_MAX_LEN ||
+	    memcmp(line, coord, pl) || memcmp(line + pl, "-w", 2))
+		return -EBADMSG;
+	if (take_worker_no(line + pl + 2, sp, worker))
+		return -EBADMSG;
+	p = sp + 1;
+	/* canonical only, as the encoder writes it: "0" but no "007" */
+	if ((end - p > 1 && *p == '0') || take_u64(&p, end, &v, 1) || v > UINT32_MAX)
 		return -EBADMSG;
 	*id = (uint32_t)v;
 	return 0;

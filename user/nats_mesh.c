@@ -29,6 +29,11 @@ static int url_one_valid(const char *s, size_t len)
 	else
 		return -EINVAL;
 	at = memchr(p, '@', (size_t)(end - p));
+	/* user:pass goes to libnats as it is: no blanks, control or
+	 * non-ASCII bytes (a newline there is a typo or an injection). */
+	for (; at && p < at; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			return -EINVAL;
 	host = at ? at + 1 : p;
 	if (host >= end)
 		return -EINVAL;

@@ -17,14 +17,18 @@
 #   - every delivered payload matches its checksum -> corrupt = 0
 #   - no .tmp.* file in the bus, no flock held on any inbox, writer intent
 #     cleared, no reader recorded, depth 0, at most one segment left.
+# Coordinator scenarios (coord-result coord-forward coord-journal
+# coord-dispatch coord-send, in tests/fault/coord.bash): SIGKILL a hybrid coordinator
+# at a bookkeeping step of `swarm run`; every task must still be delivered
+# and counted exactly once, with correct output and nothing left behind.
 # Exit 0 if every run holds every invariant. Prints one line per scenario
 # and a closing TOTAL line with the figures.
 set -u
-long=0 runs= msgs= only= build=build
+long=0 runs= msgs= only= build=build coord_runs=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--long) long=1;;
-	--runs) runs=$2; shift;;
+	--runs) runs=$2 coord_runs=$2; shift;;
 	--msgs) msgs=$2; shift;;
 	--only) only=$2; shift;;
 	*) build=$1;;
@@ -36,10 +40,13 @@ case $build in /*) ;; *) build=$root/$build;; esac
 S=$build/swarm FA=$build/tests/fault_agent
 [ -x "$S" ] && [ -x "$FA" ] || { echo "campaign: build $S and $FA first (make test-bins)"; exit 3; }
 if [ $long -eq 1 ]; then runs=${runs:-20} msgs=${msgs:-300}; else runs=${runs:-3} msgs=${msgs:-40}; fi
+# Hybrid runs cost ~0.5 s each: 2 per step keep the short campaign brief.
+if [ $long -eq 1 ]; then coord_runs=${coord_runs:-$runs}; else coord_runs=${coord_runs:-2}; fi
 
 SEND_STEPS="send-lock send-write send-publish send-unlock"
 RECV_STEPS="recv-read recv-commit recv-dedup rollover-unlink"
-SCENARIOS="$SEND_STEPS $RECV_STEPS enospc emfile full-inbox random-kill"
+. "$(dirname "$0")/coord.bash"
+SCENARIOS="$SEND_STEPS $RECV_STEPS enospc emfile full-inbox random-kill $COORD_STEPS"
 [ -n "$only" ] && SCENARIOS=$only
 SENDERS="s1 s2 s3"   # s2 sends batches of 5, s3 uses the library's seq counter
 
@@ -293,6 +300,17 @@ run_one() { # scenario run
 
 start=$(date +%s) failed=0
 for sc in $SCENARIOS; do
+	case $sc in
+	coord-*)
+		for run in $(seq 1 "$coord_runs"); do
+			coord_run_one "$sc" "$run" || failed=$((failed + 1))
+		done
+		awk -v sc="$sc" '$1 == sc { t += $3; d += $4; du += $5; x += $6; l += $7; c += $8; k += $9; r += $10;
+			n++; if ($11 != "OK") bad++ }
+			END { printf "campaign: %-16s runs %d  tasks %d  delivered %d  copies-discarded %d  double-counted %d  lost %d  corrupt %d  kills %d  restarts %d  %s\n",
+			      sc, n, t, d, du, x, l, c, k, r, bad ? bad " FAILED" : "ok" }' "$results"
+		continue;;
+	esac
 	for run in $(seq 1 "$runs"); do
 		run_one "$sc" "$run" || failed=$((failed + 1))
 	done
@@ -302,7 +320,8 @@ for sc in $SCENARIOS; do
 		      sc, n, a, d, du, x, l, c, k, r, bad ? bad " FAILED" : "ok" }' "$results"
 done
 grep -v ' OK$' "$results" | sed 's/^/  /'
-awk -v secs=$(( $(date +%s) - start )) '{ a += $3; d += $4; l += $7; c += $8; k += $9; r += $10; n++; if ($11 != "OK") bad++ }
-	END { printf "TOTAL: %d scenario-runs, %d messages accepted, %d delivered, lost %d, corrupt delivered %d, SIGKILLs %d, ENOSPC/EMFILE/full refusals %d, %d failed runs, %ds\n",
-	      n, a, d, l, c, k, r, bad, secs }' "$results"
+awk -v secs=$(( $(date +%s) - start )) '$1 ~ /^coord-/ { ct += $3; cd += $4; cx += $6; l += $7; c += $8; k += $9; cr += $10; n++; if ($11 != "OK") bad++; next }
+	{ a += $3; d += $4; l += $7; c += $8; k += $9; r += $10; n++; if ($11 != "OK") bad++ }
+	END { printf "TOTAL: %d scenario-runs, %d messages accepted, %d delivered, %d tasks run through killed coordinators, %d delivered, double-counted %d, coordinator restarts %d, lost %d, corrupt delivered %d, SIGKILLs %d, ENOSPC/EMFILE/full refusals %d, %d failed runs, %ds\n",
+	      n, a, d, ct, cd, cx, cr, l, c, k, r, bad, secs }' "$results"
 [ $failed -eq 0 ]

@@ -11,6 +11,7 @@ def frame(frm, typ, seq, payload, ts=1):
     pad = (-len(payload)) % 8
     return h + payload + b"\0" * pad
 def w(h, name, data):
+    os.makedirs(os.path.join(root, h), exist_ok=True)
     with open(os.path.join(root, h, name), "wb") as f: f.write(data)
 w("fuzz_frame", "valid", frame("a", 0, 1, b"hello"))
 w("fuzz_frame", "empty-payload", frame("agent-7", 4, 2, b""))
@@ -32,3 +33,27 @@ w("fuzz_cli", "recv", b"\x01--dir\0d\0--as\0b\0--wait\0001.5\0--count\0003\0--js
 w("fuzz_cli", "recv-env", b"\x07--wait\0001h")
 w("fuzz_cli", "help-cluster", b"\x00-hh")
 w("fuzz_cli", "split", b"\x80line one\nline two\n\nlast")
+# task files (byte 0 0xff: a line around the 256 KiB limit)
+w("fuzz_tasks", "lines", b"one\ntwo {}\r\n\n\nthree\r\r\nlast-no-newline")
+w("fuzz_tasks", "crlf-blank", b"\r\n\r\n  spaced  \r\n\t\n")
+w("fuzz_tasks", "nul", b"ok\nbad\0line\nafter\n")
+w("fuzz_tasks", "long-line", b"\xff\x02head\ntail\n")
+w("fuzz_tasks", "placeholders", b"{}{}\n{\n}\n{{}}\n")
+# wire lines: byte 0 picks task/result/stats/hung/encode
+w("fuzz_proto", "task", b"\x00" + b"42\nfetch http://x/{}\nmore")
+w("fuzz_proto", "result", b"\x01" + b"7 1 0 1500 220 c1-w3 -\nc1-w3 t7 fnv=1234")
+w("fuzz_proto", "result-failed", b"\x01" + b"8 2 -9 1 2 c2r1-w10 agent reported failure: boom\n")
+w("fuzz_proto", "stats", b"\x02" + b"stats 10 1700000000000000000 123 64 2048 4096")
+w("fuzz_proto", "hung", b"\x03" + b"hung 5 c3-w2")
+w("fuzz_proto", "encode", b"\x04" + bytes(range(40)) + b"reason\rwith\nbreaks\0out")
+# small parsers: byte 0 % 8 picks journal/type/u64/seconds/bytes/url/shape
+w("fuzz_parsers", "journal", b"\x00c1-w10 4242\n")
+w("fuzz_parsers", "journal-c2r1", b"\x08c2r1-w3 0")
+w("fuzz_parsers", "type", b"\x01heartbeat")
+w("fuzz_parsers", "type-num", b"\x016")
+w("fuzz_parsers", "u64", b"\x0218446744073709551615")
+w("fuzz_parsers", "seconds", b"\x031.5m")
+w("fuzz_parsers", "bytes", b"\x0416MiB")
+w("fuzz_parsers", "url", b"\x05nats://user:pw@h-1.example:4222,tls://[::1]:1")
+w("fuzz_parsers", "shape-hybrid", b"\x06\x02\x014\x00\x03100\x07\x0230s\x01\x06hybrid")
+w("fuzz_parsers", "shape-stdin", b"\x06\x05\x05tasks\x06\x00\x08\x011")

@@ -22,6 +22,7 @@ for h in "${names[@]}"; do
 	mkdir -p "$work" "$seeds"
 	extra=()
 	[ "$h" = fuzz_cli ] && extra+=(-close_fd_mask=3)
+	[ "$h" = fuzz_parsers ] && extra+=(-close_fd_mask=2)   # usage error lines
 	log=$build/fuzz-artifacts/$h.log
 	nice -n 19 "$bin" -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=1024 \
 		-timeout=10 -artifact_prefix="$build/fuzz-artifacts/$h-" "${extra[@]}" \
@@ -29,13 +30,15 @@ for h in "${names[@]}"; do
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	execs=${execs:-0}
+	cov=$(grep -E '^#[0-9]+.*(DONE|pulse|NEW|REDUCE)' "$log" | tail -n 1 | grep -oE 'cov: [0-9]+ ft: [0-9]+')
+	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
 	total=$((total + execs))
 	if [ $rc -ne 0 ]; then
 		crashes=$((crashes + 1))
 		echo "fuzz: $h FAILED (exit $rc) after $execs execs; see $log"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -n 5 | sed 's/^/    /'
 	else
-		echo "fuzz: $h ok: $execs execs in ${secs}s, corpus $(ls "$work" | wc -l) inputs"
+		echo "fuzz: $h ok: $execs execs in ${secs}s (${speed:-?}/s), ${cov:-cov ?}, corpus $(ls "$work" | wc -l) inputs"
 	fi
 done
 echo "fuzz: total $total execs, $crashes crashing harness(es)"

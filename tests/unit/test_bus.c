@@ -383,6 +383,55 @@ static void test_unpublished_whole_frame_adopted(void **state)
 	inbox_close(r);
 }
 
+/* inbox_repair does what the next writer would, for an inbox no one
+ * writes to again: adopt the whole frame, cut the torn one, clear the
+ * intent record. */
+static void test_repair_without_writer(void **state)
+{
+	struct bus *b = *state;
+	struct inbox *a, *r;
+	char got[8][160], frame[256];
+	struct stat st;
+	int fd;
+
+	assert_int_equal(inbox_open(b, "a", &a), 0);
+	assert_int_equal(inbox_open(b, "r", &r), 0);
+	assert_int_equal(inbox_repair(r), 0);   /* nothing to do */
+	send_str(r, a, "first", 0);
+	frame_encode(frame, "a", MSG_DATA, atomic_fetch_add(&a->hdr->out_seq, 1) + 1, 1, "whole", 5);
+	fd = seg_fd(b, "r", 1);
+	assert_int_equal(fstat(fd, &st), 0);
+	forge_intent(r, frame_size(5));
+	assert_int_equal(pwrite(fd, frame, frame_size(5), st.st_size), (ssize_t)frame_size(5));
+	assert_int_equal(inbox_repair(r), 0);
+	assert_int_equal(atomic_load(&r->hdr->writer_pid), 0);
+	assert_int_equal(inbox_reader_begin(r), 0);
+	assert_int_equal(drain(r, got, 8), 2);
+	assert_string_equal(got[1], "a:whole");
+	close(fd);
+	inbox_close(r);
+	/* torn: half a frame after the tail, cut */
+	assert_int_equal(inbox_open(b, "t", &r), 0);
+	send_str(r, a, "kept", 0);
+	frame_encode(frame, "a", MSG_DATA, 999, 1, "torn-payload-bytes", 18);
+	fd = seg_fd(b, "t", 1);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	forge_intent(r, frame_size(18));
+	assert_int_equal(pwrite(fd, frame, 60, st.st_size), 60);
+	assert_int_equal(inbox_repair(r), 0);
+	assert_int_equal(atomic_load(&r->hdr->writer_pid), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal((uint64_t)st.st_size, frame_size(4));
+	assert_int_equal(inbox_reader_begin(r), 0);
+	assert_int_equal(drain(r, got, 8), 1);
+	assert_string_equal(got[0], "a:kept");
+	assert_int_equal(inbox_read_stats(r)->corrupt, 0);
+	close(fd);
+	inbox_close(a);
+	inbox_close(r);
+}
+
 static void test_corrupt_byte_skipped(void **state)
 {
 	struct bus *b = *state;
@@ -583,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_reader_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_write_recovered, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpublished_whole_frame_adopted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_repair_without_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_byte_skipped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_length_resyncs, setup, teardown),
 		cmocka_unit_test(test_full_inbox_backpressure),

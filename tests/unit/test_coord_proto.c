@@ -108,6 +108,76 @@ static void test_stats_and_hung(void **state)
 	assert_int_equal(proto_hung_decode("hung x c1", 9, &id, agent), -EBADMSG);
 }
 
+/* Found by fuzz_proto: the decoder refused the top of the u64 range that
+ * the encoder prints, so such a result line would have been dropped. */
+static void test_u64_full_range(void **state)
+{
+	struct proto_stats a = { UINT64_MAX, UINT64_MAX - 1, 18446744073709551609ull,
+				 1844674407370955161ull, 0, 1 }, b;
+	struct proto_result r = { .id = UINT32_MAX, .status = TS_OK,
+				  .dur_us = UINT64_MAX, .lat_us = UINT64_MAX,
+				  .agent = "w1" }, r2;
+	char buf[256];
+	int n;
+
+	(void)state;
+	n = proto_stats_encode(buf, sizeof(buf), &a);
+	assert_true(n > 0);
+	assert_int_equal(proto_stats_decode(buf, (size_t)n, &b), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	n = proto_result_encode(buf, sizeof(buf), &r);
+	assert_true(n > 0);
+	assert_int_equal(proto_result_decode(buf, (size_t)n, &r2), 0);
+	assert_true(r2.dur_us == UINT64_MAX && r2.lat_us == UINT64_MAX);
+	/* one past the top still refused */
+	assert_int_equal(proto_stats_decode("stats 18446744073709551616 0 0 0 0 0", 36, &b), -EBADMSG);
+	assert_int_equal(proto_stats_decode("stats 0 0 0 0 0 99999999999999999999", 36, &b), -EBADMSG);
+}
+
+/* The assignment journal the master reads to salvage a dead coordinator:
+ * strict, so a hostile or torn line maps no answer to the wrong task. */
+static void test_journal(void **state)
+{
+	char buf[96];
+	uint32_t w, id;
+	int n;
+
+	(void)state;
+	n = proto_journal_encode(buf, sizeof(buf), "c2r1-w10", 4242);
+	assert_int_equal(n, 14);
+	assert_string_equal(buf, "c2r1-w10 4242\n");
+	assert_int_equal(proto_journal_decode(buf, (size_t)n, "c2r1", &w, &id), 0);
+	assert_int_equal(w, 10);
+	assert_int_equal(id, 4242);
+	assert_int_equal(proto_journal_decode("c2-w3 7", 7, "c2", &w, &id), 0);
+	assert_int_equal(w, 3);
+	assert_int_equal(id, 7);
+	assert_int_equal(proto_journal_encode(buf, 8, "c2r1-w10", 4242), -ENOSPC);
+	/* another coordinator's line, a prefix of our name, malformed */
+	assert_int_equal(proto_journal_decode("c2-w3 7\n", 8, "c2r1", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2r1-w3 7\n", 10, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w03 7\n", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w0 7\n", 8, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3x 7\n", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 -1\n", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 4294967296", 16, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 99999999999999999999999", 29, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3 7 8", 9, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w2 00003", 11, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w2 0\n", 8, "c2", &w, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(proto_journal_decode("c2-w3  7", 8, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w3", 5, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("c2-w 7", 6, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_journal_decode("", 0, "c2", &w, &id), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2-w7", "c2", &w), 0);
+	assert_int_equal(w, 7);
+	assert_int_equal(proto_worker_of("c2-w7 ", "c2", &w), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2-w", "c2", &w), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2r1-w7", "c2", &w), -EBADMSG);
+	assert_int_equal(proto_worker_of("c2-w+7", "c2", &w), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +185,8 @@ int main(void)
 		cmocka_unit_test(test_result_roundtrip),
 		cmocka_unit_test(test_result_hostile),
 		cmocka_unit_test(test_stats_and_hung),
+		cmocka_unit_test(test_journal),
+		cmocka_unit_test(test_u64_full_range),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

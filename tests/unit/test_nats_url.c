@@ -38,6 +38,10 @@ static void bad_urls(void **state)
 	assert_int_equal(nm_url_valid("nats://h:42x"), -EINVAL);
 	assert_int_equal(nm_url_valid("nats://h o:1"), -EINVAL);
 	assert_int_equal(nm_url_valid("nats://h;rm:1"), -EINVAL);
+	/* found by fuzz_parsers: any byte was accepted before the '@' */
+	assert_int_equal(nm_url_valid("nats://us er:pw@h:1"), -EINVAL);
+	assert_int_equal(nm_url_valid("nats://user:p\nw@h:1"), -EINVAL);
+	assert_int_equal(nm_url_valid("tls://k:\xff\xff@h:1"), -EINVAL);
 	assert_int_equal(nm_url_valid("nats://[zz]:1"), -EINVAL);
 	assert_int_equal(nm_url_valid("nats://a:1,"), -EINVAL);
 	memset(big, 'a', sizeof(big) - 1);
