@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bus_impl.h"
+#include "priv.h"
 
 #define OWNER_NAME "owner.lock"
 
@@ -73,7 +74,7 @@ int bus_owner_gone(struct bus *b)
 	fd = openat(b->dirfd, OWNER_NAME, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -EBADMSG : -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != priv_fs_uid()) {
 		close(fd);
 		return -EBADMSG;
 	}

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "priv.h"
 #include "run_logs.h"
 
 /* cK.log / cK.journal / cKrN.*: what coordinators write about themselves
@@ -44,7 +45,7 @@ static int nothing_to_read(int fd)
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		ok = fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		     S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+		     S_ISREG(st.st_mode) && st.st_uid == priv_fs_uid() &&
 		     (st.st_size == 0 || coord_file(de->d_name));
 	}
 	closedir(d);
@@ -61,7 +62,7 @@ int run_logs_tidy(const char *dir)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || !nothing_to_read(fd)) {
+	if (fstat(fd, &st) < 0 || st.st_uid != priv_fs_uid() || !nothing_to_read(fd)) {
 		close(fd);
 		return 0;
 	}

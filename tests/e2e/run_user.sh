@@ -99,6 +99,9 @@ LAST=$TMP/demo.json
 "$S" run --coordinators 3 --workers 5 --user nobody --json -- "$S" demo-agent > "$LAST" ||
 	fail "hybrid demo-agent --user run failed"
 [ "$(jget "$LAST" 'd["delivered"]')" = 15 ] || fail "hybrid demo: not 15 delivered"
+# A clean run's empty default logs go, though they are nobody's files.
+[ "$(jget "$LAST" 'd["logs_removed"]')" = True ] || fail "hybrid demo: empty logs kept"
+[ -e "$(jget "$LAST" 'd["logs_dir"]')" ] && fail "hybrid demo: logs dir still there"
 check_clean "$LAST"
 
 # 4. While a --user swarm runs: its user's status and pause reach it (root
