@@ -51,6 +51,13 @@ int priv_user_can_exec(const struct priv_user *u, const char *path);
  * CAP_SETGID), else -EPERM. */
 int priv_can_switch_user(void);
 
+/* Before a --user run: we can switch to u, u can execute cmd (the agents'
+ * command, NULL: a built-in agent) and exe (this binary, when coordinators
+ * run it; NULL: none). 0, or -EPERM / -EACCES / -errno with one line in
+ * why. */
+int priv_check_user(const struct priv_user *u, const char *cmd,
+		    const char *exe, char *why, size_t len);
+
 /* The drop described above (u NULL: no --user). Sets HOME, USER and
  * LOGNAME to the user's for the agents. Idempotent. 1 if something was
  * dropped, 0 if there was nothing to drop (an unprivileged caller), or

@@ -184,10 +184,6 @@ static int nats_args(struct run_args *a)
 		die_msg("run: --bus nats:// is for the hybrid topology (--coordinators C --workers W)");
 		return EXIT_USAGE;
 	}
-	if (a->o.user) {
-		die_msg("run: --user is not wired for --bus nats:// yet");
-		return EXIT_USAGE;
-	}
 	if (a->o.metrics_file || a->o.metrics_listen) {
 		die_msg("run: --metrics-file/--metrics-listen are not wired for --bus nats:// yet");
 		return EXIT_USAGE;

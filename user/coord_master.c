@@ -248,27 +248,9 @@ static int no_cgroup(void)
  * still say so clearly. */
 static int check_user(struct master *m)
 {
-	const struct priv_user *u = m->o->user;
-	const char *need[2] = { m->o->applet ? NULL : m->argv[0],
-				m->o->hybrid ? m->exe : NULL };
-	size_t i;
-	int r;
-
-	if (priv_can_switch_user()) {
-		snprintf(m->rep->error, sizeof(m->rep->error),
-			 "--user %s needs root (CAP_SETUID and CAP_SETGID)", u->name);
-		return -EPERM;
-	}
-	for (i = 0; i < 2; i++) {
-		if (!need[i] || (r = priv_user_can_exec(u, need[i])) == 1)
-			continue;
-		snprintf(m->rep->error, sizeof(m->rep->error),
-			 "--user %.32s cannot execute %.120s%s", u->name, need[i],
-			 i ? " (coordinators run this binary: install it "
-			     "where that user can reach it)" : "");
-		return r < 0 ? r : -EACCES;
-	}
-	return 0;
+	return priv_check_user(m->o->user, m->o->applet ? NULL : m->argv[0],
+			       m->o->hybrid ? m->exe : NULL, m->rep->error,
+			       sizeof(m->rep->error));
 }
 
 /* The master is one mostly idle process that every answer waits for; on a

@@ -118,7 +118,8 @@ static int spawn_coord(struct nmaster *m, struct lcoord *c)
 	char workers[16], maxp[16], hb[32], file[NAME_MAX_LEN + 8];
 	char *argv[40 + 1024];
 	struct spawn_req r = { .argv = argv, .envp = environ, .stdin_fd = -1,
-			       .new_pgroup = 1, .die_with_parent = 1, .cgroup_fd = -1 };
+			       .new_pgroup = 1, .die_with_parent = 1, .cgroup_fd = -1,
+			       .user = m->o->user };
 	struct spawned sp;
 	size_t a = 0, i;
 	int err, fd;
@@ -594,6 +595,21 @@ static void fill_report(struct nmaster *m)
 	render_section(m);
 }
 
+/* --user: the coordinators (this binary) and the command they run must be
+ * the user's to execute. */
+static int check_user(struct nmaster *m)
+{
+	char cmd[PATH_MAX];
+	int err = 0;
+
+	if (!m->o->applet)
+		err = spawn_resolve(m->o->argv[0], cmd, sizeof(cmd));
+	if (err)
+		return err;
+	return priv_check_user(m->o->user, m->o->applet ? NULL : cmd, m->exe,
+			       m->rep->error, sizeof(m->rep->error));
+}
+
 static int setup(struct nmaster *m, const char **what)
 {
 	struct nm_cfg cfg = {
@@ -611,27 +627,36 @@ static int setup(struct nmaster *m, const char **what)
 	*what = "locating the swarm binary";
 	if ((err = proc_self_exe(m->exe, sizeof(m->exe))))
 		return err;
-	*what = "creating the log directory";
-	if ((err = open_logs(m)))
+	*what = "finding the command";
+	if (m->o->user && (err = check_user(m)))
 		return err;
-	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
 	if (m->o->results_file) {
 		*what = "opening the results file";
 		m->results = fopen(m->o->results_file, "we");
 		if (!m->results)
 			return -errno;
 	}
-	m->sigfd = coord_signalfd();
-	if (m->sigfd < 0)
-		return -errno;
 	/* Tracers attached, files named on the command line open: what is
-	 * left (NATS, /dev/shm, our own children) needs no capability. */
+	 * left (NATS, /dev/shm, our own children) needs no capability but,
+	 * with --user, those that make the coordinators NAME's (priv.h); the
+	 * logs are then NAME's too. */
 	*what = "dropping privileges";
-	err = priv_drop(NULL);
+	err = priv_drop(m->o->user);
 	if (err < 0)
 		return err;
 	m->rep->priv_dropped = err > 0;
+	if (m->o->user) {
+		snprintf(m->rep->run_as, sizeof(m->rep->run_as), "%s", m->o->user->name);
+		m->rep->run_as_uid = (unsigned)m->o->user->uid;
+	}
 	priv_describe(m->rep->caps_kept, sizeof(m->rep->caps_kept));
+	*what = "creating the log directory";
+	if ((err = open_logs(m)))
+		return err;
+	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
+	m->sigfd = coord_signalfd();
+	if (m->sigfd < 0)
+		return -errno;
 	*what = "creating the swarm on the NATS server";
 	if ((err = nm_master_open(&cfg, (uint32_t)m->tl.n, &m->nm))) {
 		snprintf(m->rep->error, sizeof(m->rep->error), "%s at %s: %s", *what,

@@ -93,6 +93,29 @@ int priv_user_can_exec(const struct priv_user *u, const char *path)
 	return WEXITSTATUS(st) == 0;
 }
 
+int priv_check_user(const struct priv_user *u, const char *cmd,
+		    const char *exe, char *why, size_t len)
+{
+	const char *need[2] = { cmd, exe };
+	size_t i;
+	int r;
+
+	if (priv_can_switch_user()) {
+		snprintf(why, len, "--user %s needs root (CAP_SETUID and CAP_SETGID)",
+			 u->name);
+		return -EPERM;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!need[i] || (r = priv_user_can_exec(u, need[i])) == 1)
+			continue;
+		snprintf(why, len, "--user %.32s cannot execute %.120s%s", u->name,
+			 need[i], i ? " (coordinators run this binary: install it "
+				      "where that user can reach it)" : "");
+		return r < 0 ? r : -EACCES;
+	}
+	return 0;
+}
+
 int priv_can_switch_user(void)
 {
 	capng_get_caps_process();

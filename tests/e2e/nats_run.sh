@@ -7,7 +7,8 @@
 #  3. kill -9 of nats-server mid-run, restart on the same store: the run
 #     completes, nothing lost, nothing counted twice, the reconnect shown;
 #     as root the master dropped its capabilities and the kernel tracers
-#     saw its coordinators' and workers' spawns;
+#     saw its coordinators' and workers' spawns; with --user nobody the
+#     coordinators and workers run as nobody and their buses still go;
 #  4. the server does not come back: exit 124 before long, the report
 #     names the tasks left without a result; a coordinator stopped by
 #     SIGTERM then frees its bus at once, though NATS calls block;
@@ -107,6 +108,31 @@ if os.geteuid() == 0:
 print("ok: server kill -9 + restart: 300/300 once;", n["duplicate_results"],
       "duplicate results dropped,", n["redelivered_tasks"], "tasks redelivered")
 PY
+
+# --- 3b. --user: coordinators and workers run as nobody ---------------------
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	# nobody must reach the binary, its buses' base and the log dir.
+	chmod 0711 "$tmp"
+	mkdir -m 0755 "$tmp/ubin" && cp "$S" "$tmp/ubin/swarm"
+	mkdir -m 1777 "$tmp/ushm"
+	printf 'a\nb\nc\nd\n' > "$tmp/tasks3b"
+	SWARM_SHM=$tmp/ushm "$tmp/ubin/swarm" run --bus "$NATS_URL" --coordinators 2 \
+		--workers 2 --user nobody --tasks "$tmp/tasks3b" --task-stdin --timeout 60 \
+		--json --results "$tmp/res3b" --no-trace -- \
+		sh -c 'echo "$(id -u) $(ps -o user= -p $PPID) $(cat)"' \
+		>"$tmp/run3b.json" 2>"$tmp/run3b.err" || fail "--user over NATS: exit $?"
+	python3 - "$tmp/run3b.json" "$tmp/res3b" <<'PY' || fail "report check (--user)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["delivered"] == 4, r
+assert r["privileges"]["user"] == "nobody", r["privileges"]
+assert r["privileges"]["master_caps"] == "kill, setgid, setuid", r["privileges"]
+res = [json.loads(l) for l in open(sys.argv[2])]
+assert sorted(x["output"] for x in res) == ["65534 nobody %s\n" % t for t in "abcd"], res
+PY
+	[ -z "$(ls -A "$tmp/ushm")" ] || fail "--user over NATS: buses left: $(ls -A "$tmp/ushm")"
+	echo "ok: --user over NATS: workers and coordinators ran as nobody"
+fi
 
 # --- 4. server gone past --timeout ------------------------------------------
 export MARKS=$tmp/marks4 AGENT_SLEEP=0.05
