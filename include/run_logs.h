@@ -8,6 +8,15 @@
 #ifndef SWARM_RUN_LOGS_H
 #define SWARM_RUN_LOGS_H
 
+#include <stddef.h>
+
+/* Open (make) the logs directory into path and *fd: dir, or when dir is NULL
+ * the default ${TMPDIR:-/tmp}/swarm-run-<id>. The default must be ours
+ * (the file system uid) and private if it already exists: its name is
+ * predictable, so another user could have made it first to read the
+ * agents' logs. 0 or -errno (-EPERM: squatted). */
+int run_logs_open(const char *dir, const char *id, char *path, size_t len, int *fd);
+
 /* Remove dir if it holds only empty regular files, or coordinator
  * bookkeeping (cK.log, cK.journal, cKrN.*), and is ours. 1 removed,
  * 0 kept (something worth reading, or not ours), -errno. */

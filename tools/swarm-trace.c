@@ -321,9 +321,13 @@ static int run(struct tracer *tr, const struct opts *o, pid_t root)
 static void drop_privileges(void)
 {
 	static const int keep[] = { CAP_SYS_PTRACE };
+	int err = priv_keep_only(keep, 1);
 
-	if (priv_keep_only(keep, 1) == -EPERM)
-		priv_keep_only(NULL, 0);
+	if (err == -EPERM)      /* no CAP_SYS_PTRACE to keep: keep nothing */
+		err = priv_keep_only(NULL, 0);
+	if (err < 0)
+		fprintf(stderr, "swarm-trace: could not drop capabilities (%s); "
+			"tracing on with them\n", strerror(-err));
 }
 
 int main(int argc, char **argv)

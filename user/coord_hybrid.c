@@ -138,8 +138,12 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 	if (m->o->task_stdin)
 		argv[a++] = "--task-stdin";
 	/* Coordinators keep the master's raised priority (they are ours and
-	 * every answer passes through one); their workers do not. */
-	if (m->boosted) {
+	 * every answer passes through one); their workers do not. With --user
+	 * they run as NAME, who must not get a negative nice that way. */
+	if (m->boosted && m->o->user) {
+		r.set_nice = 1;
+		r.nice = m->nice0;
+	} else if (m->boosted) {
 		snprintf(nice, sizeof(nice), "%d", m->nice0);
 		argv[a++] = "--agent-nice";
 		argv[a++] = nice;

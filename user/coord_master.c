@@ -18,6 +18,7 @@
 #include "coord_master.h"
 #include "coord_sys.h"
 #include "priv.h"
+#include "run_logs.h"
 #include "spawn_process.h"
 #include "swarm.h"
 
@@ -154,17 +155,13 @@ static int write_pid_file(struct master *m)
 
 static int open_logs(struct master *m)
 {
-	const char *tmp = getenv("TMPDIR");
+	int err = run_logs_open(m->o->logs_dir, bus_id(m->bus), m->logs_path,
+				sizeof(m->logs_path), &m->logs_fd);
 
-	if (m->o->logs_dir)
-		snprintf(m->logs_path, sizeof(m->logs_path), "%s", m->o->logs_dir);
-	else
-		snprintf(m->logs_path, sizeof(m->logs_path), "%s/swarm-run-%s",
-			 tmp && *tmp ? tmp : "/tmp", bus_id(m->bus));
-	if (mkdir(m->logs_path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	m->logs_fd = open(m->logs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return m->logs_fd < 0 ? -errno : 0;
+	if (err == -EPERM)
+		snprintf(m->rep->error, sizeof(m->rep->error),
+			 "log directory %.200s exists and is not ours alone", m->logs_path);
+	return err;
 }
 
 static int resolve_argv(struct master *m)

@@ -22,6 +22,7 @@
 #include "coord_sys.h"
 #include "nats_mesh.h"
 #include "priv.h"
+#include "run_logs.h"
 #include "spawn_process.h"
 #include "swarm.h"
 #include "tasks.h"
@@ -100,17 +101,13 @@ static int load_tasks(struct nmaster *m)
 
 static int open_logs(struct nmaster *m)
 {
-	const char *tmp = getenv("TMPDIR");
+	int err = run_logs_open(m->o->logs_dir, m->swarm, m->logs_path,
+				sizeof(m->logs_path), &m->logs_fd);
 
-	if (m->o->logs_dir)
-		snprintf(m->logs_path, sizeof(m->logs_path), "%s", m->o->logs_dir);
-	else
-		snprintf(m->logs_path, sizeof(m->logs_path), "%s/swarm-run-%s",
-			 tmp && *tmp ? tmp : "/tmp", m->swarm);
-	if (mkdir(m->logs_path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	m->logs_fd = open(m->logs_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return m->logs_fd < 0 ? -errno : 0;
+	if (err == -EPERM)
+		snprintf(m->rep->error, sizeof(m->rep->error),
+			 "log directory %.200s exists and is not ours alone", m->logs_path);
+	return err;
 }
 
 static int spawn_coord(struct nmaster *m, struct lcoord *c)

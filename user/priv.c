@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -61,10 +62,19 @@ int priv_user_lookup(const char *name, struct priv_user *u)
 
 int priv_child_become(const struct priv_user *u)
 {
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[2];
+
 	/* Groups first: after the uid changes we may no longer. */
 	if (syscall(SYS_setgroups, (size_t)u->ngroups, u->groups) < 0 ||
 	    syscall(SYS_setresgid, u->gid, u->gid, u->gid) < 0 ||
 	    syscall(SYS_setresuid, u->uid, u->uid, u->uid) < 0)
+		return -errno;
+	/* Leaving uid 0 cleared every capability; say so explicitly rather
+	 * than rely on it (a built-in agent never execs). */
+	memset(none, 0, sizeof(none));
+	if (syscall(SYS_capset, &h, none) < 0 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
 	/* The uid change made us undumpable, which would hide a built-in
 	 * agent (no exec to reset it) from its owner's /proc and from the
@@ -123,10 +133,11 @@ int priv_can_switch_user(void)
 	       capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID) ? 0 : -EPERM;
 }
 
+/* Judged by the capabilities held: an unprivileged caller's full
+ * bounding set gives it nothing. */
 static int nothing_to_drop(void)
 {
-	return capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE &&
-	       capng_have_capabilities(CAPNG_SELECT_BOUNDS) == CAPNG_NONE;
+	return capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE;
 }
 
 /* Keep only keep[0..n) (effective and permitted), clear everything else,
@@ -149,6 +160,14 @@ static int keep_only(const int *keep, size_t n)
 	 * the first time; later calls find it already empty. */
 	if (capng_apply(bounds_empty ? CAPNG_SELECT_CAPS : CAPNG_SELECT_ALL))
 		return -EPERM;
+	/* Without CAP_SETPCAP (a container, a unit that drops it) libcap-ng
+	 * leaves the bounding set as it was, and a uid-0 child would take it
+	 * all back at exec. no_new_privs caps what exec can grant at what
+	 * the process already has. */
+	if (capng_get_caps_process() ||
+	    (capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE &&
+	     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0))
+		return -EPERM;
 	return 1;
 }
 
@@ -170,6 +189,10 @@ int priv_drop(const struct priv_user *u)
 
 	if (r <= 0 || !u)
 		return r;
+	/* Files in NAME's bus and logs are reached with NAME's groups, not
+	 * root's (adm, shadow...). */
+	if (setgroups((size_t)u->ngroups, u->groups) < 0)
+		return -errno;
 	setfsgid(u->gid);
 	setfsuid(u->uid);
 	if (priv_fs_uid() != u->uid)

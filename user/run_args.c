@@ -44,6 +44,11 @@ static int user_opt(struct run_shape *sh, const char *arg)
 	else if (err)
 		die_msg("%s: --user wants a user name or uid, not '%s' (%s)",
 			sh->cmd, arg, strerror(-err));
+	if (!err && sh->user.uid == 0) {
+		die_msg("%s: --user %s is root: agents would run as root; leave "
+			"--user out to run them as yourself", sh->cmd, arg);
+		err = -EINVAL;
+	}
 	if (err)
 		return -EINVAL;
 	sh->o->user = &sh->user;

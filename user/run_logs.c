@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,6 +51,29 @@ static int nothing_to_read(int fd)
 	}
 	closedir(d);
 	return ok;
+}
+
+int run_logs_open(const char *dir, const char *id, char *path, size_t len, int *fd)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct stat st;
+
+	if (dir)
+		snprintf(path, len, "%s", dir);
+	else
+		snprintf(path, len, "%s/swarm-run-%s", tmp && *tmp ? tmp : "/tmp", id);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir ? 0 : O_NOFOLLOW));
+	if (*fd < 0)
+		return -errno;
+	if (!dir && (fstat(*fd, &st) < 0 || st.st_uid != priv_fs_uid() ||
+		     (st.st_mode & 077))) {
+		close(*fd);
+		*fd = -1;
+		return -EPERM;
+	}
+	return 0;
 }
 
 int run_logs_tidy(const char *dir)

@@ -92,8 +92,8 @@ LAST=$TMP/hybrid.json
 	--json --results "$TMP/hybrid.jsonl" -- sh -c "$probe" > "$LAST" || fail "hybrid --user run failed"
 outputs "$TMP/hybrid.jsonl" "uid=65534"
 outputs "$TMP/hybrid.jsonl" "parent=nobody"
-# Coordinators keep the master's priority, their workers start at nice 0.
-outputs "$TMP/hybrid.jsonl" "nice=0 master_nice=-5"
+# Coordinators run as nobody: no raised priority for them, nor for workers.
+outputs "$TMP/hybrid.jsonl" "nice=0 master_nice=0"
 check_clean "$LAST"
 LAST=$TMP/demo.json
 "$S" run --coordinators 3 --workers 5 --user nobody --json -- "$S" demo-agent > "$LAST" ||
@@ -141,10 +141,29 @@ expect() { # code what... -- command
 }
 expect 2 "unknown user" "$S" run -n 1 --user no-such-user-swarm -- /bin/true
 grep -q "no such user 'no-such-user-swarm'" "$TMP/err" || fail "unknown user message: $(cat "$TMP/err")"
+expect 2 "root as --user" "$S" run -n 1 --user 0 -- /bin/true
+grep -q "agents would run as root" "$TMP/err" || fail "--user 0 message: $(cat "$TMP/err")"
 mkdir -m 0700 "$TMP/private" && cp "$S" "$TMP/private/swarm"
 expect 2 "unreachable binary" "$TMP/private/swarm" run --coordinators 1 --workers 1 \
 	--user nobody -- /bin/true
 grep -q "cannot execute $TMP/private/swarm" "$TMP/err" || fail "unreachable message: $(cat "$TMP/err")"
 expect 3 "not root" runuser -u nobody -- "$S" run -n 1 --user daemon -- /bin/true
 grep -q "needs root" "$TMP/err" || fail "not-root message: $(cat "$TMP/err")"
+# Without CAP_SETPCAP the bounding set cannot be cleared: no_new_privs
+# keeps a root agent from taking it back at exec.
+if command -v setpriv >/dev/null 2>&1; then
+	LAST=$TMP/nopcap.json
+	setpriv --bounding-set=-setpcap "$S" run -n 1 --no-trace --tasks "$TMP/tasks" \
+		--task-stdin --json --results "$TMP/nopcap.jsonl" -- sh -c "$probe" > "$LAST" ||
+		fail "run without CAP_SETPCAP failed"
+	outputs "$TMP/nopcap.jsonl" "self=0000000000000000 "
+fi
+# A default logs directory someone else made first is refused.
+squat=$(mktemp -d /tmp/swarm-squat.XXXXXX) && chmod 0755 "$squat"
+mkdir -m 0777 "$squat/swarm-run-rs"
+chown nobody "$squat/swarm-run-rs"
+TMPDIR=$squat "$S" run --coordinators 1 --workers 1 --bus nats://127.0.0.1:1 --swarm rs \
+	--no-trace -- /bin/true > /dev/null 2> "$TMP/err"; rc=$?
+rm -rf "$squat"
+[ "$rc" = 3 ] && grep -q "not ours alone" "$TMP/err" || fail "squatted logs dir: exit $rc: $(cat "$TMP/err")"
 echo "ok: privilege drop and --user"
