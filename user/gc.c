@@ -4,19 +4,22 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bus.h"
 #include "gc.h"
+#include "priv.h"
 #include "spawn_cgroup.h"
 #include "util.h"
 
 #define CG_ROOT "/sys/fs/cgroup/"
 
-/* A directory entry that may be a bus of ours: swarm-<valid id>, a real
- * directory (not a symlink), our own, closed to others. */
-static int looks_like_bus(int basefd, const char *name)
+/* A directory entry that may be a bus: swarm-<valid id>, a real directory
+ * (not a symlink), closed to others, and ours, or, for root, any user's
+ * (a --user swarm's bus is its user's). *owner, *group: its ids. */
+static int looks_like_bus(int basefd, const char *name, uid_t *owner, gid_t *group)
 {
 	struct stat st;
 
@@ -24,7 +27,10 @@ static int looks_like_bus(int basefd, const char *name)
 		return 0;
 	if (fstatat(basefd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
-	return S_ISDIR(st.st_mode) && st.st_uid == geteuid() && !(st.st_mode & 077);
+	*owner = st.st_uid;
+	*group = st.st_gid;
+	return S_ISDIR(st.st_mode) && !(st.st_mode & 077) &&
+	       (st.st_uid == geteuid() || (geteuid() == 0 && !priv_can_switch_user()));
 }
 
 /* The path in <bus>/cgroup, if it names this swarm's own group under the
@@ -42,7 +48,7 @@ static int read_cgroup_path(struct bus *b, char *out, size_t len)
 	fd = openat(bus_dirfd(b), "cgroup", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != priv_fs_uid()) {
 		close(fd);
 		return -EBADMSG;
 	}
@@ -158,9 +164,25 @@ int gc_run(const char *base, int dry_run,
 	d = opendir(base);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)))
-		if (looks_like_bus(dirfd(d), de->d_name))
-			judge(base, de->d_name, dry_run, fn, arg, st);
+	while ((de = readdir(d))) {
+		uid_t owner;
+		gid_t group;
+
+		if (!looks_like_bus(dirfd(d), de->d_name, &owner, &group))
+			continue;
+		/* Root judges another user's bus as that user (file system
+		 * ids): nothing it does there can reach beyond what the owner
+		 * could do itself. The cgroup calls switch back to root. */
+		if (owner != geteuid()) {
+			setfsgid(group);
+			setfsuid(owner);
+		}
+		judge(base, de->d_name, dry_run, fn, arg, st);
+		if (owner != geteuid()) {
+			setfsuid(geteuid());
+			setfsgid(getegid());
+		}
+	}
 	closedir(d);
 	return 0;
 }

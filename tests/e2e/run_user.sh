@@ -4,8 +4,9 @@
 # master drops every capability (so do its agents, bounding set included);
 # with --user NAME agents and coordinators run as NAME, the bus and logs are
 # NAME's (0700), the master keeps only setuid/setgid/kill, tracing still
-# reads its maps, root's `swarm status`/`pause` still reach the swarm, and a
-# third uid can neither read nor write the bus. Bad --user input is refused.
+# reads its maps, the swarm's user's `swarm status`/`pause` reach it, and a
+# third uid can neither read nor write the bus; root's gc collects a --user
+# swarm whose master was killed. Bad --user input is refused.
 set -u
 . "$(dirname "$0")/lib/run_common.bash"
 [ "$(id -u)" -eq 0 ] || { echo "needs root to run agents as another user"; exit 77; }
@@ -158,6 +159,27 @@ if command -v setpriv >/dev/null 2>&1; then
 		fail "run without CAP_SETPCAP failed"
 	outputs "$TMP/nopcap.jsonl" "self=0000000000000000 "
 fi
+# 6. A --user swarm whose master was SIGKILLed: root's gc judges the bus as
+# its owner and removes it and its (root's) cgroup.
+ushm=$TMP/ushm && mkdir -m 1777 "$ushm"
+SWARM_SHM=$ushm "$S" run -n 2 --user nobody --tasks "$TMP/tasks" --task-stdin \
+	--no-trace -- sleep 60 > /dev/null 2>&1 &
+bg=$!
+ubus=
+for _ in $(seq 100); do
+	ubus=$(dirname "$(grep -lx "$bg" "$ushm"/swarm-*/master.pid 2>/dev/null | head -n 1)")
+	[ "$ubus" != . ] && [ -e "$ubus/cgroup" ] && break
+	sleep 0.1
+done
+[ -n "$ubus" ] && [ "$ubus" != . ] || fail "gc: no --user bus"
+ucg=$(cat "$ubus/cgroup")
+kill -9 "$bg"; wait "$bg" 2>/dev/null
+echo 1 > "$ucg/cgroup.kill"
+for _ in $(seq 50); do grep -q "populated 0" "$ucg/cgroup.events" && break; sleep 0.1; done
+[ "$(stat -c %U "$ubus")" = nobody ] || fail "gc: bus not nobody's"
+"$S" gc --base "$ushm" > "$TMP/gc.out" 2>&1 || fail "gc: exit $?: $(cat "$TMP/gc.out")"
+[ -e "$ubus" ] && fail "gc left the --user bus: $(cat "$TMP/gc.out")"
+[ -e "$ucg" ] && fail "gc left the --user swarm's cgroup"
 # A default logs directory someone else made first is refused.
 squat=$(mktemp -d /tmp/swarm-squat.XXXXXX) && chmod 0755 "$squat"
 mkdir -m 0777 "$squat/swarm-run-rs"
