@@ -37,4 +37,10 @@ uint64_t proc_rss_peak_kb(void);  /* ru_maxrss of this process */
 uint64_t proc_children_rss_peak_kb(void);
 int proc_self_exe(char *out, size_t len);
 
+struct priv_user;
+struct run_report;
+/* A master's priv_drop(u) (see priv.h), recorded in the report's
+ * privileges fields. 0 or -errno. */
+int coord_drop_privileges(const struct priv_user *u, struct run_report *rep);
+
 #endif

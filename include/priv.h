@@ -69,12 +69,16 @@ int priv_drop(const struct priv_user *u);
  * nothing to drop, -EPERM if one to keep is not held, -errno. */
 int priv_keep_only(const int *keep, size_t n);
 
-/* Around a cgroup call: file system uid and gid 0 (no-op when they already
- * are); returns what priv_fs_restore puts back. */
+/* File system uid and gid switched to uid/gid for a while (no-op when they
+ * already are); returns what priv_fs_restore puts back. Root's gc judges
+ * another user's bus this way. */
 struct priv_fs {
 	uid_t uid;
 	gid_t gid;
+	int changed;
 };
+struct priv_fs priv_fs_switch(uid_t uid, gid_t gid);
+/* Around a cgroup call: priv_fs_switch(0, 0). */
 struct priv_fs priv_fs_root(void);
 void priv_fs_restore(struct priv_fs saved);
 /* The current file system uid (owner checks of the bus compare with it). */

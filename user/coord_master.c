@@ -277,7 +277,6 @@ static void boost(struct master *m)
  * before, as the caller. */
 static int drop_privileges(struct master *m)
 {
-	const struct priv_user *u = m->o->user;
 	int r;
 
 	if (m->o->results_file) {
@@ -295,16 +294,7 @@ static int drop_privileges(struct master *m)
 	if (!no_cgroup())
 		cgroup_prepare();
 	boost(m);
-	r = priv_drop(u);
-	if (r < 0)
-		return r;
-	m->rep->priv_dropped = r > 0;
-	if (u) {
-		snprintf(m->rep->run_as, sizeof(m->rep->run_as), "%s", u->name);
-		m->rep->run_as_uid = (unsigned)u->uid;
-	}
-	priv_describe(m->rep->caps_kept, sizeof(m->rep->caps_kept));
-	return 0;
+	return coord_drop_privileges(m->o->user, m->rep);
 }
 
 /* The logs directory is the agents' user's when --user is given; a --logs

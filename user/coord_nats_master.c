@@ -638,15 +638,8 @@ static int setup(struct nmaster *m, const char **what)
 	 * with --user, those that make the coordinators NAME's (priv.h); the
 	 * logs are then NAME's too. */
 	*what = "dropping privileges";
-	err = priv_drop(m->o->user);
-	if (err < 0)
+	if ((err = coord_drop_privileges(m->o->user, m->rep)))
 		return err;
-	m->rep->priv_dropped = err > 0;
-	if (m->o->user) {
-		snprintf(m->rep->run_as, sizeof(m->rep->run_as), "%s", m->o->user->name);
-		m->rep->run_as_uid = (unsigned)m->o->user->uid;
-	}
-	priv_describe(m->rep->caps_kept, sizeof(m->rep->caps_kept));
 	*what = "creating the log directory";
 	if ((err = open_logs(m)))
 		return err;

@@ -13,6 +13,8 @@
 #include <sys/signalfd.h>
 
 #include "coord_sys.h"
+#include "priv.h"
+#include "report.h"
 
 extern char **environ;
 
@@ -111,6 +113,21 @@ uint64_t proc_children_rss_peak_kb(void)
 	struct rusage ru;
 
 	return getrusage(RUSAGE_CHILDREN, &ru) ? 0 : (uint64_t)ru.ru_maxrss;
+}
+
+int coord_drop_privileges(const struct priv_user *u, struct run_report *rep)
+{
+	int r = priv_drop(u);
+
+	if (r < 0)
+		return r;
+	rep->priv_dropped = r > 0;
+	if (u) {
+		snprintf(rep->run_as, sizeof(rep->run_as), "%s", u->name);
+		rep->run_as_uid = (unsigned)u->uid;
+	}
+	priv_describe(rep->caps_kept, sizeof(rep->caps_kept));
+	return 0;
 }
 
 int proc_self_exe(char *out, size_t len)

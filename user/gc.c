@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,21 +166,17 @@ int gc_run(const char *base, int dry_run,
 	while ((de = readdir(d))) {
 		uid_t owner;
 		gid_t group;
+		struct priv_fs fs = { .changed = 0 };
 
 		if (!looks_like_bus(dirfd(d), de->d_name, &owner, &group))
 			continue;
 		/* Root judges another user's bus as that user (file system
 		 * ids): nothing it does there can reach beyond what the owner
 		 * could do itself. The cgroup calls switch back to root. */
-		if (owner != geteuid()) {
-			setfsgid(group);
-			setfsuid(owner);
-		}
+		if (owner != geteuid())
+			fs = priv_fs_switch(owner, group);
 		judge(base, de->d_name, dry_run, fn, arg, st);
-		if (owner != geteuid()) {
-			setfsuid(geteuid());
-			setfsgid(getegid());
-		}
+		priv_fs_restore(fs);
 	}
 	closedir(d);
 	return 0;

@@ -209,21 +209,27 @@ uid_t priv_fs_uid(void)
 	return (uid_t)setfsuid((uid_t)-1);
 }
 
-struct priv_fs priv_fs_root(void)
+struct priv_fs priv_fs_switch(uid_t uid, gid_t gid)
 {
 	struct priv_fs s = { .uid = priv_fs_uid(),
 			     .gid = (gid_t)setfsgid((gid_t)-1) };
 
-	if (s.uid != 0) {
-		setfsgid(0);
-		setfsuid(0);
+	s.changed = s.uid != uid || s.gid != gid;
+	if (s.changed) {
+		setfsgid(gid);
+		setfsuid(uid);
 	}
 	return s;
 }
 
+struct priv_fs priv_fs_root(void)
+{
+	return priv_fs_switch(0, 0);
+}
+
 void priv_fs_restore(struct priv_fs s)
 {
-	if (s.uid != 0) {
+	if (s.changed) {
 		setfsgid(s.gid);
 		setfsuid(s.uid);
 	}
