@@ -46,11 +46,18 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
-# Everything in user/ is library code except the CLI front ends.
-CLI_SRCS  := user/main.c $(wildcard user/cmd_*.c)
+# Everything in user/ is library code except the CLI front ends. Two
+# binaries: build/swarm, the commands agents call (bus only, libc only:
+# FRONT_LDLIBS), and build/swarm-core, which the front execs for the
+# commands that coordinate.
+FRONT_SRCS := user/main.c $(addprefix user/cmd_,init.c send.c recv.c ls.c ctl.c gc.c demo_agent.c)
+CORE_SRCS  := user/core_main.c $(addprefix user/cmd_,run.c coordinator.c soak.c doctor.c demo_agent.c)
+CLI_SRCS  := $(sort $(FRONT_SRCS) $(CORE_SRCS))
 LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
-CLI_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+FRONT_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(FRONT_SRCS))
+CORE_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
+FRONT_LDLIBS := -lpthread
 TRACE_OBJS := $(BUILD)/obj/swarm-trace.o
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -65,13 +72,14 @@ BENCH_LIB  := $(wildcard bench/lib/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
 BINS := $(BUILD)/swarm $(if $(wildcard tools/swarm-trace.c),$(BUILD)/swarm-trace)
+LIBEXEC_BINS := $(BUILD)/swarm-core
 
 .DELETE_ON_ERROR:
 # Keep the BPF objects: they are inputs of the skeletons, not litter.
 .SECONDARY: $(BPF_OBJS)
 .PHONY: all deps test unit-test bpf-test e2e-test demo bench asan vmlinux install clean
 
-all: $(BINS) $(BUILD)/libswarm.a
+all: $(BINS) $(LIBEXEC_BINS) $(BUILD)/libswarm.a
 
 deps:
 	$(Q)tools/deps.sh
@@ -104,7 +112,12 @@ $(BUILD)/libswarm.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/swarm: $(CLI_OBJS) $(BUILD)/libswarm.a
+# --as-needed: a library the front does not call is not even loaded.
+$(BUILD)/swarm: $(FRONT_OBJS) $(BUILD)/libswarm.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Wl,--as-needed $^ $(FRONT_LDLIBS) -o $@
+
+$(BUILD)/swarm-core: $(CORE_OBJS) $(BUILD)/libswarm.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -161,6 +174,8 @@ vmlinux:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/libexec/swarm
+	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(PREFIX)/libexec/swarm/
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarm
 	install -m 0644 $(BUILD)/libswarm.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0644 include/*.h $(DESTDIR)$(PREFIX)/include/swarm/

@@ -2,8 +2,8 @@
  *
  *   magic len crc type | seq | ts_ns | from[64] | payload | pad to 8
  *
- * crc is zlib crc32 over the 96-byte header (crc field zero) and the
- * payload, so a torn, truncated or flipped frame never validates. */
+ * crc is CRC-32 (zlib's polynomial, include/crc32.h) over the 96-byte
+ * header (crc field zero) and the payload, so a torn, truncated or flipped frame never validates. */
 #ifndef SWARM_FRAME_H
 #define SWARM_FRAME_H
 

@@ -1,19 +1,17 @@
 /* Frame encoding and validation: the only code that trusts nothing read
  * back from a segment. */
 #include <string.h>
-#include <zlib.h>
 
+#include "crc32.h"
 #include "frame.h"
 #include "swarm.h"
 
 static uint32_t frame_crc(const struct frame_hdr *h, const void *payload)
 {
 	struct frame_hdr tmp = *h;
-	uLong crc;
 
 	tmp.crc = 0;
-	crc = crc32(0L, (const Bytef *)&tmp, sizeof(tmp));
-	return (uint32_t)crc32(crc, (const Bytef *)payload, h->len);
+	return crc32_update(crc32_update(0, &tmp, sizeof(tmp)), payload, h->len);
 }
 
 void frame_encode(void *dst, const char *from, uint32_t type, uint64_t seq,

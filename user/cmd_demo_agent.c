@@ -14,7 +14,6 @@
 
 #include "bus.h"
 #include "cli.h"
-#include "spawn_process.h"
 #include "swarm.h"
 
 struct demo {
@@ -213,19 +212,4 @@ out:
 bad:
 	die_msg("demo-agent: bad option or value (see 'swarm demo-agent --help')");
 	return EXIT_USAGE;
-}
-
-int (*cli_applet(char *const *argv))(int argc, char **argv)
-{
-	char path[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
-	const char *no = getenv("SWARM_NO_APPLET");
-
-	if (no && *no && strcmp(no, "0"))
-		return NULL;
-	if (!argv[0] || !argv[1] || strcmp(argv[1], "demo-agent"))
-		return NULL;
-	if (spawn_resolve(argv[0], path, sizeof(path)) || !realpath(path, a) ||
-	    !realpath("/proc/self/exe", b) || strcmp(a, b))
-		return NULL;
-	return cmd_demo_agent;
 }

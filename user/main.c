@@ -1,13 +1,22 @@
-/* swarm: dispatch to sub-commands. */
+/* swarm: the command users and agents type. Agents call `swarm send`,
+ * `swarm recv` and friends many times, so this binary holds only the bus
+ * and links nothing but libc: an exec costs what /bin/true costs. The
+ * commands that coordinate (run, coordinator, soak, doctor) live in
+ * swarm-core, which this front execs with the same arguments. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "core_path.h"
 #include "swarm.h"
 
 struct command {
 	const char *name;
-	int (*fn)(int argc, char **argv);
+	int (*fn)(int argc, char **argv); /* NULL: runs in swarm-core */
 	const char *help;
 };
 
@@ -18,14 +27,14 @@ static const struct command commands[] = {
 	{ "ls", cmd_ls, "list the inboxes of a bus" },
 	{ "destroy", cmd_destroy, "remove a bus directory" },
 	{ "gc", cmd_gc, "remove the buses and cgroups of swarms whose master died" },
-	{ "run", cmd_run, "run a swarm of agents and report (flat or hybrid)" },
-	{ "coordinator", cmd_coordinator, "one hybrid coordinator (started by run)" },
+	{ "run", NULL, "run a swarm of agents and report (flat or hybrid)" },
+	{ "coordinator", NULL, "one hybrid coordinator (started by run)" },
 	{ "demo-agent", cmd_demo_agent, "built-in agent for demos and tests" },
 	{ "pause", cmd_pause, "freeze the agents of a running swarm" },
 	{ "resume", cmd_resume, "thaw the agents of a running swarm" },
 	{ "status", cmd_status, "list the agents of a running swarm and their states" },
-	{ "doctor", cmd_doctor, "preflight checks for this host or container" },
-	{ "soak", cmd_soak, "run rounds of a swarm for hours; judge fd leaks, memory, crashes" },
+	{ "doctor", NULL, "preflight checks for this host or container" },
+	{ "soak", NULL, "run rounds of a swarm for hours; judge fd leaks, memory, crashes" },
 };
 
 static void usage(FILE *f)
@@ -37,7 +46,26 @@ static void usage(FILE *f)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nEXIT CODES: 0 ok, 1 job failed / nothing to read, 2 usage,\n"
 		   "  3 environment (permission, no space, no such bus), 4 inbox full,\n"
-		   "  124 timeout\n");
+		   "  5 recv: the coordinator said stop, 124 timeout\n");
+}
+
+/* Hand the command line to swarm-core. SWARM_BIN tells it (and, through
+ * it, the agents) which front the user ran, unless the caller chose one. */
+static int exec_core(char **argv)
+{
+	char core[PATH_MAX], self[PATH_MAX];
+	int err = swarm_core_path(core, sizeof(core));
+
+	if (err) {
+		die_msg("'%s' needs swarm-core, which is not installed beside this "
+			"binary (looked in the same directory and ../libexec/swarm)", argv[1]);
+		return EXIT_ENV;
+	}
+	if (swarm_self_path(self, sizeof(self)) == 0)
+		setenv("SWARM_BIN", self, 0);
+	execv(core, argv);
+	die_msg("cannot run %s: %s", core, strerror(errno));
+	return EXIT_ENV;
 }
 
 int main(int argc, char **argv)
@@ -56,9 +84,13 @@ int main(int argc, char **argv)
 		printf("swarm %s\n", SWARM_VERSION);
 		return EXIT_OK;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (!commands[i].fn)
+			return exec_core(argv);
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	die_msg("unknown sub-command '%s' (see 'swarm --help')", argv[1]);
 	return EXIT_USAGE;
 }

@@ -126,13 +126,6 @@ int priv_check_user(const struct priv_user *u, const char *cmd,
 	return 0;
 }
 
-int priv_can_switch_user(void)
-{
-	capng_get_caps_process();
-	return capng_have_capability(CAPNG_EFFECTIVE, CAP_SETUID) &&
-	       capng_have_capability(CAPNG_EFFECTIVE, CAP_SETGID) ? 0 : -EPERM;
-}
-
 /* Judged by the capabilities held: an unprivileged caller's full
  * bounding set gives it nothing. */
 static int nothing_to_drop(void)
@@ -201,38 +194,6 @@ int priv_drop(const struct priv_user *u)
 	    setenv("LOGNAME", u->name, 1))
 		return -errno;
 	return 1;
-}
-
-uid_t priv_fs_uid(void)
-{
-	/* An invalid id changes nothing and returns the current one. */
-	return (uid_t)setfsuid((uid_t)-1);
-}
-
-struct priv_fs priv_fs_switch(uid_t uid, gid_t gid)
-{
-	struct priv_fs s = { .uid = priv_fs_uid(),
-			     .gid = (gid_t)setfsgid((gid_t)-1) };
-
-	s.changed = s.uid != uid || s.gid != gid;
-	if (s.changed) {
-		setfsgid(gid);
-		setfsuid(uid);
-	}
-	return s;
-}
-
-struct priv_fs priv_fs_root(void)
-{
-	return priv_fs_switch(0, 0);
-}
-
-void priv_fs_restore(struct priv_fs s)
-{
-	if (s.changed) {
-		setfsgid(s.gid);
-		setfsuid(s.uid);
-	}
 }
 
 void priv_describe(char *buf, size_t len)

@@ -113,7 +113,7 @@ PY
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 	# nobody must reach the binary, its buses' base and the log dir.
 	chmod 0711 "$tmp"
-	mkdir -m 0755 "$tmp/ubin" && cp "$S" "$tmp/ubin/swarm"
+	mkdir -m 0755 "$tmp/ubin" && cp "$S" "$(dirname "$S")/swarm-core" "$tmp/ubin/"
 	mkdir -m 1777 "$tmp/ushm"
 	printf 'a\nb\nc\nd\n' > "$tmp/tasks3b"
 	SWARM_SHM=$tmp/ushm "$tmp/ubin/swarm" run --bus "$NATS_URL" --coordinators 2 \

@@ -16,7 +16,8 @@ NOBODY_GID=$(id -g nobody)
 # nobody must be able to execute the binary (coordinators run it): the
 # checkout may live under a 0700 home, so copy it.
 chmod 0755 "$TMP"
-cp "$S" "$TMP/swarm" && chmod 0755 "$TMP/swarm"
+# swarm-core comes along: the front execs it for run.
+cp "$S" "$(dirname "$S")/swarm-core" "$TMP/" && chmod 0755 "$TMP/swarm" "$TMP/swarm-core"
 S=$TMP/swarm
 printf 't1\nt2\nt3\nt4\n' > "$TMP/tasks"
 # A file only nobody may read: a capless root must not get in either.
@@ -144,7 +145,7 @@ expect 2 "unknown user" "$S" run -n 1 --user no-such-user-swarm -- /bin/true
 grep -q "no such user 'no-such-user-swarm'" "$TMP/err" || fail "unknown user message: $(cat "$TMP/err")"
 expect 2 "root as --user" "$S" run -n 1 --user 0 -- /bin/true
 grep -q "agents would run as root" "$TMP/err" || fail "--user 0 message: $(cat "$TMP/err")"
-mkdir -m 0700 "$TMP/private" && cp "$S" "$TMP/private/swarm"
+mkdir -m 0700 "$TMP/private" && cp "$S" "$TMP/swarm-core" "$TMP/private/"
 expect 2 "unreachable binary" "$TMP/private/swarm" run --coordinators 1 --workers 1 \
 	--user nobody -- /bin/true
 grep -q "cannot execute $TMP/private/swarm" "$TMP/err" || fail "unreachable message: $(cat "$TMP/err")"

@@ -1,0 +1,58 @@
+/* File-system ids and the one capability question the bus and gc ask.
+ * No libcap-ng here: the agent's commands (swarm send/recv/gc) link this
+ * and must load nothing but libc. */
+#include <errno.h>
+#include <linux/capability.h>
+#include <sys/fsuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "priv.h"
+
+int priv_has_cap(int cap)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	if (cap < 0 || cap >= 64 || syscall(SYS_capget, &h, d))
+		return 0;
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int priv_can_switch_user(void)
+{
+	return priv_has_cap(CAP_SETUID) && priv_has_cap(CAP_SETGID) ? 0 : -EPERM;
+}
+
+uid_t priv_fs_uid(void)
+{
+	/* An invalid id changes nothing and returns the current one. */
+	return (uid_t)setfsuid((uid_t)-1);
+}
+
+struct priv_fs priv_fs_switch(uid_t uid, gid_t gid)
+{
+	struct priv_fs s = { .uid = priv_fs_uid(),
+			     .gid = (gid_t)setfsgid((gid_t)-1) };
+
+	s.changed = s.uid != uid || s.gid != gid;
+	if (s.changed) {
+		setfsgid(gid);
+		setfsuid(uid);
+	}
+	return s;
+}
+
+struct priv_fs priv_fs_root(void)
+{
+	return priv_fs_switch(0, 0);
+}
+
+void priv_fs_restore(struct priv_fs s)
+{
+	if (s.changed) {
+		setfsgid(s.gid);
+		setfsuid(s.uid);
+	}
+}
+
