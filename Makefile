@@ -42,9 +42,13 @@ LDLIBS      += $(shell pkg-config --libs libnats)
 endif
 # ------------------------------------------------------------------------------
 
+# One BPF object for every signal: bpf/swarm.bpf.c includes each signal's
+# bpf/X.bpf.c, so the tracer loads one skeleton and the kernel BTF once.
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+# <bpf/usdt.bpf.h> reaches <asm/errno.h>, which Debian keeps per arch.
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
+BPF_OBJS  := $(BUILD)/bpf/swarm.bpf.o
+BPF_SKELS := $(BUILD)/swarm.skel.h
 
 # Everything in user/ is library code except the CLI front ends. Two
 # binaries: build/swarm, the commands agents call (bus only, libc only:
@@ -88,15 +92,15 @@ $(BUILD)/obj $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+$(BUILD)/bpf/swarm.bpf.o: $(BPF_SRCS) $(wildcard include/*.h bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Iinclude -Ivmlinux/$(ARCH) -c $< -o $@
+		-Iinclude -Ivmlinux/$(ARCH) -idirafter /usr/include/$(MULTIARCH) -c bpf/swarm.bpf.c -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
 
-$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+$(BUILD)/swarm.skel.h: $(BUILD)/bpf/swarm.bpf.o
 	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name $(notdir $*)_bpf > $@
+	$(Q)$(BPFTOOL) gen skeleton $< name swarm_bpf > $@
 
 # --- user space --------------------------------------------------------------
 # -MMD: every object also depends on the private headers it includes.

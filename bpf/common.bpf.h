@@ -1,5 +1,6 @@
-/* Shared by every BPF program: the tracked-tgid map, the filter and the
- * log2 slot. Include after vmlinux.h. */
+/* Shared by every program of the one swarm object (bpf/swarm.bpf.c): the
+ * tracked-tgid map and the per-process records, the filter and the log2
+ * slot. Include after vmlinux.h. One tree for all signals. */
 #ifndef SWARM_COMMON_BPF_H
 #define SWARM_COMMON_BPF_H
 
@@ -10,16 +11,21 @@
 #include "hist.h"
 #include "spawn_trace.h"
 
-/* The traced process tree. Owned and maintained by spawn.bpf.c (seeded
- * from user space, extended at fork, trimmed at exit); every other object
- * declares the same map and user space points it at spawn's fd with
- * bpf_map__reuse_fd() before load, so there is one tree for all. */
+/* The traced process tree: seeded from user space, extended at fork,
+ * trimmed at exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TRACE_MAX_TGIDS);
 	__type(key, __u32);
 	__type(value, __u8);
 } tracked SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TRACE_MAX_TGIDS);
+	__type(key, __u32);
+	__type(value, struct spawn_proc);
+} procs SEC(".maps");
 
 static __always_inline __u32 current_tgid(void)
 {
@@ -59,18 +65,6 @@ static __always_inline void hist_add(__u32 *slots, __u64 v)
 
 	if (s >= 0 && s < HIST_SLOTS)
 		__sync_fetch_and_add(&slots[s], 1);
-}
-
-/* Create a zeroed entry if missing, then return it (NULL if map full). */
-static __always_inline void *lookup_or_init(void *map, const void *key,
-					    const void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
 }
 
 #endif

@@ -1,24 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
-/* flock contention: how long each flock(LOCK_EX/LOCK_SH) waited, per lock
- * file. Only filelock/flock_lock_inode is hooked (no syscall hooks, which
- * every syscall on the host would pay for): inside one flock() call the
- * kernel tries, gets FILE_LOCK_DEFERRED (1) and sleeps, then tries again
- * with the same struct file_lock until it gets 0 (or an error). The wait is
- * first attempt -> grant; an uncontended lock is one attempt returning 0. */
-#include "vmlinux.h"
-#include "common.bpf.h"
+/* lock contention: how long each lock call waited, per lock file and kind:
+ * flock(2) (filelock/flock_lock_inode) and POSIX record locks, fcntl
+ * F_SETLK(W) and lockf(3), and OFD locks (filelock/posix_lock_inode). No
+ * syscall hooks, which every syscall on the host would pay for: inside one
+ * blocking call the kernel tries, gets FILE_LOCK_DEFERRED (1) and sleeps,
+ * then tries again with the same struct file_lock until it gets 0 (or an
+ * error). The wait is first attempt -> grant; an uncontended lock is one
+ * attempt returning 0. */
 #include "flock.h"
 
-char LICENSE[] SEC("license") = "GPL";
 
 #define F_UNLCK 2
 #define FILE_LOCK_DEFERRED 1
 #define EWOULDBLOCK 11
+#define FL_POSIX 1
+#define FL_FLOCK 2
+#define FL_OFDLCK 1024
 
 /* Before 6.9 the owner/type/file of a lock lived in struct file_lock
  * itself; since then in its embedded file_lock_core `c`. */
 struct file_lock___pre69 {
 	struct file *fl_file;
+	unsigned int fl_flags;
 	unsigned char fl_type;
 } __attribute__((preserve_access_index));
 
@@ -45,21 +48,27 @@ struct {
 	__type(value, struct flock_stat);
 } locks SEC(".maps");
 
-struct flock_totals totals = {};
-static const struct flock_stat zero_stat;
+struct flock_totals flock_stats = {};
+static const struct flock_stat zero_lock_stat;
 
 static __always_inline void lock_fields(struct file_lock *fl, struct file **file,
-					unsigned char *type)
+					unsigned char *type, __u32 *kind)
 {
+	unsigned int flags;
+
 	if (bpf_core_field_exists(fl->c)) {
 		*file = BPF_CORE_READ(fl, c.flc_file);
 		*type = BPF_CORE_READ(fl, c.flc_type);
+		flags = BPF_CORE_READ(fl, c.flc_flags);
 	} else {
 		struct file_lock___pre69 *old = (void *)fl;
 
 		*file = BPF_CORE_READ(old, fl_file);
 		*type = BPF_CORE_READ(old, fl_type);
+		flags = BPF_CORE_READ(old, fl_flags);
 	}
+	*kind = flags & FL_OFDLCK ? LOCK_KIND_OFD : flags & FL_POSIX ? LOCK_KIND_POSIX
+								: LOCK_KIND_FLOCK;
 }
 
 static __always_inline struct flock_stat *lock_stat(const struct flock_key *key,
@@ -69,15 +78,14 @@ static __always_inline struct flock_stat *lock_stat(const struct flock_key *key,
 
 	if (st)
 		return st;
-	if (bpf_map_update_elem(&locks, key, &zero_stat, BPF_NOEXIST) == 0) {
+	if (bpf_map_update_elem(&locks, key, &zero_lock_stat, BPF_NOEXIST) == 0) {
 		st = bpf_map_lookup_elem(&locks, key);
 		if (st)
-			bpf_probe_read_kernel_str(st->name, sizeof(st->name),
-						  BPF_CORE_READ(file, f_path.dentry, d_name.name));
+			file_path((__u64)file, &st->path);
 	}
 	st = bpf_map_lookup_elem(&locks, key);
 	if (!st)
-		__sync_fetch_and_add(&totals.map_full, 1);
+		__sync_fetch_and_add(&flock_stats.map_full, 1);
 	return st;
 }
 
@@ -87,7 +95,9 @@ static __always_inline void finish(const struct flock_key *key, struct file *fil
 {
 	struct flock_stat *st = lock_stat(key, file);
 
-	__sync_fetch_and_add(&totals.calls, 1);
+	__sync_fetch_and_add(&flock_stats.calls, 1);
+	if (key->kind < LOCK_KINDS)
+		__sync_fetch_and_add(&flock_stats.calls_kind[key->kind], 1);
 	if (!st)
 		return;
 	if (ret == 0) {
@@ -98,7 +108,7 @@ static __always_inline void finish(const struct flock_key *key, struct file *fil
 		if (wait > st->wait_ns_max)
 			st->wait_ns_max = wait; /* racy max: a near tie may be lost */
 		hist_add(st->wait_us, wait / 1000);
-		hist_add(totals.wait_us, wait / 1000);
+		hist_add(flock_stats.wait_us, wait / 1000);
 	} else if (ret == -EWOULDBLOCK) {
 		__sync_fetch_and_add(&st->ewouldblock, 1);
 	} else {
@@ -106,20 +116,20 @@ static __always_inline void finish(const struct flock_key *key, struct file *fil
 	}
 }
 
-SEC("tp_btf/flock_lock_inode")
-int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
+static __always_inline int lock_attempt(struct inode *inode, struct file_lock *fl, int ret)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now;
 	__u32 tid = (__u32)id;
 	struct flock_call *c, nc = {};
 	unsigned char type;
 	struct file *file;
+	__u32 kind;
 
 	if (!tgid_tracked(id >> 32))
 		return 0;
 	if (!fl || !inode)
 		return 0;
-	lock_fields(fl, &file, &type);
+	lock_fields(fl, &file, &type, &kind);
 	if (type == F_UNLCK)
 		return 0; /* unlock, or the implicit one at close */
 	now = bpf_ktime_get_ns();
@@ -139,6 +149,7 @@ int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
 		nc.file = file;
 		nc.key.ino = inode->i_ino;
 		nc.key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		nc.key.kind = kind;
 		bpf_map_update_elem(&calls, &tid, &nc, BPF_ANY);
 		return 0;
 	}
@@ -149,6 +160,21 @@ int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
 	}
 	nc.key.ino = inode->i_ino;
 	nc.key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	nc.key.kind = kind;
 	finish(&nc.key, file, 0, false, ret);
 	return 0;
+}
+
+SEC("tp_btf/flock_lock_inode")
+int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
+{
+	return lock_attempt(inode, fl, ret);
+}
+
+/* POSIX and OFD locks: also called to unlock (filtered by type) and by
+ * F_SETLK without wait (a conflict returns -EAGAIN at once). */
+SEC("tp_btf/posix_lock_inode")
+int BPF_PROG(posix_attempt, struct inode *inode, struct file_lock *fl, int ret)
+{
+	return lock_attempt(inode, fl, ret);
 }

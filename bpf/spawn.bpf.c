@@ -1,36 +1,70 @@
 // SPDX-License-Identifier: GPL-2.0
-/* spawn: fork, exec and exit of every process of the traced tree; keeps the
- * tracked-tgid map (the filter of every other program) up to date. */
-#include "vmlinux.h"
-#include "common.bpf.h"
+/* spawn: fork, exec and exit of every process of the traced tree. Keeps
+ * the tracked-tgid map (the filter of every other program) and the
+ * per-process record, including the fd count against its baseline: the
+ * fd table is counted at fork, exec and exit (and by fdleak.bpf.c's
+ * periodic walk), never at each syscall. */
 
-char LICENSE[] SEC("license") = "GPL";
 
 #define RINGBUF_BYTES (256 * 1024)
 #define RINGBUF_WAKE_BYTES (RINGBUF_BYTES / 4)
+#define LEAK_SCAN_MAX 4096 /* fds looked at when a leaker exits */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TRACE_MAX_TGIDS);
-	__type(key, __u32);
-	__type(value, struct spawn_proc);
-} procs SEC(".maps");
+/* Set before load: processes this many generations below the root are
+ * agents (1: the root's children; 2 in a hybrid swarm, whose coordinators
+ * sit between); their descendants inherit the agent. 0: no agents. */
+const volatile __u32 agent_depth = 1;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, RINGBUF_BYTES);
 } events SEC(".maps");
 
-struct spawn_totals totals = {};
+/* Suspects that exited, with what they held: their fd table is gone
+ * before anyone could walk it from user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, FD_MAX_LEAKS);
+	__type(key, __u32);
+	__type(value, struct fd_leak);
+} leaks SEC(".maps");
+
+/* fd_leak is too big for the BPF stack: it is filled in place. */
+static const struct fd_leak zero_leak;
+
+struct leak_scan {
+	struct file **fdarr;
+	__u32 tgid;
+};
+
+struct spawn_totals spawn_stats = {};
+struct fd_totals fd_stats = {};
+
+/* The baseline is also a low-water mark: a forked child that closes what
+ * it inherited (or a program that closes its start-up fds) grows from
+ * where it got to, not from what it was handed. */
+static __always_inline void fd_sample(struct spawn_proc *p, __s32 n, __u64 now)
+{
+	if (n < p->fd_base) {
+		p->fd_base = n;
+		p->fd_ns = now;
+	}
+	p->fd_now = n;
+	if (n > p->fd_peak)
+		p->fd_peak = n;
+	p->seen_ns = now;
+}
 
 /* tp_btf gives the child task_struct, so a new thread (same tgid) is told
- * apart from a new process without a lookup. */
+ * apart from a new process without a lookup. The child's fd table is
+ * already a copy of the parent's: that is its baseline. */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(spawn_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 ptgid = parent->tgid;
 	__u32 ctgid = child->tgid;
-	struct spawn_proc p = {};
+	struct spawn_proc p = {}, *pp;
+	__u64 now;
 	__u8 one = 1;
 
 	if (!tgid_tracked(ptgid))
@@ -38,46 +72,153 @@ int BPF_PROG(spawn_fork, struct task_struct *parent, struct task_struct *child)
 	if (ctgid == ptgid)
 		return 0; /* a thread, not a process */
 	if (bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY))
-		__sync_fetch_and_add(&totals.map_full, 1);
-	p.fork_ns = bpf_ktime_get_ns();
+		__sync_fetch_and_add(&spawn_stats.map_full, 1);
+	now = bpf_ktime_get_ns();
+	pp = bpf_map_lookup_elem(&procs, &ptgid);
+	p.fork_ns = now;
 	p.ppid = ptgid;
+	p.depth = pp ? pp->depth + 1 : 1;
+	if (pp && pp->agent)
+		p.agent = pp->agent;
+	else if (agent_depth && p.depth == agent_depth)
+		p.agent = ctgid;
+	p.fd_base = p.fd_now = p.fd_peak = count_fds(child);
+	p.fd_ns = p.seen_ns = now;
+	BPF_CORE_READ_STR_INTO(&p.comm, child, comm);
 	if (bpf_map_update_elem(&procs, &ctgid, &p, BPF_ANY))
-		__sync_fetch_and_add(&totals.map_full, 1);
-	__sync_fetch_and_add(&totals.forks, 1);
+		__sync_fetch_and_add(&spawn_stats.map_full, 1);
+	if (pp)
+		fd_sample(pp, count_fds(parent), now);
+	__sync_fetch_and_add(&spawn_stats.forks, 1);
 	return 0;
 }
 
+/* The fd table survives exec minus its O_CLOEXEC fds (closed before this
+ * tracepoint fires). The first exec starts the program the process was
+ * forked for: rebase there. Later execs (exec chains, bash's exec of its
+ * last command) keep the baseline, so fds leaked before them still count. */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(spawn_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = current_tgid();
+	__u32 tgid = task->tgid;
 	struct spawn_proc *p;
 	__u64 now;
+	__s32 n;
 
 	if (!tgid_tracked(tgid))
 		return 0;
 	now = bpf_ktime_get_ns();
-	__sync_fetch_and_add(&totals.execs, 1);
+	__sync_fetch_and_add(&spawn_stats.execs, 1);
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p)
 		return 0;
-	/* fork -> first exec only: a shell that execs again is not a spawn */
-	if (p->fork_ns && !p->execs)
-		hist_add(totals.fork_exec_us, (now - p->fork_ns) / 1000);
+	n = count_fds(task);
+	if (!p->execs) {
+		if (p->fork_ns)
+			hist_add(spawn_stats.fork_exec_us, (now - p->fork_ns) / 1000);
+		if (!(p->flags & FD_PREEXISTING)) {
+			p->fd_base = p->fd_peak = n;
+			p->fd_ns = now;
+		}
+	} else {
+		__sync_fetch_and_add(&spawn_stats.exec_chains, 1);
+	}
+	fd_sample(p, n, now);
 	p->exec_ns = now;
 	p->execs++;
+	BPF_CORE_READ_STR_INTO(&p->comm, task, comm);
 	return 0;
 }
 
+static long scan_one_fd(__u32 i, void *arg)
+{
+	struct leak_scan *sc = arg;
+	struct fd_leak *l;
+	struct fd_hold *h;
+	struct file *f = NULL;
+	__u32 kind, dev, j, n;
+	__u64 ino;
+
+	l = bpf_map_lookup_elem(&leaks, &sc->tgid);
+	if (!l)
+		return 1;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &sc->fdarr[i]) || !f)
+		return 0;
+	l->scanned++;
+	kind = file_kind(f);
+	if (kind < FD_KINDS)
+		l->kinds[kind]++;
+	if (i < FD_STDIO)
+		return 0; /* stdio is not what leaked */
+	ino = BPF_CORE_READ(f, f_inode, i_ino);
+	dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	for (j = 0; j < FD_HOLDS; j++) {
+		h = &l->holds[j];
+		if (j < l->nholds && h->ino == ino && h->dev == dev) {
+			h->count++;
+			return 0;
+		}
+	}
+	n = l->nholds;
+	if (n >= FD_HOLDS)
+		return 0; /* counted by kind only */
+	h = &l->holds[n & (FD_HOLDS - 1)];
+	h->ino = ino;
+	h->dev = dev;
+	h->kind = kind;
+	h->count = 1;
+	h->lowest_fd = i;
+	file_path((__u64)f, &h->path);
+	l->nholds = n + 1;
+	return 0;
+}
+
+/* A suspect is exiting: keep its record and what its fd table holds.
+ * Global, so verified once on its own (see files.bpf.h). */
+__noinline int keep_leak(struct task_struct *t __arg_trusted, __u32 tgid, __u64 now)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct leak_scan sc = { .tgid = tgid };
+	struct spawn_proc *p;
+	struct fd_leak *l;
+	__u32 max;
+
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!fdt || !p)
+		return 0;
+	if (bpf_map_update_elem(&leaks, &tgid, &zero_leak, BPF_ANY)) {
+		__sync_fetch_and_add(&fd_stats.map_full, 1);
+		return 0;
+	}
+	l = bpf_map_lookup_elem(&leaks, &tgid);
+	if (!l)
+		return 0;
+	l->p.base = p->fd_base;
+	l->p.now = p->fd_now;
+	l->p.peak = p->fd_peak;
+	l->p.first_ns = p->fd_ns;
+	l->p.last_ns = now;
+	l->p.exit_ns = now;
+	l->p.agent = p->agent;
+	l->p.execs = p->execs;
+	l->p.flags = p->flags;
+	l->p.ppid = p->ppid;
+	__builtin_memcpy(l->p.comm, p->comm, sizeof(l->p.comm));
+	max = BPF_CORE_READ(fdt, max_fds);
+	sc.fdarr = BPF_CORE_READ(fdt, fd);
+	bpf_loop(max < LEAK_SCAN_MAX ? max : LEAK_SCAN_MAX, scan_one_fd, &sc, 0);
+	__sync_fetch_and_add(&fd_stats.leaks_kept, 1);
+	return 1;
+}
+
 /* Raw (tp_btf) hooks throughout: a perf tracepoint costs an RCU grace
- * period (~55 ms here) to detach, a raw one does not. group_dead is not a
- * tracepoint argument before 6.x, so it is read where every kernel has it:
- * do_exit() has already decremented signal->live when this fires. */
+ * period to detach, a raw one does not. This fires before exit_files():
+ * the fd table is still there to count. signal->live tells the last
+ * thread of the process on every kernel (the group_dead argument is new). */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(spawn_exit, struct task_struct *task)
 {
-	__u32 tgid = current_tgid();
-	struct task_struct *t;
+	__u32 tgid = task->tgid;
 	struct spawn_exit_event *e;
 	struct spawn_proc *p;
 	__u32 code;
@@ -88,23 +229,31 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* not the last thread of the process */
 	now = bpf_ktime_get_ns();
-	t = (struct task_struct *)bpf_get_current_task();
-	code = BPF_CORE_READ(t, exit_code);
-	__sync_fetch_and_add(&totals.exits, 1);
+	code = task->exit_code;
+	__sync_fetch_and_add(&spawn_stats.exits, 1);
 	if (code & 0x7f)
-		__sync_fetch_and_add(&totals.exit_signal[code & 0x3f], 1);
+		__sync_fetch_and_add(&spawn_stats.exit_signal[code & 0x3f], 1);
 	else
-		__sync_fetch_and_add(&totals.exit_status[(code >> 8) & 0xff], 1);
+		__sync_fetch_and_add(&spawn_stats.exit_status[(code >> 8) & 0xff], 1);
 
 	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (p && p->exec_ns)
-		hist_add(totals.exec_exit_us, (now - p->exec_ns) / 1000);
+	if (p) {
+		if (p->exec_ns)
+			hist_add(spawn_stats.exec_exit_us, (now - p->exec_ns) / 1000);
+		else if (p->fork_ns)
+			__sync_fetch_and_add(&spawn_stats.exits_no_exec, 1);
+		if (BPF_CORE_READ(task, real_parent, tgid) != p->ppid)
+			__sync_fetch_and_add(&spawn_stats.orphans, 1);
+		fd_sample(p, count_fds(task), now);
+		if (p->fd_now - p->fd_base >= FD_SUSPECT_GROWTH)
+			keep_leak(task, tgid, now);
+	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {
 		e->tgid = tgid;
 		e->exit_code = code;
-		e->pad = 0;
-		e->ppid = p ? p->ppid : BPF_CORE_READ(t, real_parent, tgid);
+		e->agent = p ? p->agent : 0;
+		e->ppid = p ? p->ppid : BPF_CORE_READ(task, real_parent, tgid);
 		e->fork_exec_ns = p && p->fork_ns && p->exec_ns ? p->exec_ns - p->fork_ns : 0;
 		e->exec_exit_ns = p && p->exec_ns ? now - p->exec_ns : 0;
 		e->life_ns = p && p->fork_ns ? now - p->fork_ns : 0;
@@ -115,7 +264,7 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 					      RINGBUF_WAKE_BYTES ? BPF_RB_FORCE_WAKEUP
 								 : BPF_RB_NO_WAKEUP);
 	} else {
-		__sync_fetch_and_add(&totals.ringbuf_drops, 1);
+		__sync_fetch_and_add(&spawn_stats.ringbuf_drops, 1);
 	}
 	bpf_map_delete_elem(&procs, &tgid);
 	bpf_map_delete_elem(&tracked, &tgid);

@@ -1,4 +1,4 @@
-/* flock contention: structs shared by bpf/flock.bpf.c and
+/* lock contention: structs shared by bpf/flock.bpf.c and
  * user/trace_flock.c. Fixed-size fields only. */
 #ifndef SWARM_FLOCK_H
 #define SWARM_FLOCK_H
@@ -7,31 +7,40 @@
 #include <linux/types.h>
 #endif
 #include "hist.h"
+#include "trace_path.h"
 
 #define TRACE_NAME_LEN 32
 #define FLOCK_MAX_LOCKS 4096
 
+enum lock_kind {
+	LOCK_KIND_FLOCK,  /* flock(2) */
+	LOCK_KIND_POSIX,  /* fcntl F_SETLK(W), lockf(3): per process */
+	LOCK_KIND_OFD,    /* fcntl F_OFD_SETLK(W): per open file */
+	LOCK_KINDS,
+};
+
 struct flock_key {
 	__u64 ino;
 	__u32 dev;  /* kernel dev_t: major << 20 | minor */
-	__u32 pad;
+	__u32 kind; /* enum lock_kind */
 };
 
-/* Per lock file. wait_us holds every acquisition's time in flock(). */
+/* Per lock file and kind. wait_us holds every acquisition's wait. */
 struct flock_stat {
-	__u64 acquisitions;   /* LOCK_EX/LOCK_SH calls that returned 0 */
+	__u64 acquisitions;   /* lock calls that returned 0 */
 	__u64 contended;      /* of those, how many had to wait (deferred) */
-	__u64 ewouldblock;    /* LOCK_NB calls refused */
-	__u64 errors;         /* other failures (EINTR, EBADF...) */
+	__u64 ewouldblock;    /* non-blocking calls refused (LOCK_NB, F_SETLK) */
+	__u64 errors;         /* other failures (EINTR, EDEADLK...) */
 	__u64 wait_ns_total;
 	__u64 wait_ns_max;
 	__u32 wait_us[HIST_SLOTS];
-	char name[TRACE_NAME_LEN]; /* basename of the file (dentry name) */
+	struct trace_path path; /* taken when the lock is first seen */
 };
 
 struct flock_totals {
 	__u64 calls;
 	__u64 map_full;
+	__u64 calls_kind[LOCK_KINDS];
 	__u32 wait_us[HIST_SLOTS]; /* all locks together */
 };
 

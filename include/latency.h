@@ -1,5 +1,10 @@
-/* write->read latency on the bus filesystem: structs shared by
- * bpf/latency.bpf.c and user/trace_latency.c. Fixed-size fields only. */
+/* publish->consume latency on the bus: structs shared by
+ * bpf/latency.bpf.c and user/trace_latency.c. Fixed-size fields only.
+ *
+ * What counts: a frame published into an inbox by libswarm's bus code
+ * (the swarm:publish USDT probe, after the tail moved) and consumed from
+ * it by libswarm (swarm:consume). Raw write(2)s to the bus files by other
+ * programs are not messages and are not seen. */
 #ifndef SWARM_LATENCY_H
 #define SWARM_LATENCY_H
 
@@ -8,28 +13,28 @@
 #endif
 #include "hist.h"
 
-#define LAT_MAX_INODES 8192
-#define LAT_RING 8          /* unread writes remembered per inode */
+#define LAT_MAX_INODES 4096
+#define LAT_RING 16         /* unread publishes remembered per inbox */
 #define LAT_NAME_LEN 32
 
-/* Writes not yet read back, oldest first (a small ring per inode). */
+/* Publishes not yet consumed, oldest first (a small ring per inbox). */
 struct lat_pending {
-	__u64 ts[LAT_RING];     /* when the write returned */
-	__u64 end[LAT_RING];    /* file offset just past the written bytes */
+	__u64 ts[LAT_RING];     /* when the tail moved */
+	__u64 end[LAT_RING];    /* bus position just past the frames */
 	__u32 tgid[LAT_RING];   /* the writer */
 	__u32 head;             /* oldest entry */
 	__u32 count;
-	__u64 overflow;         /* writes not remembered: ring was full */
+	__u64 overflow;         /* publishes not remembered: ring was full */
 };
 
 struct lat_stat {
 	__u64 samples;
-	__u64 writes;
-	__u64 bytes_written;
-	__u64 bytes_read;
+	__u64 writes;           /* publishes (one per batch of frames) */
+	__u64 frames_written;
+	__u64 frames_read;
 	__u64 max_ns;
 	__u32 lat_us[HIST_SLOTS];
-	char name[LAT_NAME_LEN];
+	char name[LAT_NAME_LEN]; /* the inbox header file */
 };
 
 struct lat_totals {

@@ -21,9 +21,10 @@
 struct run_trace;
 
 /* off: NULL to trace, else the reason it is off (--no-trace; nothing is
- * loaded and nothing printed). err is where the one line goes (stderr).
- * -ENOMEM is the only error. */
-int run_trace_start(struct run_trace **out, const char *off, FILE *err);
+ * loaded and nothing printed). agent_depth: 1 flat, 2 hybrid (the
+ * generation below the master that the agents are). err is where the one
+ * line goes (stderr). -ENOMEM is the only error. */
+int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FILE *err);
 const struct report_kernel *run_trace_kernel(struct run_trace *rt);
 /* NULL when tracing is off. */
 const struct run_hooks *run_trace_hooks(struct run_trace *rt);

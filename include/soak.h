@@ -61,12 +61,13 @@ struct soak_leak {
 	double flagged_s;
 	int fds_first, fds_last;
 	unsigned samples, round;
-	/* kernel fd tracker (include/trace.h), when it runs: fds opened and
-	 * closed by the process since it was first followed, and the name
-	 * (dentry, 31 chars) of the file the iter/task_file snapshot finds
-	 * most among its newest fds. has_kernel 0: not available. */
+	/* kernel fd tracker (include/trace.h), when it runs: the kernel's
+	 * count of the process's open fds at its baseline (fork, or its first
+	 * exec) and now, and the name (dentry, 31 chars) of the file the
+	 * iter/task_file snapshot finds most among its newest fds.
+	 * has_kernel 0: not available. */
 	int has_kernel;
-	uint64_t k_opens, k_closes;
+	int64_t k_base, k_now;
 	char k_file[FD_NAME_LEN + 1];
 };
 

@@ -11,12 +11,20 @@
 #define TRACE_COMM_LEN 16
 #define TRACE_MAX_TGIDS 16384
 
-/* Live process of the tree, keyed by tgid (deleted at exit). */
+/* Live process of the tree, keyed by tgid (deleted at exit): what spawn
+ * and the fd tracker know about it. */
 struct spawn_proc {
 	__u64 fork_ns;   /* 0 when it existed before we attached */
 	__u64 exec_ns;   /* last exec, 0 if none */
+	__u64 fd_ns;     /* when fd_base was taken */
+	__u64 seen_ns;   /* last fd count */
+	__s32 fd_base, fd_now, fd_peak;
 	__u32 ppid;
+	__u32 agent;     /* tgid of its agent (inherited at fork), 0 if none */
+	__u32 depth;     /* generations below the root (root: 0) */
 	__u32 execs;
+	__u32 flags;     /* FD_PREEXISTING */
+	char comm[TRACE_COMM_LEN];
 };
 
 /* Sent through the ring buffer when a tree process exits. */
@@ -27,7 +35,7 @@ struct spawn_exit_event {
 	__u32 tgid;
 	__u32 ppid;
 	__u32 exit_code;    /* wait(2) status: code << 8 | signal */
-	__u32 pad;
+	__u32 agent;
 	char comm[TRACE_COMM_LEN];
 };
 
@@ -36,6 +44,10 @@ struct spawn_totals {
 	__u64 forks;
 	__u64 execs;
 	__u64 exits;
+	__u64 exits_no_exec;  /* forked and exited without exec (workers,
+			       * in-process applets, subshells) */
+	__u64 exec_chains;    /* execs after a process's first */
+	__u64 orphans;        /* exited with a parent outside the tree */
 	__u64 ringbuf_drops;
 	__u64 map_full;       /* tracked/procs map refused an insert */
 	__u32 fork_exec_us[HIST_SLOTS];

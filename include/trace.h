@@ -1,10 +1,12 @@
-/* Kernel instrumentation of a process tree: spawn, flock contention, fd
- * leaks and write->read latency on the bus, read back from BPF maps.
+/* Kernel instrumentation of a process tree: spawn, lock contention, fd
+ * leaks and publish->consume latency on the bus, read back from BPF maps.
+ * One BPF object (bpf/swarm.bpf.c) for all four; no syscall is hooked, so
+ * the rest of the host pays nothing (see each bpf/X.bpf.c for its hooks).
  *
  * Usage from the coordinator (`swarm run`), exactly:
  *
  *	struct tracer *tr = NULL;
- *	struct tracer_opts o = { .signals = TRACE_ALL, .bus_dir = bus_dir };
+ *	struct tracer_opts o = { .signals = TRACE_ALL, .agent_depth = 1 };
  *	char why[256];
  *	int err = tracer_open(&tr, getpid(), &o, why, sizeof(why));
  *	if (why[0])
@@ -20,6 +22,7 @@
  *	fprintf(out, ",\"kernel\":");  tracer_report_json(tr, out);
  *	tracer_report_text(tr, stderr);           // the short human section
  *	tracer_close(tr);                         // detaches everything
+ *                                                // (~one RCU grace period)
  *
  * Processes created before tracer_open are found in /proc; later ones are
  * followed at fork. Nothing is pinned: closing (or dying) detaches.
@@ -46,8 +49,18 @@ enum trace_signal {
 
 struct tracer_opts {
 	unsigned signals;     /* TRACE_* mask; 0 means TRACE_ALL */
-	const char *bus_dir;  /* bus directory: its device is the latency
-			       * filter (NULL: /dev/shm) */
+	/* Generations below the root that are agents: 1 (the default, 0)
+	 * for a flat swarm or a tree swarm-trace did not start, 2 for a
+	 * hybrid one; -1: none. An agent's descendants, orphans included,
+	 * are reported as the agent's. */
+	int agent_depth;
+	/* Binaries with libswarm's USDT probes besides swarm, swarm-core and
+	 * the running program (NULL-terminated; may be NULL). */
+	const char *const *probe_bins;
+	/* tracer_close leaves the uprobes' detach (an RCU-tasks grace period
+	 * each, ~0.1 s) to a background process: for a caller that exits
+	 * right after, as `swarm run`. Events after close are not counted. */
+	int detach_background;
 	unsigned top;         /* rows in top-N tables (0: 10) */
 	/* Optional: agent name of a pid for the reports (NULL if unknown). */
 	const char *(*agent_name)(pid_t pid, void *arg);
@@ -79,18 +92,28 @@ void tracer_close(struct tracer *t);
 
 /* Raw readers (tests and swarm-trace). */
 int tracer_spawn_totals(struct tracer *t, struct spawn_totals *out);
-int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino,
+int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino, enum lock_kind kind,
 		     struct flock_stat *out);
 int tracer_flock_totals(struct tracer *t, struct flock_totals *out);
+/* pid's fd record: live (from the tree) or, for a suspect that exited,
+ * kept at its exit. */
 int tracer_fd_get(struct tracer *t, pid_t pid, struct fd_proc *out);
+/* What a suspect held when it exited (-ENOENT: no such record). */
+int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out);
+/* Recount every tracked process's open fds now (also done by
+ * tracer_poll about once a second and by the reports). */
+int tracer_fd_refresh(struct tracer *t);
 /* Ground truth from iter/task_file: up to max records of pid's open fds. */
 int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 		       size_t max, size_t *n);
-int tracer_latency_get(struct tracer *t, uint64_t ino, struct lat_stat *out);
+/* One inbox, by its header file's kernel dev (trace_kdev) and inode. */
+int tracer_latency_get(struct tracer *t, uint32_t kdev, uint64_t ino,
+		       struct lat_stat *out);
 int tracer_latency_totals(struct tracer *t, struct lat_totals *out);
 uint64_t tracer_ringbuf_drops(struct tracer *t);
 /* Processes by fd growth (now - base), largest first; exited ones are
- * still there if they died holding FD_SUSPECT_GROWTH or more. */
+ * still there if they died holding FD_SUSPECT_GROWTH or more. The
+ * tracer's own process is left out (its fds are the tracer's). */
 struct fd_top {
 	pid_t pid;
 	struct fd_proc p;

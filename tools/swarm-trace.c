@@ -39,18 +39,19 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "USAGE: swarm-trace [spawn|flock|fd|latency|all] [-p PID | --dir SWARM_DIR]\n"
-"                   [-i INTERVAL] [-d DURATION] [COUNT] [--json] [-v] [-h]\n"
+"                   [-d DURATION] [--json] [-v] [-h] [INTERVAL [COUNT]]\n"
 "\n"
 "Trace a running swarm (found from its bus dir) or any process tree (PID and\n"
-"all its descendants, existing ones included): process spawns, flock\n"
-"contention, fd leaks and write->read latency on the bus filesystem.\n"
+"all its descendants, existing ones included): process spawns and execs,\n"
+"lock waits (flock, POSIX, OFD), fd leaks (the kernel's fd table, across\n"
+"exec) and publish->consume latency of bus messages. No syscall is hooked.\n"
 "\n"
 "  spawn|flock|fd|latency|all  what to trace (default: all)\n"
 "  -p, --pid PID        root of the process tree\n"
 "      --dir DIR        swarm bus dir: trace its master (DIR/master.pid)\n"
-"  -i, --interval T     print a block every T seconds (\"1\", \"0.5\", \"2s\")\n"
+"  INTERVAL, -i T       print a block every T seconds (\"1\", \"0.5\", \"2s\")\n"
+"  COUNT                stop after COUNT blocks (alone: blocks of 1 s with -i)\n"
 "  -d, --duration T     stop after T (\"10\", \"30s\", \"2m\")\n"
-"  COUNT                stop after COUNT blocks\n"
 "  -j, --json           one JSON object per block (JSON lines)\n"
 "  -v, --verbose        say what is attached; libbpf messages on stderr\n"
 "  -h, --help           this help\n"
@@ -61,7 +62,8 @@ static void usage(FILE *f)
 "EXAMPLES:\n"
 "  swarm-trace -p 1234                  # everything, one block at Ctrl-C\n"
 "  swarm-trace flock --dir /dev/shm/swarm-x -i 1   # lock waits each second\n"
-"  swarm-trace fd -p 1234 -i 5 3        # fd growth, 3 blocks of 5 s\n"
+"  swarm-trace fd -p 1234 5 3           # fd growth, 3 blocks of 5 s\n"
+"  swarm-trace flock -p 1234 1 10       # lock waits, 10 blocks of 1 s\n"
 "  swarm-trace latency -p 1234 -d 10 --json   # inbox latency as JSON\n"
 "\n"
 "EXIT CODES: 0 ok, 2 usage (bad arguments), 3 environment (no such\n"
@@ -100,22 +102,33 @@ static int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
-/* Operands (what to trace, COUNT) may sit anywhere: GNU getopt moves
- * them behind the options. */
-static int parse_operands(int argc, char **argv, struct opts *o)
+/* Operands may sit anywhere (GNU getopt moves them behind the options):
+ * what to trace, then bcc's [INTERVAL [COUNT]] (`swarm-trace flock 1 5`:
+ * five blocks of one second). With -i, a lone number is the COUNT. */
+static int parse_operands(int argc, char **argv, struct opts *o, int have_interval)
 {
-	int i, seen_signal = 0;
+	int i, seen_signal = 0, nums = 0;
 
 	for (i = optind; i < argc; i++) {
 		const char *a = argv[i];
+		double iv;
 
-		if (!seen_signal && !o->count && !parse_signal_name(a, &o->signals)) {
+		if (!seen_signal && !nums && !parse_signal_name(a, &o->signals)) {
 			seen_signal = 1;
 			continue;
 		}
-		if (!o->count && !parse_u64(a, &o->count) && o->count)
+		if (!have_interval && nums == 0 && !parse_seconds(a, &iv) && iv > 0) {
+			o->interval = iv;
+			nums++;
 			continue;
-		fprintf(stderr, "swarm-trace: unexpected argument '%s'\n", a);
+		}
+		if ((have_interval ? nums == 0 : nums == 1) && !parse_u64(a, &o->count) &&
+		    o->count) {
+			nums = 2;
+			continue;
+		}
+		fprintf(stderr, "swarm-trace: unexpected argument '%s' (operands: "
+			"[spawn|flock|fd|latency|all] [INTERVAL [COUNT]])\n", a);
 		return -EINVAL;
 	}
 	return 0;
@@ -158,7 +171,7 @@ static int parse_all(int argc, char **argv, struct opts *o)
 		default: return -EINVAL;
 		}
 	}
-	if (parse_operands(argc, argv, o))
+	if (parse_operands(argc, argv, o, o->interval > 0))
 		return -EINVAL;
 	if (!o->pid == !o->dir) {
 		fprintf(stderr, "swarm-trace: give exactly one of -p PID or --dir SWARM_DIR\n");
@@ -358,7 +371,6 @@ int main(int argc, char **argv)
 	if (install_signals())
 		return EXIT_ENV;
 	to.signals = o.signals;
-	to.bus_dir = o.dir;
 	err = tracer_open(&tr, root, &to, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "swarm-trace: %s\n", why[0] ? why : strerror(-err));

@@ -12,6 +12,7 @@
 #include "bus_impl.h"
 #include "fault.h"
 #include "frame.h"
+#include "swarm_probe.h"
 
 #define RBUF_MIN (256u << 10)
 
@@ -395,6 +396,7 @@ int inbox_next(struct inbox *in, struct bus_msg *m)
 			in->last.size = fsz;
 			in->last.entry = NULL;
 			consume(in, fsz, 1);
+			SWARM_PROBE2(consume, in->hfd, in->rpos);
 			memcpy(m->from, h->from, NAME_MAX_LEN);
 			m->from[NAME_MAX_LEN] = 0;
 			if (!dedup_accept(in, m->from, h->seq)) {

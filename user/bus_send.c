@@ -11,6 +11,7 @@
 #include "bus_impl.h"
 #include "fault.h"
 #include "frame.h"
+#include "swarm_probe.h"
 
 int inbox_lock(struct inbox *in)
 {
@@ -196,6 +197,7 @@ static int append_locked(struct inbox *to, struct inbox *from,
 	}
 	FAULT_POINT("send-write");
 	atomic_store(&h->tail, POS(seg, off + total));
+	SWARM_PROBE3(publish, to->hfd, POS(seg, off + total), n);
 	FAULT_POINT("send-publish");
 	atomic_fetch_add(&h->msgs_in, n);
 	atomic_fetch_add(&h->bytes_in, total);

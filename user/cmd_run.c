@@ -218,7 +218,7 @@ int cmd_run(int argc, char **argv)
 	/* Attached before coord_run starts its clock, detached after the
 	 * report: the tracer's own setup is not coordination time. */
 	if (!rep || run_trace_start(&rt, a.no_trace ? "disabled by --no-trace" : NULL,
-				    stderr)) {
+				    a.o.hybrid ? 2 : 1, stderr)) {
 		die_msg("run: out of memory");
 		free(rep);
 		return EXIT_ENV;

@@ -220,10 +220,10 @@ static void emit_text(FILE *f, void *arg)
 			(unsigned long long)lt.samples);
 }
 
-int run_trace_start(struct run_trace **out, const char *off, FILE *err)
+int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FILE *err)
 {
-	struct tracer_opts o = { .signals = TRACE_ALL };
-	const char *shm = getenv("SWARM_SHM");
+	struct tracer_opts o = { .signals = TRACE_ALL, .agent_depth = agent_depth,
+				 .detach_background = 1 };
 	struct run_trace *rt;
 	uint64_t t0;
 	int r;
@@ -238,8 +238,6 @@ int run_trace_start(struct run_trace **out, const char *off, FILE *err)
 		*out = rt;
 		return 0;
 	}
-	/* the bus lives there: its device is the latency filter */
-	o.bus_dir = shm && *shm ? shm : NULL;
 	o.agent_name = agent_name;
 	o.agent_arg = rt;
 	t0 = now_ns();

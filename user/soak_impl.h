@@ -55,7 +55,7 @@ struct tracked {
 	char name[NAME_MAX_LEN + 1];
 	char target[256];
 	int has_kernel;
-	uint64_t k_opens, k_closes;
+	int64_t k_base, k_now;
 	char k_file[FD_NAME_LEN + 1];
 	struct fit_acc mem;         /* RSS (kB) over its life */
 	uint64_t rss_first, rss_mid, rss_max, rss_last;

@@ -1,6 +1,6 @@
 /* swarm soak: the kernel's view of a leaking process, from the BPF fd
- * tracker of include/trace.h (root only): exact open/close counts between
- * samples, and the iter/task_file snapshot of its open files. /proc stays
+ * tracker of include/trace.h (root only): its open-fd count against its
+ * baseline, and the iter/task_file snapshot of its open files. /proc stays
  * the source of the verdicts; this only adds evidence to a named leak. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,11 +67,14 @@ void soak_kernel_leak(struct soak *s, struct tracked *e)
 	struct fd_proc fp;
 	size_t n = 0;
 
-	if (!s->kt || tracer_fd_get(s->kt, e->pid, &fp))
+	if (!s->kt)
+		return;
+	tracer_fd_refresh(s->kt); /* the count now, not a second ago */
+	if (tracer_fd_get(s->kt, e->pid, &fp))
 		return;
 	e->has_kernel = 1;
-	e->k_opens = fp.opens;
-	e->k_closes = fp.closes;
+	e->k_base = fp.base;
+	e->k_now = fp.now;
 	recs = malloc(SNAP_MAX * sizeof(*recs));
 	if (recs && !tracer_fd_snapshot(s->kt, e->pid, recs, SNAP_MAX, &n) && n)
 		top_name(recs, n, (size_t)(e->last_val - e->first_val),

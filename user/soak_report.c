@@ -55,9 +55,9 @@ static void text_leaks(FILE *f, const struct soak_report *r)
 			l->fds_first, l->fds_last, l->rate_per_min,
 			l->target[0] ? l->target : "?", l->first_seen_s, when);
 		if (l->has_kernel)
-			fprintf(f, "       kernel: %llu opens, %llu closes; newest fds "
-				"mostly '%s'\n", (unsigned long long)l->k_opens,
-				(unsigned long long)l->k_closes, l->k_file);
+			fprintf(f, "       kernel: %lld -> %lld open fds (+%lld); newest fds "
+				"mostly '%s'\n", (long long)l->k_base, (long long)l->k_now,
+				(long long)(l->k_now - l->k_base), l->k_file);
 	}
 }
 
@@ -139,9 +139,9 @@ static void leaks_json(FILE *f, const struct soak_report *r)
 			l->rate_per_min, l->fds_first, l->fds_last, l->samples,
 			l->round, l->first_seen_s, when, l->flagged_s);
 		if (l->has_kernel) {
-			fprintf(f, ",\"kernel\":{\"opens\":%llu,\"closes\":%llu,"
-				"\"file\":", (unsigned long long)l->k_opens,
-				(unsigned long long)l->k_closes);
+			fprintf(f, ",\"kernel\":{\"fds_base\":%lld,\"fds_now\":%lld,"
+				"\"growth\":%lld,\"file\":", (long long)l->k_base,
+				(long long)l->k_now, (long long)(l->k_now - l->k_base));
 			report_json_str(f, l->k_file, strlen(l->k_file));
 			fprintf(f, "}}");
 		} else {

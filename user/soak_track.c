@@ -230,8 +230,8 @@ void tracker_report(const struct tracker *tr, struct soak_report *rep)
 		l->role = role_name(e->role);
 		l->scope = "process";
 		l->has_kernel = e->has_kernel;
-		l->k_opens = e->k_opens;
-		l->k_closes = e->k_closes;
+		l->k_base = e->k_base;
+		l->k_now = e->k_now;
 		memcpy(l->k_file, e->k_file, sizeof(l->k_file));
 		l->processes = 1;
 		snprintf(l->target, sizeof(l->target), "%s", e->target);

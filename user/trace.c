@@ -1,16 +1,21 @@
-/* The tracer: opens each signal's BPF object in turn (spawn first: it owns
- * the tracked-tgid map the others share), seeds the tree, reports. */
+/* The tracer: one BPF object for every signal (build/swarm.skel.h from
+ * bpf/swarm.bpf.c) opened, loaded and attached once, so the kernel BTF is
+ * parsed once; then the tree is seeded from /proc and the maps read back. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "trace_int.h"
+#include "swarm.skel.h"
 #include "util.h"
 
 uint32_t trace_kdev(dev_t dev)
@@ -27,24 +32,26 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return getenv("SWARM_TRACE_DEBUG") ? vfprintf(stderr, fmt, ap) : 0;
 }
 
-static int track_one(pid_t pid, void *arg)
+static int seed_one(pid_t pid, pid_t ppid, void *arg)
 {
-	return trace_spawn_track(arg, pid);
+	return trace_spawn_seed(arg, pid, ppid);
 }
 
 int tracer_add_pid(struct tracer *t, pid_t pid)
 {
 	int err;
 
-	if (!t || !t->spawn || pid <= 0)
+	if (!t || !t->skel || pid <= 0)
 		return -EINVAL;
 	if (kill(pid, 0) && errno == ESRCH)
 		return -ESRCH;
 	/* twice: a child forked by a pid we had not seeded yet is found by
 	 * the second walk (after it, the fork handler sees every fork) */
-	err = trace_proc_tree(pid, track_one, t);
+	err = trace_proc_tree(pid, seed_one, t);
 	if (!err)
-		err = trace_proc_tree(pid, track_one, t);
+		err = trace_proc_tree(pid, seed_one, t);
+	if (!err && (t->on & TRACE_FD))
+		trace_fd_refresh(t); /* the seeded ones' fd counts, now */
 	return err;
 }
 
@@ -59,24 +66,69 @@ static const char *signal_name(unsigned s)
 }
 
 /* Append "name (reason)" for a signal that failed to come up. */
-static void note_off(char *why, size_t whylen, unsigned s, int err)
+static void note_off(char *why, size_t whylen, unsigned s, const char *reason)
 {
 	size_t len = strlen(why);
 
 	if (len >= whylen)
 		return;
 	snprintf(why + len, whylen - len, "%s%s (%s)", len ? ", " : "kernel tracing off for: ",
-		 signal_name(s), err == -ENOTSUP ? "kernel lacks the tracepoint" : strerror(-err));
+		 signal_name(s), reason);
 }
 
-static int bus_device(const char *dir, uint32_t *kdev)
+/* Programs of each optional signal; spawn's three are the tree itself. */
+static void set_autoload(struct swarm_bpf *s, unsigned sig)
 {
-	struct stat st;
+	bpf_program__set_autoload(s->progs.fd_refresh, sig & TRACE_FD);
+	bpf_program__set_autoload(s->progs.fd_snapshot, sig & TRACE_FD);
+	bpf_program__set_autoload(s->progs.flock_attempt, sig & TRACE_FLOCK);
+	bpf_program__set_autoload(s->progs.posix_attempt, sig & TRACE_FLOCK);
+	bpf_program__set_autoload(s->progs.bus_publish, sig & TRACE_LATENCY);
+	bpf_program__set_autoload(s->progs.bus_consume, sig & TRACE_LATENCY);
+	/* iterators run on demand; USDT programs need a binary to sit in */
+	bpf_program__set_autoattach(s->progs.fd_refresh, false);
+	bpf_program__set_autoattach(s->progs.fd_snapshot, false);
+	bpf_program__set_autoattach(s->progs.bus_publish, false);
+	bpf_program__set_autoattach(s->progs.bus_consume, false);
+}
 
-	if (stat(dir ? dir : "/dev/shm", &st))
+static int open_load(struct tracer *t, unsigned sig)
+{
+	int err;
+
+	t->skel = swarm_bpf__open();
+	if (!t->skel)
 		return -errno;
-	*kdev = trace_kdev(st.st_dev);
-	return 0;
+	t->skel->rodata->agent_depth = t->opts.agent_depth < 0 ? 0
+				      : t->opts.agent_depth ? (unsigned)t->opts.agent_depth : 1;
+	set_autoload(t->skel, sig);
+	err = swarm_bpf__load(t->skel);
+	if (err) {
+		swarm_bpf__destroy(t->skel);
+		t->skel = NULL;
+	}
+	return err;
+}
+
+/* Load every wanted signal at once; if the kernel refuses (a hook it lacks,
+ * a verifier it is older than), fall back to spawn alone and say so. */
+static int load(struct tracer *t, char *why, size_t whylen)
+{
+	unsigned opt = t->want & (TRACE_FLOCK | TRACE_FD | TRACE_LATENCY);
+	int err = open_load(t, opt);
+
+	if (!err) {
+		t->on = t->want;
+		return 0;
+	}
+	if (opt && !open_load(t, 0)) {
+		for (unsigned s = TRACE_FLOCK; s <= TRACE_LATENCY; s <<= 1)
+			if (opt & s)
+				note_off(why, whylen, s, strerror(-err));
+		t->on = TRACE_SPAWN & t->want;
+		return 0;
+	}
+	return err;
 }
 
 int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
@@ -104,59 +156,49 @@ int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
 	if (o)
 		t->opts = *o;
 	t->root = root;
-	t->want = t->opts.signals ? t->opts.signals & TRACE_ALL : TRACE_ALL;
+	/* spawn is the tree tracker: without it nothing else can filter */
+	t->want = (t->opts.signals ? t->opts.signals & TRACE_ALL : TRACE_ALL) | TRACE_SPAWN;
 	t->top = t->opts.top ? t->opts.top : 10;
 	if (t->top > TRACE_TOP_MAX)
 		t->top = TRACE_TOP_MAX;
 	t->start_ns = now_ns();
-	err = bus_device(t->opts.bus_dir, &t->bus_kdev);
+	err = load(t, why, whylen);
 	if (err) {
-		snprintf(why, whylen, "kernel tracing off: bus dir %s: %s",
-			 t->opts.bus_dir ? t->opts.bus_dir : "/dev/shm", strerror(-err));
-		goto fail;
-	}
-	/* spawn is the tree tracker: without it nothing else can filter */
-	err = trace_spawn_open(t);
-	if (err) {
-		snprintf(why, whylen, "kernel tracing off: loading the spawn tracer failed: %s",
+		snprintf(why, whylen, "kernel tracing off: loading the BPF programs failed: %s",
 			 strerror(-err));
 		goto fail;
 	}
-	t->on |= t->want & TRACE_SPAWN;
-	err = tracer_add_pid(t, root);
+	/* libbpf parsed the kernel BTF (megabytes) to load: give it back */
+	malloc_trim(0);
+	err = trace_spawn_seed(t, root, 0);
+	if (err)
+		goto fail_pid;
+	/* attach before walking /proc so no fork slips between the two */
+	err = swarm_bpf__attach(t->skel);
 	if (err) {
-		snprintf(why, whylen, "kernel tracing off: pid %d: %s", root, strerror(-err));
+		snprintf(why, whylen, "kernel tracing off: attaching failed: %s", strerror(-err));
 		goto fail;
 	}
-	if (t->want & TRACE_FLOCK) {
-		err = trace_flock_open(t);
+	t->posix_locks = t->skel->links.posix_attempt != NULL;
+	err = trace_spawn_ring(t);
+	if (err)
+		goto fail;
+	err = tracer_add_pid(t, root);
+	if (err)
+		goto fail_pid;
+	if (t->on & TRACE_LATENCY) {
+		err = trace_latency_attach(t);
 		if (err) {
-			note_off(why, whylen, TRACE_FLOCK, err);
-			trace_flock_close(t);
-		} else {
-			t->on |= TRACE_FLOCK;
+			note_off(why, whylen, TRACE_LATENCY, err == -ENOENT
+				 ? "no binary with swarm's probes found" : strerror(-err));
+			t->on &= ~TRACE_LATENCY;
 		}
 	}
-	if (t->want & TRACE_FD) {
-		err = trace_fd_open(t);
-		if (err) {
-			note_off(why, whylen, TRACE_FD, err);
-			trace_fd_close(t);
-		} else {
-			t->on |= TRACE_FD;
-		}
-	}
-	if (t->want & TRACE_LATENCY) {
-		err = trace_latency_open(t);
-		if (err) {
-			note_off(why, whylen, TRACE_LATENCY, err);
-			trace_latency_close(t);
-		} else {
-			t->on |= TRACE_LATENCY;
-		}
-	}
+	t->on &= t->opts.signals ? t->opts.signals | TRACE_SPAWN : TRACE_ALL;
 	*out = t;
 	return 0;
+fail_pid:
+	snprintf(why, whylen, "kernel tracing off: pid %d: %s", root, strerror(-err));
 fail:
 	tracer_close(t);
 	return err;
@@ -164,7 +206,10 @@ fail:
 
 unsigned tracer_signals(const struct tracer *t)
 {
-	return t ? t->on : 0;
+	if (!t)
+		return 0;
+	/* spawn was loaded as the tree tracker even if not asked for */
+	return t->on & (t->opts.signals ? t->opts.signals : TRACE_ALL);
 }
 
 int tracer_event_fd(const struct tracer *t)
@@ -174,6 +219,7 @@ int tracer_event_fd(const struct tracer *t)
 
 int tracer_poll(struct tracer *t, int timeout_ms)
 {
+	uint64_t now;
 	int n;
 
 	if (!t || !t->rb)
@@ -183,45 +229,53 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	n = timeout_ms > 0 ? ring_buffer__poll(t->rb, timeout_ms) : 0;
 	if (n >= 0 || n == -EINTR)
 		n = ring_buffer__consume(t->rb);
+	now = now_ns();
+	/* the kernel's fd counts, about once a second: one walk of the
+	 * host's task list, a few microseconds per tracked process */
+	if ((t->on & TRACE_FD) && now - t->refreshed_ns >= 1000000000ull)
+		trace_fd_refresh(t);
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
 void tracer_clear(struct tracer *t)
 {
-	if (!t)
+	if (!t || !t->skel)
 		return;
-	if (t->spawn)
-		trace_spawn_clear(t);
-	if (t->flock)
+	trace_spawn_clear(t);
+	if (t->on & TRACE_FLOCK)
 		trace_flock_clear(t);
-	if (t->lat)
+	if (t->on & TRACE_LATENCY)
 		trace_latency_clear(t);
 	t->start_ns = now_ns();
 }
 
 int tracer_report_json(struct tracer *t, FILE *f)
 {
+	unsigned on = tracer_signals(t);
+
 	if (!t)
 		return -EINVAL;
 	tracer_poll(t, 0);
+	if (on & TRACE_FD)
+		trace_fd_refresh(t);
 	fprintf(f, "{\"signals\":[");
 	for (unsigned s = 1, n = 0; s <= TRACE_LATENCY; s <<= 1)
-		if (t->on & s)
+		if (on & s)
 			fprintf(f, "%s\"%s\"", n++ ? "," : "", signal_name(s));
 	fprintf(f, "],\"elapsed_s\":%.3f", (now_ns() - t->start_ns) / 1e9);
-	if (t->on & TRACE_SPAWN) {
+	if (on & TRACE_SPAWN) {
 		fprintf(f, ",\"spawn\":");
 		trace_spawn_json(t, f);
 	}
-	if (t->on & TRACE_FLOCK) {
+	if (on & TRACE_FLOCK) {
 		fprintf(f, ",\"flock\":");
 		trace_flock_json(t, f);
 	}
-	if (t->on & TRACE_FD) {
+	if (on & TRACE_FD) {
 		fprintf(f, ",\"fd\":");
 		trace_fd_json(t, f);
 	}
-	if (t->on & TRACE_LATENCY) {
+	if (on & TRACE_LATENCY) {
 		fprintf(f, ",\"latency\":");
 		trace_latency_json(t, f);
 	}
@@ -231,21 +285,28 @@ int tracer_report_json(struct tracer *t, FILE *f)
 
 int tracer_report_text(struct tracer *t, FILE *f)
 {
+	unsigned on = tracer_signals(t), n = 0;
+
 	if (!t)
 		return -EINVAL;
 	tracer_poll(t, 0);
-	if (t->on & TRACE_SPAWN)
+	if (on & TRACE_FD)
+		trace_fd_refresh(t);
+	if (on & TRACE_SPAWN && ++n)
 		trace_spawn_text(t, f);
-	if (t->on & TRACE_FLOCK) {
-		fputc('\n', f);
+	if (on & TRACE_FLOCK) {
+		if (n++)
+			fputc('\n', f);
 		trace_flock_text(t, f);
 	}
-	if (t->on & TRACE_FD) {
-		fputc('\n', f);
+	if (on & TRACE_FD) {
+		if (n++)
+			fputc('\n', f);
 		trace_fd_text(t, f);
 	}
-	if (t->on & TRACE_LATENCY) {
-		fputc('\n', f);
+	if (on & TRACE_LATENCY) {
+		if (n++)
+			fputc('\n', f);
 		trace_latency_text(t, f);
 	}
 	if (tracer_ringbuf_drops(t))
@@ -258,11 +319,13 @@ void tracer_close(struct tracer *t)
 {
 	if (!t)
 		return;
+	t->detach_fd = -1;
+	if (t->opts.detach_background)
+		trace_detach_background(t);
 	trace_detach_all(t);
-	/* the others share spawn's tracked map: close them first */
-	trace_latency_close(t);
-	trace_fd_close(t);
-	trace_flock_close(t);
-	trace_spawn_close(t);
+	ring_buffer__free(t->rb);
+	bpf_link__destroy(t->refresh);
+	swarm_bpf__destroy(t->skel);
+	trace_detach_done(t);
 	free(t);
 }

@@ -1,18 +1,21 @@
-/* Detach every link of the tracer at once. Closing a perf-event tracepoint
- * link waits for an RCU grace period (perf_trace_event_unreg calls
- * tracepoint_synchronize_unregister): ~55 ms here, times ~45 links = 2.5 s
- * when done one after the other. Closed from concurrent threads the waits
- * share grace periods and the whole detach takes about one. */
+/* Detach every link of the tracer at once. Raw tracepoint links go at
+ * once, but a uprobe (the USDT probes) is a perf event whose release waits
+ * for an RCU grace period (~50 ms here). Closed from concurrent threads
+ * the waits share grace periods and the whole detach takes about one. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 
 #include "trace_int.h"
-#include "fdleak.skel.h"
-#include "flock.skel.h"
-#include "latency.skel.h"
-#include "spawn.skel.h"
+#include "swarm.skel.h"
 
 #define MAX_LINKS 128
 
@@ -47,10 +50,12 @@ void trace_detach_all(struct tracer *t)
 	bool started[MAX_LINKS];
 	size_t n = 0, i;
 
-	n = take_links(t->spawn ? t->spawn->skeleton : NULL, links, n);
-	n = take_links(t->flock ? t->flock->skeleton : NULL, links, n);
-	n = take_links(t->fd ? t->fd->skeleton : NULL, links, n);
-	n = take_links(t->lat ? t->lat->skeleton : NULL, links, n);
+	n = take_links(t->skel ? t->skel->skeleton : NULL, links, n);
+	for (i = 0; i < t->nusdt && n < MAX_LINKS; i++) {
+		links[n++] = t->usdt[i];
+		t->usdt[i] = NULL;
+	}
+	t->nusdt = 0;
 	for (i = 0; i < n; i++)
 		started[i] = !pthread_create(&th[i], NULL, destroy_link, links[i]);
 	for (i = 0; i < n; i++) {
@@ -59,4 +64,78 @@ void trace_detach_all(struct tracer *t)
 		else
 			bpf_link__destroy(links[i]); /* no thread: the slow way */
 	}
+}
+
+/* Keep only the fds a detach needs (anon inodes: BPF links, perf events,
+ * maps, programs): an inherited pipe (the caller's stdout into `| cat`)
+ * must not be held open by a process the caller does not wait for. */
+static void close_all_but_anon(int keep)
+{
+	char path[64], target[64];
+	struct dirent *de;
+	DIR *d = opendir("/proc/self/fd");
+	int dfd;
+
+	if (!d) {
+		for (int fd = 0; fd < 3; fd++)
+			close(fd);
+		return;
+	}
+	dfd = dirfd(d);
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		ssize_t n;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || fd == dfd || fd == keep)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0 && !strncmp(target, "anon_inode:", 11))
+			continue;
+		close(fd);
+	}
+	closedir(d);
+}
+
+/* Whoever drops the last reference to a uprobe's perf event pays its
+ * detach. The detacher takes a copy of every link, then waits on a pipe
+ * until the tracer has closed its own copies (trace_detach_done), so the
+ * last reference, and the wait, is the detacher's. */
+void trace_detach_background(struct tracer *t)
+{
+	int p[2], st;
+	pid_t pid;
+	char c;
+
+	t->detach_fd = -1;
+	if (!t->nusdt || pipe2(p, O_CLOEXEC))
+		return; /* raw tracepoint links detach at once anyway */
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return; /* detach in the foreground, as without this */
+	}
+	if (pid == 0) {
+		/* double fork: the caller reaps the middle one at once and
+		 * never waits for the detacher */
+		if (fork() != 0)
+			_exit(0);
+		close(p[1]);
+		close_all_but_anon(p[0]);
+		while (read(p[0], &c, 1) < 0 && errno == EINTR)
+			;
+		_exit(0); /* the kernel closes the links, one grace period each */
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	t->detach_fd = p[1];
+}
+
+void trace_detach_done(struct tracer *t)
+{
+	if (t->detach_fd >= 0)
+		close(t->detach_fd); /* EOF: the detacher may go */
+	t->detach_fd = -1;
 }

@@ -1,21 +1,17 @@
-/* The environment the tracer needs: privileges, kernel BTF, the hooks this
- * kernel has (tracefs is mounted only if a perf tracepoint is used), and
- * the process tree as /proc shows it before we attach. */
+/* The environment the tracer needs: privileges, kernel BTF, and the
+ * process tree as /proc shows it before we attach. Every program is a raw
+ * (tp_btf), iterator or USDT program: none needs tracefs. */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
 #include "trace_int.h"
 
-#define TRACEFS "/sys/kernel/tracing"
 #define CAP_SYS_ADMIN_BIT 21
 #define CAP_PERFMON_BIT 38
 #define CAP_BPF_BIT 39
@@ -54,62 +50,6 @@ int trace_env_check(char *why, size_t whylen)
 		return -ENOTSUP;
 	}
 	return 0;
-}
-
-int trace_tracefs_mount(void)
-{
-	if (!access(TRACEFS "/events", F_OK) || !access("/sys/kernel/debug/tracing/events", F_OK))
-		return 0;
-	if (mount("nodev", TRACEFS, "tracefs", 0, NULL) && errno != EBUSY)
-		return -errno;
-	return access(TRACEFS "/events", F_OK) ? -errno : 0;
-}
-
-bool trace_tp_exists(const char *category, const char *name)
-{
-	char p[256];
-
-	snprintf(p, sizeof(p), TRACEFS "/events/%s/%s", category, name);
-	if (!access(p, F_OK))
-		return true;
-	snprintf(p, sizeof(p), "/sys/kernel/debug/tracing/events/%s/%s", category, name);
-	return !access(p, F_OK);
-}
-
-bool trace_btf_tp_exists(const struct btf *vmlinux, const char *name)
-{
-	char t[128];
-
-	snprintf(t, sizeof(t), "btf_trace_%s", name);
-	return btf__find_by_name_kind(vmlinux, t, BTF_KIND_TYPEDEF) >= 0;
-}
-
-int trace_autoload_existing(struct bpf_object *obj)
-{
-	struct btf *vmlinux = btf__load_vmlinux_btf();
-	struct bpf_program *prog;
-	int off = 0;
-
-	bpf_object__for_each_program(prog, obj) {
-		const char *sec = bpf_program__section_name(prog);
-		char cat[64], name[96];
-		bool ok = true;
-
-		if (!strncmp(sec, "tp_btf/", 7)) {
-			ok = vmlinux && trace_btf_tp_exists(vmlinux, sec + 7);
-		} else if (!strncmp(sec, "tp/", 3)) {
-			/* perf tracepoints need tracefs: mount it if we can */
-			trace_tracefs_mount();
-			ok = sscanf(sec + 3, "%63[^/]/%95s", cat, name) == 2 &&
-			     trace_tp_exists(cat, name);
-		}
-		if (!ok) {
-			bpf_program__set_autoload(prog, false);
-			off++;
-		}
-	}
-	btf__free(vmlinux);
-	return off;
 }
 
 struct proc_ent {
@@ -172,10 +112,10 @@ static int list_procs(struct proc_ent **out, size_t *n)
 	return 0;
 }
 
-int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, void *arg), void *arg)
+int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, pid_t ppid, void *arg), void *arg)
 {
 	struct proc_ent *v = NULL;
-	pid_t *tree = NULL;
+	struct proc_ent *tree = NULL;
 	size_t n = 0, ntree = 0, i, j;
 	int err;
 
@@ -187,15 +127,16 @@ int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, void *arg), void *arg)
 		err = -ENOMEM;
 		goto out;
 	}
-	tree[ntree++] = root;
+	tree[ntree].pid = root;
+	tree[ntree++].ppid = 0;
 	/* breadth first: each pass over the list adds the children of the
 	 * pids found so far (tree[] only grows, so i walks it once) */
 	for (i = 0; i < ntree; i++)
 		for (j = 0; j < n; j++)
-			if (v[j].ppid == tree[i] && v[j].pid != root)
-				tree[ntree++] = v[j].pid;
+			if (v[j].ppid == tree[i].pid && v[j].pid != root)
+				tree[ntree++] = v[j];
 	for (i = 0; i < ntree; i++) {
-		err = fn(tree[i], arg);
+		err = fn(tree[i].pid, tree[i].ppid, arg);
 		if (err)
 			goto out;
 	}

@@ -1,5 +1,7 @@
-/* fd leaks: loads bpf/fdleak.bpf.c, reads per-process counts, and runs the
- * iter/task_file snapshot to name what a growing process holds open. */
+/* fd leaks: the per-process fd counts of bpf/spawn.bpf.c and fdleak.bpf.c
+ * (the kernel's own fd table, counted at fork, exec, exit and by a
+ * periodic task iterator), the records of suspects that exited, and the
+ * iter/task_file snapshot that names what a live suspect holds. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,45 +12,100 @@
 #include <bpf/libbpf.h>
 
 #include "trace_int.h"
-#include "fdleak.skel.h"
+#include "swarm.skel.h"
 #include "util.h"
 
-#define FD_SNAP_MAX 4096
-#define FD_TOP_FILES 3
+#define FD_SNAP_MAX 65536
+#define FD_OLDEST 5
 
-int trace_fd_open(struct tracer *t)
+static const char *const kind_names[FD_KINDS] = {
+	"file", "dir", "pipe", "socket", "anon", "dev", "other",
+};
+
+static const char *kind_name(unsigned k)
 {
-	int err;
-
-	t->fd = fdleak_bpf__open();
-	if (!t->fd)
-		return -errno;
-	err = bpf_map__reuse_fd(t->fd->maps.tracked, trace_tracked_fd(t));
-	if (err)
-		return err;
-	trace_autoload_existing(t->fd->obj);
-	/* the snapshot iterator is attached per pid on demand */
-	bpf_program__set_autoattach(t->fd->progs.fd_snapshot, false);
-	err = fdleak_bpf__load(t->fd);
-	if (err)
-		return err;
-	return fdleak_bpf__attach(t->fd);
+	return k < FD_KINDS ? kind_names[k] : "other";
 }
 
-void trace_fd_close(struct tracer *t)
+/* Run the task iterator once: every tracked process's fd_now and peak. */
+int trace_fd_refresh(struct tracer *t)
 {
-	fdleak_bpf__destroy(t->fd);
-	t->fd = NULL;
+	char buf[64];
+	int fd;
+
+	if (!t || !t->skel || !(t->on & TRACE_FD))
+		return -ENOENT;
+	if (!t->refresh) {
+		t->refresh = bpf_program__attach_iter(t->skel->progs.fd_refresh, NULL);
+		if (!t->refresh)
+			return -errno;
+	}
+	fd = bpf_iter_create(bpf_link__fd(t->refresh));
+	if (fd < 0)
+		return -errno;
+	/* the program writes nothing: one read runs the whole walk */
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+	t->refreshed_ns = now_ns();
+	return 0;
+}
+
+int tracer_fd_refresh(struct tracer *t)
+{
+	return trace_fd_refresh(t);
+}
+
+static void from_proc(const struct spawn_proc *s, struct fd_proc *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->base = s->fd_base;
+	p->now = s->fd_now;
+	p->peak = s->fd_peak;
+	p->first_ns = s->fd_ns;
+	p->last_ns = s->seen_ns;
+	p->agent = s->agent;
+	p->execs = s->execs;
+	p->flags = s->flags;
+	p->ppid = s->ppid;
+	memcpy(p->comm, s->comm, sizeof(p->comm));
+	p->comm[sizeof(p->comm) - 1] = '\0';
 }
 
 int tracer_fd_get(struct tracer *t, pid_t pid, struct fd_proc *out)
 {
+	struct spawn_proc s;
+	struct fd_leak *l;
+	__u32 k = (__u32)pid;
+	int err = 0;
+
+	if (!t || !t->skel || !(t->on & TRACE_FD))
+		return -ENOENT;
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.procs), &k, &s)) {
+		from_proc(&s, out);
+		return 0;
+	}
+	l = malloc(sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	err = tracer_fd_leak(t, pid, l);
+	if (!err)
+		*out = l->p;
+	free(l);
+	return err;
+}
+
+int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out)
+{
 	__u32 k = (__u32)pid;
 
-	if (!t || !t->fd)
+	if (!t || !t->skel || !(t->on & TRACE_FD))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->fd->maps.fds), &k, out))
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.leaks), &k, out))
 		return -errno;
+	out->p.comm[sizeof(out->p.comm) - 1] = '\0';
+	if (out->nholds > FD_HOLDS)
+		out->nholds = FD_HOLDS;
 	return 0;
 }
 
@@ -63,13 +120,13 @@ int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 	ssize_t r;
 
 	*n = 0;
-	if (!t || !t->fd)
+	if (!t || !t->skel || !(t->on & TRACE_FD))
 		return -ENOENT;
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.pid = (__u32)pid; /* the kernel walks only this process */
 	opts.link_info = &linfo;
 	opts.link_info_len = sizeof(linfo);
-	link = bpf_program__attach_iter(t->fd->progs.fd_snapshot, &opts);
+	link = bpf_program__attach_iter(t->skel->progs.fd_snapshot, &opts);
 	if (!link)
 		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(link));
@@ -115,25 +172,50 @@ static int by_growth_desc(const void *a, const void *b)
 	return x->p.now < y->p.now ? 1 : x->p.now > y->p.now ? -1 : 0;
 }
 
+/* Live processes of the tree, then suspects that exited (unless the pid
+ * is live again). Sorted by growth. The tracer's own process is left out:
+ * its fds are the tracer's maps and programs. */
 static int read_procs(struct tracer *t, struct proc_row **rows, size_t *n)
 {
-	int fd = bpf_map__fd(t->fd->maps.fds);
-	struct proc_row *v = calloc(FD_MAX_PROCS, sizeof(*v));
-	__u32 k = 0, next;
+	int pfd = bpf_map__fd(t->skel->maps.procs), lfd = bpf_map__fd(t->skel->maps.leaks);
+	size_t cap = TRACE_MAX_TGIDS + FD_MAX_LEAKS, len = 0, live;
+	struct proc_row *v = calloc(cap, sizeof(*v));
+	struct fd_leak *l = malloc(sizeof(*l));
+	__u32 self = (__u32)getpid(), k = 0, next;
+	struct spawn_proc s;
 	bool first = true;
-	size_t len = 0;
 
-	if (!v)
+	if (!v || !l) {
+		free(v);
+		free(l);
 		return -ENOMEM;
-	while (len < FD_MAX_PROCS && !bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
+	}
+	while (len < TRACE_MAX_TGIDS && !bpf_map_get_next_key(pfd, first ? NULL : &k, &next)) {
 		first = false;
 		k = next;
-		if (bpf_map_lookup_elem(fd, &k, &v[len].p))
+		if (k == self || bpf_map_lookup_elem(pfd, &k, &s))
 			continue;
 		v[len].pid = k;
-		v[len].p.comm[15] = '\0';
-		len++;
+		from_proc(&s, &v[len++].p);
 	}
+	live = len;
+	first = true;
+	while (len < cap && !bpf_map_get_next_key(lfd, first ? NULL : &k, &next)) {
+		size_t i;
+
+		first = false;
+		k = next;
+		if (k == self || bpf_map_lookup_elem(lfd, &k, l))
+			continue;
+		for (i = 0; i < live && v[i].pid != k; i++)
+			;
+		if (i < live)
+			continue; /* pid reused by a live process */
+		v[len].pid = k;
+		v[len].p = l->p;
+		v[len++].p.comm[15] = '\0';
+	}
+	free(l);
 	qsort(v, len, sizeof(*v), by_growth_desc);
 	*rows = v;
 	*n = len;
@@ -147,7 +229,7 @@ int tracer_fd_top(struct tracer *t, struct fd_top *out, size_t max, size_t *n)
 	int err;
 
 	*n = 0;
-	if (!t || !t->fd)
+	if (!t || !t->skel || !(t->on & TRACE_FD))
 		return -ENOENT;
 	err = read_procs(t, &rows, &len);
 	if (err)
@@ -161,88 +243,48 @@ int tracer_fd_top(struct tracer *t, struct fd_top *out, size_t max, size_t *n)
 	return 0;
 }
 
-/* fds per second since the count was (re)based */
+/* fds per second since the baseline was taken */
 static double growth_rate(const struct fd_proc *p)
 {
-	uint64_t now = p->exit_ns ? p->exit_ns : now_ns();
-	double secs = now > p->first_ns ? (now - p->first_ns) / 1e9 : 0;
+	uint64_t end = p->exit_ns ? p->exit_ns : p->last_ns;
+	double secs = end > p->first_ns ? (end - p->first_ns) / 1e9 : 0;
 
 	return secs > 0.001 ? (p->now - p->base) / secs : 0;
 }
 
-struct held_file {
-	__u64 ino;
-	__u32 dev, count, lowest_fd, mode;
-	char name[FD_NAME_LEN];
-};
-
-#define FD_OLDEST 5
-
-/* Group pid's open fds by file, most-held first; oldest[] gets the lowest
- * numbered fds above stdio (the kernel hands out the lowest free number, so
- * in a leaking process those were opened first). */
-static size_t held_files(struct tracer *t, pid_t pid, struct held_file *out, size_t max,
-			 size_t *total, struct fd_iter_rec *oldest, size_t *noldest)
+static const char *baseline(const struct fd_proc *p)
 {
-	struct fd_iter_rec *recs = calloc(FD_SNAP_MAX, sizeof(*recs));
-	struct held_file tmp;
-	size_t n = 0, nf = 0, i, j;
-
-	*total = 0;
-	*noldest = 0;
-	if (!recs || tracer_fd_snapshot(t, pid, recs, FD_SNAP_MAX, &n)) {
-		free(recs);
-		return 0;
-	}
-	*total = n;
-	*noldest = 0;
-	for (i = 0; i < n && *noldest < FD_OLDEST; i++) /* the walk is in fd order */
-		if (recs[i].fd > 2)
-			oldest[(*noldest)++] = recs[i];
-	struct held_file *all = calloc(n + 1, sizeof(*all));
-
-	if (!all) {
-		free(recs);
-		return 0;
-	}
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < nf; j++)
-			if (all[j].ino == recs[i].ino && all[j].dev == recs[i].dev)
-				break;
-		if (j == nf) {
-			all[nf].ino = recs[i].ino;
-			all[nf].dev = recs[i].dev;
-			all[nf].mode = recs[i].mode;
-			all[nf].lowest_fd = recs[i].fd;
-			memcpy(all[nf].name, recs[i].name, FD_NAME_LEN);
-			nf++;
-		}
-		all[j].count++;
-		if (recs[i].fd < all[j].lowest_fd)
-			all[j].lowest_fd = recs[i].fd;
-	}
-	for (i = 0; i < nf; i++) /* selection sort: nf is small */
-		for (j = i + 1; j < nf; j++)
-			if (all[j].count > all[i].count) {
-				tmp = all[i];
-				all[i] = all[j];
-				all[j] = tmp;
-			}
-	for (i = 0; i < nf && i < max; i++)
-		out[i] = all[i];
-	free(all);
-	free(recs);
-	return i;
+	if (p->flags & FD_PREEXISTING)
+		return "unknown"; /* there before we attached: stdio assumed */
+	return p->execs ? "exec" : "fork";
 }
 
-/* Full path from /proc when the process still has the fd, else the
- * dentry name the iterator saw. */
-static void file_path(pid_t pid, unsigned fd, const char *name, char *buf, size_t len)
+/* What a suspect holds, grouped by file: from the live fd table, or from
+ * the record kept when it exited. */
+struct held {
+	__u64 ino;
+	__u32 dev, kind, count, lowest_fd;
+	char path[256];
+};
+
+struct holdings {
+	unsigned kinds[FD_KINDS];
+	size_t total;           /* fds seen */
+	size_t n;               /* files in held[] */
+	struct held held[FD_HOLDS];
+	unsigned oldest[FD_OLDEST];
+	struct held oldest_file[FD_OLDEST];
+	size_t noldest;
+};
+
+/* Full path from /proc while the process still has the fd ("pipe:[ino]",
+ * "anon_inode:[eventfd]" for the others), else the dentry name. */
+static void live_path(pid_t pid, unsigned fd, const char *name, char *buf, size_t len)
 {
 	char link[64];
 	ssize_t r;
 
-	snprintf(link, sizeof(link), "/proc/%d/fd/%u", pid, fd);
+	snprintf(link, sizeof(link), "/proc/%d/fd/%u", (int)pid, fd);
 	r = readlink(link, buf, len - 1);
 	if (r > 0) {
 		buf[r] = '\0';
@@ -251,48 +293,192 @@ static void file_path(pid_t pid, unsigned fd, const char *name, char *buf, size_
 	snprintf(buf, len, "%s", name);
 }
 
-static const char *agent_of(struct tracer *t, pid_t pid)
+static int live_holdings(struct tracer *t, pid_t pid, struct holdings *h)
+{
+	struct fd_iter_rec *recs = calloc(FD_SNAP_MAX, sizeof(*recs));
+	struct held *all = NULL;
+	char name[sizeof(all->path)];
+	size_t n = 0, nf = 0, i, j;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	if (!recs)
+		return -ENOMEM;
+	err = tracer_fd_snapshot(t, pid, recs, FD_SNAP_MAX, &n);
+	if (err)
+		goto out;
+	all = calloc(n + 1, sizeof(*all));
+	if (!all) {
+		err = -ENOMEM;
+		goto out;
+	}
+	h->total = n;
+	for (i = 0; i < n; i++) {
+		h->kinds[recs[i].kind < FD_KINDS ? recs[i].kind : FD_KIND_OTHER]++;
+		if (recs[i].fd < FD_STDIO)
+			continue; /* stdio is not what leaked */
+		if (h->noldest < FD_OLDEST) { /* the walk is in fd order */
+			struct held *o = &h->oldest_file[h->noldest];
+
+			h->oldest[h->noldest++] = recs[i].fd;
+			o->ino = recs[i].ino;
+			live_path(pid, recs[i].fd, recs[i].name, o->path, sizeof(o->path));
+		}
+		for (j = 0; j < nf; j++)
+			if (all[j].ino == recs[i].ino && all[j].dev == recs[i].dev)
+				break;
+		if (j == nf) {
+			all[nf].ino = recs[i].ino;
+			all[nf].dev = recs[i].dev;
+			all[nf].kind = recs[i].kind;
+			all[nf].lowest_fd = recs[i].fd;
+			snprintf(all[nf].path, sizeof(all[nf].path), "%s", recs[i].name);
+			nf++;
+		}
+		all[j].count++;
+	}
+	/* the FD_HOLDS most held, by selection: nf is small in practice */
+	for (i = 0; i < nf && i < FD_HOLDS; i++) {
+		size_t best = i;
+
+		for (j = i + 1; j < nf; j++)
+			if (all[j].count > all[best].count)
+				best = j;
+		h->held[i] = all[best];
+		all[best] = all[i];
+		/* the dentry name is the fallback for the /proc path */
+		memcpy(name, h->held[i].path, sizeof(name));
+		live_path(pid, h->held[i].lowest_fd, name, h->held[i].path,
+			  sizeof(h->held[i].path));
+	}
+	h->n = i;
+out:
+	free(all);
+	free(recs);
+	return err;
+}
+
+static void exited_path(const struct fd_hold *x, char *buf, size_t len)
+{
+	char leaf[TRACE_PATH_COMP + 1];
+
+	switch (x->kind) {
+	case FD_KIND_PIPE:
+		snprintf(buf, len, "pipe:[%llu]", (unsigned long long)x->ino);
+		return;
+	case FD_KIND_SOCKET:
+		snprintf(buf, len, "socket:[%llu]", (unsigned long long)x->ino);
+		return;
+	case FD_KIND_ANON:
+		snprintf(leaf, sizeof(leaf), "%.*s", TRACE_PATH_COMP,
+			 x->path.depth ? x->path.comp[0] : "");
+		snprintf(buf, len, "anon_inode:%s", leaf);
+		return;
+	default:
+		trace_path_str(&x->path, buf, len);
+	}
+}
+
+static int exited_holdings(struct tracer *t, pid_t pid, struct holdings *h)
+{
+	struct fd_leak *l = malloc(sizeof(*l));
+	unsigned i;
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	if (!l)
+		return -ENOMEM;
+	err = tracer_fd_leak(t, pid, l);
+	if (!err) {
+		memcpy(h->kinds, l->kinds, sizeof(h->kinds));
+		h->total = l->scanned;
+		for (i = 0; i < l->nholds; i++) {
+			h->held[i].ino = l->holds[i].ino;
+			h->held[i].dev = l->holds[i].dev;
+			h->held[i].kind = l->holds[i].kind;
+			h->held[i].count = l->holds[i].count;
+			h->held[i].lowest_fd = l->holds[i].lowest_fd;
+			exited_path(&l->holds[i], h->held[i].path, sizeof(h->held[i].path));
+		}
+		h->n = l->nholds;
+	}
+	free(l);
+	return err;
+}
+
+static int holdings(struct tracer *t, const struct proc_row *r, struct holdings *h)
+{
+	return r->p.exit_ns ? exited_holdings(t, (pid_t)r->pid, h)
+			    : live_holdings(t, (pid_t)r->pid, h);
+}
+
+static const char *name_of(struct tracer *t, pid_t pid)
 {
 	return t->opts.agent_name ? t->opts.agent_name(pid, t->opts.agent_arg) : NULL;
 }
 
+static void json_named(struct tracer *t, FILE *f, const char *key, pid_t pid)
+{
+	const char *name = pid > 0 ? name_of(t, pid) : NULL;
+
+	if (!name)
+		return;
+	fprintf(f, ",\"%s\":", key);
+	trace_json_str(f, name, NAME_MAX_LEN);
+}
+
+static void json_proc(struct tracer *t, FILE *f, const struct proc_row *r)
+{
+	fprintf(f, "{\"pid\":%u,\"ppid\":%u,\"comm\":", r->pid, r->p.ppid);
+	trace_json_str(f, r->p.comm, sizeof(r->p.comm));
+	json_named(t, f, "name", (pid_t)r->pid);
+	if (r->p.agent)
+		fprintf(f, ",\"agent_pid\":%u", r->p.agent);
+	json_named(t, f, "agent", (pid_t)r->p.agent);
+	fprintf(f, ",\"exited\":%s,\"execs\":%u,\"baseline\":\"%s\",\"fds_base\":%lld,"
+		"\"fds_now\":%lld,\"fds_peak\":%lld,\"growth\":%lld,\"growth_per_s\":%.2f",
+		r->p.exit_ns ? "true" : "false", r->p.execs, baseline(&r->p),
+		(long long)r->p.base, (long long)r->p.now, (long long)r->p.peak,
+		(long long)(r->p.now - r->p.base), growth_rate(&r->p));
+}
+
 static void json_suspect(struct tracer *t, FILE *f, const struct proc_row *r)
 {
-	struct fd_iter_rec old[FD_OLDEST];
-	struct held_file h[FD_TOP_FILES];
-	size_t nh, total, i, nold;
-	char path[512];
+	struct holdings *h = calloc(1, sizeof(*h));
+	size_t i;
 
-	const char *agent = agent_of(t, (pid_t)r->pid);
-
-	/* an exited process has no fd table left to walk */
-	nh = r->p.exit_ns ? (total = nold = 0)
-			  : held_files(t, (pid_t)r->pid, h, FD_TOP_FILES, &total, old, &nold);
-	fprintf(f, "{\"pid\":%u,", r->pid);
-	if (agent) {
-		fprintf(f, "\"agent\":");
-		trace_json_str(f, agent, NAME_MAX_LEN);
-		fputc(',', f);
+	json_proc(t, f, r);
+	if (!h || holdings(t, r, h)) {
+		fputs(",\"holds\":[]}", f);
+		free(h);
+		return;
 	}
-	fprintf(f, "\"exited\":%s,\"growth\":%lld,\"fds_snapshot\":%zu,\"holds\":[",
-		r->p.exit_ns ? "true" : "false", (long long)(r->p.now - r->p.base), total);
-	for (i = 0; i < nh; i++) {
-		file_path((pid_t)r->pid, h[i].lowest_fd, h[i].name, path, sizeof(path));
+	fprintf(f, ",\"fds_seen\":%zu,\"kinds\":{", h->total);
+	for (i = 0; i < FD_KINDS; i++)
+		fprintf(f, "%s\"%s\":%u", i ? "," : "", kind_names[i], h->kinds[i]);
+	fputs("},\"holds\":[", f);
+	for (i = 0; i < h->n; i++) {
 		fprintf(f, "%s{\"path\":", i ? "," : "");
-		trace_json_str(f, path, sizeof(path));
-		fprintf(f, ",\"inode\":%llu,\"dev\":\"%u:%u\",\"fds\":%u,\"lowest_fd\":%u}",
-			(unsigned long long)h[i].ino, h[i].dev >> 20, h[i].dev & 0xfffff,
-			h[i].count, h[i].lowest_fd);
+		trace_json_str(f, h->held[i].path, sizeof(h->held[i].path));
+		fprintf(f, ",\"kind\":\"%s\",\"inode\":%llu,\"dev\":\"%u:%u\",\"fds\":%u,"
+			"\"lowest_fd\":%u}", kind_name(h->held[i].kind),
+			(unsigned long long)h->held[i].ino, h->held[i].dev >> 20,
+			h->held[i].dev & 0xfffff, h->held[i].count, h->held[i].lowest_fd);
 	}
-	fprintf(f, "],\"oldest\":[");
-	for (i = 0; i < nold; i++) {
-		file_path((pid_t)r->pid, old[i].fd, old[i].name, path, sizeof(path));
-		fprintf(f, "%s{\"fd\":%u,\"inode\":%llu,\"path\":", i ? "," : "", old[i].fd,
-			(unsigned long long)old[i].ino);
-		trace_json_str(f, path, sizeof(path));
+	fputs("],\"oldest\":[", f);
+	for (i = 0; i < h->noldest; i++) {
+		fprintf(f, "%s{\"fd\":%u,\"inode\":%llu,\"path\":", i ? "," : "", h->oldest[i],
+			(unsigned long long)h->oldest_file[i].ino);
+		trace_json_str(f, h->oldest_file[i].path, sizeof(h->oldest_file[i].path));
 		fputc('}', f);
 	}
-	fprintf(f, "]}");
+	fputs("]}", f);
+	free(h);
+}
+
+static bool suspect(const struct proc_row *r)
+{
+	return r->p.now - r->p.base >= FD_SUSPECT_GROWTH;
 }
 
 int trace_fd_json(struct tracer *t, FILE *f)
@@ -303,78 +489,74 @@ int trace_fd_json(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	fprintf(f, "{\"processes\":[");
+	fprintf(f, "{\"suspect_growth\":%d,\"processes\":[", FD_SUSPECT_GROWTH);
 	for (i = 0; i < n && i < t->top; i++) {
-		const char *agent = agent_of(t, (pid_t)rows[i].pid);
-
-		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", rows[i].pid);
-		trace_json_str(f, rows[i].p.comm, sizeof(rows[i].p.comm));
-		if (agent) {
-			fprintf(f, ",\"agent\":");
-			trace_json_str(f, agent, NAME_MAX_LEN);
-		}
-		fprintf(f, ",\"exited\":%s", rows[i].p.exit_ns ? "true" : "false");
-		fprintf(f, ",\"fds_now\":%lld,\"fds_peak\":%lld,\"growth\":%lld,"
-			"\"growth_per_s\":%.2f,\"opens\":%llu,\"closes\":%llu}",
-			(long long)rows[i].p.now, (long long)rows[i].p.peak,
-			(long long)(rows[i].p.now - rows[i].p.base), growth_rate(&rows[i].p),
-			(unsigned long long)rows[i].p.opens, (unsigned long long)rows[i].p.closes);
+		if (i)
+			fputc(',', f);
+		json_proc(t, f, &rows[i]);
+		fputc('}', f);
 	}
 	fprintf(f, "],\"tracked_processes\":%zu,\"suspects\":[", n);
-	for (i = 0; i < n && ns < t->top; i++) {
-		if (rows[i].p.now - rows[i].p.base < FD_SUSPECT_GROWTH)
-			break; /* sorted by growth */
+	for (i = 0; i < n && ns < t->top && suspect(&rows[i]); i++) { /* sorted */
 		if (ns++)
 			fputc(',', f);
 		json_suspect(t, f, &rows[i]);
 	}
-	fprintf(f, "],\"map_full\":%llu}", (unsigned long long)t->fd->bss->totals.map_full);
+	fprintf(f, "],\"leaks_kept\":%llu,\"map_full\":%llu}",
+		(unsigned long long)t->skel->bss->fd_stats.leaks_kept,
+		(unsigned long long)t->skel->bss->fd_stats.map_full);
 	free(rows);
 	return 0;
 }
 
+static void text_suspect(struct tracer *t, FILE *f, const struct proc_row *r)
+{
+	const char *agent = r->p.agent ? name_of(t, (pid_t)r->p.agent) : NULL;
+	struct holdings *h = calloc(1, sizeof(*h));
+	size_t i;
+	int sep = 0;
+
+	fprintf(f, "\nsuspect: pid %u (%s%s%s) %s %lld fds over its %s baseline of %lld",
+		r->pid, r->p.comm, agent ? ", agent " : "", agent ? agent : "",
+		r->p.exit_ns ? "exited holding" : "holds", (long long)(r->p.now - r->p.base),
+		baseline(&r->p), (long long)r->p.base);
+	if (!h || holdings(t, r, h)) {
+		fputc('\n', f);
+		free(h);
+		return;
+	}
+	fputs("\n  by kind:", f);
+	for (i = 0; i < FD_KINDS; i++)
+		if (h->kinds[i])
+			fprintf(f, "%s %u %s", sep++ ? "," : "", h->kinds[i], kind_names[i]);
+	fputc('\n', f);
+	for (i = 0; i < h->n; i++)
+		fprintf(f, "  %5u x %-6s %.60s (inode %llu)\n", h->held[i].count,
+			kind_name(h->held[i].kind), h->held[i].path,
+			(unsigned long long)h->held[i].ino);
+	free(h);
+}
+
 int trace_fd_text(struct tracer *t, FILE *f)
 {
-	struct fd_iter_rec old[FD_OLDEST];
-	struct held_file h[FD_TOP_FILES];
 	struct proc_row *rows;
-	size_t n, i, j, nh, total, nold;
-	char path[512];
+	size_t n, i;
 	int err = read_procs(t, &rows, &n);
 
 	if (err)
 		return err;
-	fprintf(f, "fd: %zu processes seen opening or closing fds\n", n);
+	fprintf(f, "fd: %zu processes tracked (suspect: %d or more fds over baseline)\n", n,
+		FD_SUSPECT_GROWTH);
 	if (n)
-		fprintf(f, "\n%-8s %-16s %8s %8s %8s %9s\n", "PID", "COMM", "FDS", "PEAK",
-			"GROWTH", "PER_SEC");
+		fprintf(f, "\n%-8s %-16s %6s %8s %8s %8s %9s\n", "PID", "COMM", "BASE", "FDS",
+			"PEAK", "GROWTH", "PER_SEC");
 	for (i = 0; i < n && i < t->top; i++)
-		fprintf(f, "%-8u %-16s %8lld %8lld %8lld %9.1f\n", rows[i].pid, rows[i].p.comm,
-			(long long)rows[i].p.now, (long long)rows[i].p.peak,
-			(long long)(rows[i].p.now - rows[i].p.base), growth_rate(&rows[i].p));
-	for (i = 0; i < n && i < t->top; i++) {
-		if (rows[i].p.now - rows[i].p.base < FD_SUSPECT_GROWTH)
-			break;
-		const char *agent = agent_of(t, (pid_t)rows[i].pid);
-
-		if (rows[i].p.exit_ns) {
-			fprintf(f, "\nsuspect: pid %u (%s%s%s) exited holding %lld more fds "
-				"than it started with\n", rows[i].pid, rows[i].p.comm,
-				agent ? ", agent " : "", agent ? agent : "",
-				(long long)(rows[i].p.now - rows[i].p.base));
-			continue;
-		}
-		nh = held_files(t, (pid_t)rows[i].pid, h, FD_TOP_FILES, &total, old, &nold);
-		fprintf(f, "\nsuspect: pid %u (%s%s%s) grew by %lld fds; holds %zu:\n",
-			rows[i].pid, rows[i].p.comm, agent ? ", agent " : "", agent ? agent : "",
-			(long long)(rows[i].p.now - rows[i].p.base), total);
-		for (j = 0; j < nh; j++) {
-			file_path((pid_t)rows[i].pid, h[j].lowest_fd, h[j].name, path,
-				  sizeof(path));
-			fprintf(f, "  %5u x %.60s (inode %llu)\n", h[j].count, path,
-				(unsigned long long)h[j].ino);
-		}
-	}
+		fprintf(f, "%-8u %-16s %6lld %8lld %8lld %8lld %9.1f%s\n", rows[i].pid,
+			rows[i].p.comm, (long long)rows[i].p.base, (long long)rows[i].p.now,
+			(long long)rows[i].p.peak, (long long)(rows[i].p.now - rows[i].p.base),
+			growth_rate(&rows[i].p), rows[i].p.exit_ns ? " (exited)" : "");
+	for (i = 0; i < n && i < t->top && suspect(&rows[i]); i++)
+		text_suspect(t, f, &rows[i]);
 	free(rows);
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* flock contention: loads bpf/flock.bpf.c, reads the per-lock stats. */
+/* lock contention: reads bpf/flock.bpf.c's per-lock stats (flock, POSIX
+ * and OFD locks, by file and kind). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,66 +9,49 @@
 
 #include "hist.h"
 #include "trace_int.h"
-#include "flock.skel.h"
-
-int trace_flock_open(struct tracer *t)
-{
-	int err;
-
-	t->flock = flock_bpf__open();
-	if (!t->flock)
-		return -errno;
-	err = bpf_map__reuse_fd(t->flock->maps.tracked, trace_tracked_fd(t));
-	if (err)
-		return err;
-	/* without the filelock tracepoint we still time every call, but
-	 * cannot tell a contended acquisition from a slow one */
-	if (trace_autoload_existing(t->flock->obj))
-		return -ENOTSUP; /* no filelock tracepoint: nothing to time */
-	t->flock_contention = true;
-	err = flock_bpf__load(t->flock);
-	if (err)
-		return err;
-	return flock_bpf__attach(t->flock);
-}
-
-void trace_flock_close(struct tracer *t)
-{
-	flock_bpf__destroy(t->flock);
-	t->flock = NULL;
-}
+#include "swarm.skel.h"
 
 void trace_flock_clear(struct tracer *t)
 {
-	struct flock_totals *s = &t->flock->bss->totals;
+	struct flock_totals *s = &t->skel->bss->flock_stats;
 
 	memset(s->wait_us, 0, sizeof(s->wait_us));
+	memset(s->calls_kind, 0, sizeof(s->calls_kind));
 	s->calls = 0;
-	trace_map_clear(bpf_map__fd(t->flock->maps.locks), sizeof(struct flock_key));
+	trace_map_clear(bpf_map__fd(t->skel->maps.locks), sizeof(struct flock_key));
 }
 
-int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino, struct flock_stat *out)
+int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino, enum lock_kind kind,
+		     struct flock_stat *out)
 {
-	struct flock_key k = { .ino = ino, .dev = kdev };
+	struct flock_key k = { .ino = ino, .dev = kdev, .kind = kind };
 
-	if (!t || !t->flock)
+	if (!t || !t->skel || !(t->on & TRACE_FLOCK))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->flock->maps.locks), &k, out))
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.locks), &k, out))
 		return -errno;
 	return 0;
 }
 
 int tracer_flock_totals(struct tracer *t, struct flock_totals *out)
 {
-	if (!t || !t->flock)
+	if (!t || !t->skel || !(t->on & TRACE_FLOCK))
 		return -ENOENT;
-	memcpy(out, &t->flock->bss->totals, sizeof(*out));
+	memcpy(out, &t->skel->bss->flock_stats, sizeof(*out));
 	return 0;
+}
+
+static const char *const lock_kinds[LOCK_KINDS] = { "flock", "posix", "ofd" };
+
+static const char *lock_kind_name(unsigned k)
+{
+	return k < LOCK_KINDS ? lock_kinds[k] : "?";
 }
 
 struct lock_row {
 	struct flock_key key;
 	struct flock_stat st;
+	char path[256];
 };
 
 static int by_wait_desc(const void *a, const void *b)
@@ -82,7 +66,7 @@ static int by_wait_desc(const void *a, const void *b)
 /* All locks, hottest (most total wait) first. Caller frees *rows. */
 static int read_locks(struct tracer *t, struct lock_row **rows, size_t *n)
 {
-	int fd = bpf_map__fd(t->flock->maps.locks);
+	int fd = bpf_map__fd(t->skel->maps.locks);
 	struct flock_key k, next;
 	struct lock_row *v = calloc(FLOCK_MAX_LOCKS, sizeof(*v));
 	bool first = true;
@@ -97,7 +81,7 @@ static int read_locks(struct tracer *t, struct lock_row **rows, size_t *n)
 		if (bpf_map_lookup_elem(fd, &k, &v[len].st))
 			continue; /* deleted meanwhile */
 		v[len].key = k;
-		v[len].st.name[TRACE_NAME_LEN - 1] = '\0';
+		trace_path_str(&v[len].st.path, v[len].path, sizeof(v[len].path));
 		len++;
 	}
 	qsort(v, len, sizeof(*v), by_wait_desc);
@@ -125,16 +109,23 @@ int trace_flock_json(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	fprintf(f, "{\"contention_known\":%s,\"calls\":%llu,\"wait_us\":",
-		t->flock_contention ? "true" : "false",
-		(unsigned long long)t->flock->bss->totals.calls);
-	trace_json_pcts(f, t->flock->bss->totals.wait_us, n ? max_wait_us(rows, n) : -1);
+	struct flock_totals *tot = &t->skel->bss->flock_stats;
+
+	fprintf(f, "{\"kinds_traced\":[\"flock\"%s],\"calls\":%llu,\"calls_by_kind\":"
+		"{\"flock\":%llu,\"posix\":%llu,\"ofd\":%llu},\"wait_us\":",
+		t->posix_locks ? ",\"posix\",\"ofd\"" : "", (unsigned long long)tot->calls,
+		(unsigned long long)tot->calls_kind[LOCK_KIND_FLOCK],
+		(unsigned long long)tot->calls_kind[LOCK_KIND_POSIX],
+		(unsigned long long)tot->calls_kind[LOCK_KIND_OFD]);
+	trace_json_pcts(f, tot->wait_us, n ? max_wait_us(rows, n) : -1);
 	fprintf(f, ",\"locks\":[");
 	for (i = 0; i < n && i < t->top; i++) {
 		struct flock_stat *s = &rows[i].st;
 
 		fprintf(f, "%s{\"path\":", i ? "," : "");
-		trace_json_str(f, s->name, sizeof(s->name));
+		trace_json_str(f, rows[i].path, sizeof(rows[i].path));
+		fprintf(f, ",\"kind\":\"%s\",\"wait_ns_total\":%llu", lock_kind_name(rows[i].key.kind),
+			(unsigned long long)s->wait_ns_total);
 		fprintf(f, ",\"inode\":%llu,\"dev\":\"%u:%u\",\"acquisitions\":%llu,"
 			"\"contended\":%llu,\"uncontended\":%llu,\"ewouldblock\":%llu,"
 			"\"errors\":%llu,\"wait_us\":",
@@ -146,7 +137,7 @@ int trace_flock_json(struct tracer *t, FILE *f)
 		trace_json_pcts(f, s->wait_us, s->wait_ns_max / 1e3);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"map_full\":%llu}", (unsigned long long)t->flock->bss->totals.map_full);
+	fprintf(f, "],\"map_full\":%llu}", (unsigned long long)tot->map_full);
 	free(rows);
 	return 0;
 }
@@ -159,17 +150,26 @@ int trace_flock_text(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	fprintf(f, "flock: %llu calls on %zu lock files%s\n",
-		(unsigned long long)t->flock->bss->totals.calls, n,
-		t->flock_contention ? "" : " (contention unknown: no filelock events)");
+	struct flock_totals *tot = &t->skel->bss->flock_stats;
+
+	fprintf(f, "locks: %llu calls (flock %llu, posix %llu, ofd %llu) on %zu lock files%s\n",
+		(unsigned long long)tot->calls,
+		(unsigned long long)tot->calls_kind[LOCK_KIND_FLOCK],
+		(unsigned long long)tot->calls_kind[LOCK_KIND_POSIX],
+		(unsigned long long)tot->calls_kind[LOCK_KIND_OFD], n,
+		t->posix_locks ? "" : " (POSIX/OFD locks not traced: no posix_lock_inode)");
 	if (n) {
-		fprintf(f, "\nhottest locks\n%-20s %10s %8s %8s %9s %9s %9s\n", "FILE", "INODE",
-			"ACQ", "CONTEND", "P50us", "P99us", "MAXus");
+		fprintf(f, "\nhottest locks\n%-28s %-5s %10s %8s %8s %9s %9s %9s\n", "FILE",
+			"KIND", "INODE", "ACQ", "CONTEND", "P50us", "P99us", "MAXus");
 		for (i = 0; i < n && i < t->top; i++) {
 			struct flock_stat *s = &rows[i].st;
 
-			fprintf(f, "%-20.20s %10llu %8llu %8llu %9.0f %9.0f %9.0f\n",
-				s->name[0] ? s->name : "?",
+			size_t pl = strlen(rows[i].path);
+
+			/* the end of a long path says most */
+			fprintf(f, "%-28.28s %-5s %10llu %8llu %8llu %9.0f %9.0f %9.0f\n",
+				pl ? rows[i].path + (pl > 28 ? pl - 28 : 0) : "?",
+				lock_kind_name(rows[i].key.kind),
 				(unsigned long long)rows[i].key.ino,
 				(unsigned long long)s->acquisitions,
 				(unsigned long long)s->contended,
@@ -177,10 +177,11 @@ int trace_flock_text(struct tracer *t, FILE *f)
 				trace_pct(s->wait_us, 0.99, s->wait_ns_max / 1e3),
 				s->wait_ns_max / 1e3);
 		}
-		fprintf(f, "\nflock wait (all locks)\n");
-		hist_print(f, t->flock->bss->totals.wait_us, HIST_SLOTS, "usecs");
+		fprintf(f, "\nlock wait (all locks)\n");
+		hist_print(f, tot->wait_us, HIST_SLOTS, "usecs");
 		if (rows[0].st.acquisitions) {
-			fprintf(f, "\nflock wait: %s\n", rows[0].st.name);
+			fprintf(f, "\nlock wait: %s (%s)\n", rows[0].path,
+				lock_kind_name(rows[0].key.kind));
 			hist_print(f, rows[0].st.wait_us, HIST_SLOTS, "usecs");
 		}
 	}

@@ -1,5 +1,5 @@
-/* Private to user/trace*.c: the tracer context and each signal's
- * loader/reader. The public API is include/trace.h. */
+/* Private to user/trace*.c: the tracer context and each signal's readers.
+ * The public API is include/trace.h. */
 #ifndef SWARM_TRACE_INT_H
 #define SWARM_TRACE_INT_H
 
@@ -9,12 +9,11 @@
 #include "trace.h"
 
 #define TRACE_TOP_MAX 64
+#define TRACE_USDT_MAX 16  /* probe binaries x probes */
 
-struct spawn_bpf;
-struct flock_bpf;
-struct fdleak_bpf;
-struct latency_bpf;
+struct swarm_bpf;
 struct ring_buffer;
+struct bpf_link;
 
 /* One exited process kept for the "slowest spawns" table. */
 struct trace_slow {
@@ -29,64 +28,58 @@ struct tracer {
 	unsigned want;          /* signals asked for */
 	unsigned on;            /* signals loaded and attached */
 	unsigned top;
-	uint32_t bus_kdev;
 	uint64_t start_ns;
 	struct tracer_opts opts;
-	struct spawn_bpf *spawn;
-	struct flock_bpf *flock;
-	struct fdleak_bpf *fd;
-	struct latency_bpf *lat;
+	struct swarm_bpf *skel; /* every signal's programs: one object */
 	struct ring_buffer *rb;
-	bool flock_contention;  /* filelock tracepoint attached */
+	struct bpf_link *refresh;  /* iter/task link of fd_refresh */
+	uint64_t refreshed_ns;
+	struct bpf_link *usdt[TRACE_USDT_MAX];
+	unsigned nusdt;
+	char exes[4][256];      /* executables of the seeded tree (USDT) */
+	unsigned nexes;
+	int detach_fd;          /* pipe to the background detacher, or -1 */
+	bool posix_locks;       /* posix_lock_inode attached too */
 	uint64_t exit_events;
 	struct trace_slow slow[TRACE_TOP_MAX];
 	unsigned nslow;
 };
 
-/* trace_env.c: privileges, BTF, tracefs, /proc tree walk. */
+/* trace_env.c: privileges, /proc tree walk. */
 int trace_env_check(char *why, size_t whylen);
-int trace_tracefs_mount(void);
-bool trace_tp_exists(const char *category, const char *name);
-/* Call fn for pid and every descendant found in /proc. */
-int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, void *arg), void *arg);
-/* Turn off the programs whose tracepoint (tp_btf/ or tp/) this kernel
- * lacks; returns how many were turned off. */
-struct bpf_object;
-struct btf;
-bool trace_btf_tp_exists(const struct btf *vmlinux, const char *name);
-int trace_autoload_existing(struct bpf_object *obj);
+/* Call fn(pid, ppid) for root and every descendant found in /proc,
+ * parents before children. */
+int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, pid_t ppid, void *arg), void *arg);
 
-/* trace_spawn.c: owns the tracked map. */
-int trace_spawn_open(struct tracer *t);
-int trace_spawn_track(struct tracer *t, pid_t pid);
-int trace_tracked_fd(struct tracer *t);
-void trace_spawn_close(struct tracer *t);
+/* trace_spawn.c: the tree (tracked + procs maps) and the exit ring. */
+int trace_spawn_seed(struct tracer *t, pid_t pid, pid_t ppid);
+int trace_spawn_ring(struct tracer *t);
 int trace_spawn_json(struct tracer *t, FILE *f);
 int trace_spawn_text(struct tracer *t, FILE *f);
 void trace_spawn_clear(struct tracer *t);
 
+/* trace_fd.c */
+int trace_fd_refresh(struct tracer *t); /* recount every tracked process */
+int trace_fd_json(struct tracer *t, FILE *f);
+int trace_fd_text(struct tracer *t, FILE *f);
+
 /* trace_flock.c */
-int trace_flock_open(struct tracer *t);
-void trace_flock_close(struct tracer *t);
 int trace_flock_json(struct tracer *t, FILE *f);
 int trace_flock_text(struct tracer *t, FILE *f);
 void trace_flock_clear(struct tracer *t);
 
-/* trace_fd.c */
-int trace_fd_open(struct tracer *t);
-void trace_fd_close(struct tracer *t);
-int trace_fd_json(struct tracer *t, FILE *f);
-int trace_fd_text(struct tracer *t, FILE *f);
-
-/* trace_latency.c */
-int trace_latency_open(struct tracer *t);
-void trace_latency_close(struct tracer *t);
+/* trace_latency.c: attaches the USDT probes of the bus. */
+int trace_latency_attach(struct tracer *t);
 int trace_latency_json(struct tracer *t, FILE *f);
 int trace_latency_text(struct tracer *t, FILE *f);
 void trace_latency_clear(struct tracer *t);
 
-/* trace_detach.c: detach all links concurrently (before destroying). */
+/* trace_detach.c: detach all links concurrently (before destroying);
+ * with a background detacher (opts.detach_background) first, the uprobes'
+ * grace periods are paid by a process nobody waits for. */
 void trace_detach_all(struct tracer *t);
+void trace_detach_background(struct tracer *t);
+void trace_detach_done(struct tracer *t); /* after our copies are closed */
 
 /* trace_json.c: tiny JSON helpers shared by the reports. */
 void trace_json_str(FILE *f, const char *s, size_t max);

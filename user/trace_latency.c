@@ -1,5 +1,5 @@
-/* write->read latency: loads bpf/latency.bpf.c with the bus device as its
- * filter, reads the per-inode and overall histograms. */
+/* publish->consume latency: attaches bpf/latency.bpf.c to libswarm's USDT
+ * probes, reads the per-inbox and overall histograms. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,57 +10,104 @@
 
 #include "hist.h"
 #include "trace_int.h"
-#include "latency.skel.h"
+#include "swarm.skel.h"
+#include "core_path.h"
+#include <unistd.h>
 
-int trace_latency_open(struct tracer *t)
+/* Where libswarm's bus code runs: the agent front (send, recv), the core
+ * (masters, coordinators, demo agents), this program, the programs the
+ * traced tree ran when we attached, and any extra the caller names. One uprobe per probe and binary, for every process that
+ * maps it (pid -1): the programs filter by the tree. */
+struct bins {
+	char own[3][4096]; /* front, core, self */
+	const char *v[TRACE_USDT_MAX / 2];
+	size_t n;
+};
+
+static void add_bin(struct bins *b, const char *p)
 {
-	int err;
+	size_t j;
 
-	t->lat = latency_bpf__open();
-	if (!t->lat)
-		return -errno;
-	err = bpf_map__reuse_fd(t->lat->maps.tracked, trace_tracked_fd(t));
-	if (err)
-		return err;
-	t->lat->rodata->bus_dev = t->bus_kdev;
-	trace_autoload_existing(t->lat->obj);
-	err = latency_bpf__load(t->lat);
-	if (err)
-		return err;
-	return latency_bpf__attach(t->lat);
+	if (!p || !*p || b->n >= TRACE_USDT_MAX / 2 || access(p, R_OK))
+		return;
+	for (j = 0; j < b->n; j++)
+		if (!strcmp(b->v[j], p))
+			return;
+	b->v[b->n++] = p;
 }
 
-void trace_latency_close(struct tracer *t)
+static void probe_bins(struct tracer *t, struct bins *b)
 {
-	latency_bpf__destroy(t->lat);
-	t->lat = NULL;
+	size_t i;
+
+	b->n = 0;
+	if (!swarm_front_path(b->own[0], sizeof(b->own[0])))
+		add_bin(b, b->own[0]);
+	if (!swarm_core_path(b->own[1], sizeof(b->own[1])))
+		add_bin(b, b->own[1]);
+	if (!swarm_self_path(b->own[2], sizeof(b->own[2])))
+		add_bin(b, b->own[2]);
+	for (i = 0; t->opts.probe_bins && t->opts.probe_bins[i]; i++)
+		add_bin(b, t->opts.probe_bins[i]);
+	for (i = 0; i < t->nexes; i++)
+		add_bin(b, t->exes[i]);
+}
+
+int trace_latency_attach(struct tracer *t)
+{
+	struct bpf_program *progs[2] = { t->skel->progs.bus_publish, t->skel->progs.bus_consume };
+	static const char *const names[2] = { "publish", "consume" };
+	struct bins *b = malloc(sizeof(*b));
+	int err = -ENOENT;
+	size_t i;
+	int k;
+
+	if (!b)
+		return -ENOMEM;
+	probe_bins(t, b);
+	for (i = 0; i < b->n; i++) {
+		for (k = 0; k < 2 && t->nusdt < TRACE_USDT_MAX; k++) {
+			struct bpf_link *l = bpf_program__attach_usdt(progs[k], -1, b->v[i], "swarm",
+								      names[k], NULL);
+
+			if (!l) {
+				if (errno != ENOENT)
+					err = -errno;
+				break; /* a binary without our probes */
+			}
+			t->usdt[t->nusdt++] = l;
+			err = 0;
+		}
+	}
+	free(b);
+	return t->nusdt ? 0 : err;
 }
 
 void trace_latency_clear(struct tracer *t)
 {
-	struct lat_totals *s = &t->lat->bss->totals;
+	struct lat_totals *s = &t->skel->bss->lat_stats;
 
 	memset(s->lat_us, 0, sizeof(s->lat_us));
 	s->samples = 0;
-	trace_map_clear(bpf_map__fd(t->lat->maps.inodes), sizeof(__u64));
+	trace_map_clear(bpf_map__fd(t->skel->maps.inodes), sizeof(__u64));
 }
 
-int tracer_latency_get(struct tracer *t, uint64_t ino, struct lat_stat *out)
+int tracer_latency_get(struct tracer *t, uint32_t kdev, uint64_t ino, struct lat_stat *out)
 {
-	__u64 k = ino;
+	__u64 k = ((__u64)kdev << 44) ^ ino; /* as inbox_key() in latency.bpf.c */
 
-	if (!t || !t->lat)
+	if (!t || !t->skel || !(t->on & TRACE_LATENCY))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->lat->maps.inodes), &k, out))
+	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.inodes), &k, out))
 		return -errno;
 	return 0;
 }
 
 int tracer_latency_totals(struct tracer *t, struct lat_totals *out)
 {
-	if (!t || !t->lat)
+	if (!t || !t->skel || !(t->on & TRACE_LATENCY))
 		return -ENOENT;
-	memcpy(out, &t->lat->bss->totals, sizeof(*out));
+	memcpy(out, &t->skel->bss->lat_stats, sizeof(*out));
 	return 0;
 }
 
@@ -80,7 +127,7 @@ static int by_p99_desc(const void *a, const void *b)
 /* Inboxes that were read at least once, slowest (p99) first. */
 static int read_inboxes(struct tracer *t, struct inbox_row **rows, size_t *n)
 {
-	int fd = bpf_map__fd(t->lat->maps.inodes);
+	int fd = bpf_map__fd(t->skel->maps.inodes);
 	struct inbox_row *v = calloc(LAT_MAX_INODES, sizeof(*v));
 	__u64 k = 0, next;
 	bool first = true;
@@ -192,7 +239,7 @@ static int group_inboxes(const struct inbox_row *rows, size_t n, struct group_ro
 
 int trace_latency_json(struct tracer *t, FILE *f)
 {
-	struct lat_totals *tot = &t->lat->bss->totals;
+	struct lat_totals *tot = &t->skel->bss->lat_stats;
 	struct group_row *g = NULL;
 	struct inbox_row *rows;
 	size_t n, ng = 0, i;
@@ -203,7 +250,9 @@ int trace_latency_json(struct tracer *t, FILE *f)
 	err = group_inboxes(rows, n, &g, &ng);
 	if (err)
 		goto out;
-	fprintf(f, "{\"write_read_us\":");
+	fprintf(f, "{\"counts\":\"frames published by libswarm (swarm:publish) -> consumed "
+		"(swarm:consume), other processes' reads of them\",\"probes\":%u,"
+		"\"write_read_us\":", t->nusdt);
 	trace_json_pcts(f, tot->lat_us, max_us(rows, n));
 	fprintf(f, ",\"per_inbox\":[");
 	for (i = 0; i < ng && i < t->top; i++) {
@@ -218,12 +267,12 @@ int trace_latency_json(struct tracer *t, FILE *f)
 	for (i = 0; i < n && i < t->top; i++) {
 		fprintf(f, "%s{\"name\":", i ? "," : "");
 		trace_json_str(f, rows[i].st.name, sizeof(rows[i].st.name));
-		fprintf(f, ",\"inode\":%llu,\"samples\":%llu,\"writes\":%llu,"
-			"\"bytes_written\":%llu,\"bytes_read\":%llu,\"write_read_us\":",
+		fprintf(f, ",\"key\":%llu,\"samples\":%llu,\"publishes\":%llu,"
+			"\"frames_written\":%llu,\"frames_read\":%llu,\"write_read_us\":",
 			(unsigned long long)rows[i].ino, (unsigned long long)rows[i].st.samples,
 			(unsigned long long)rows[i].st.writes,
-			(unsigned long long)rows[i].st.bytes_written,
-			(unsigned long long)rows[i].st.bytes_read);
+			(unsigned long long)rows[i].st.frames_written,
+			(unsigned long long)rows[i].st.frames_read);
 		trace_json_pcts(f, rows[i].st.lat_us, rows[i].st.max_ns / 1e3);
 		fputc('}', f);
 	}
@@ -238,7 +287,7 @@ out:
 
 int trace_latency_text(struct tracer *t, FILE *f)
 {
-	struct lat_totals *tot = &t->lat->bss->totals;
+	struct lat_totals *tot = &t->skel->bss->lat_stats;
 	struct group_row *g = NULL;
 	struct inbox_row *rows;
 	size_t n, ng = 0, i;
@@ -246,7 +295,7 @@ int trace_latency_text(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	fprintf(f, "write -> read latency: %llu samples on %zu files\n",
+	fprintf(f, "publish -> consume latency (bus frames, libswarm USDT): %llu samples on %zu inboxes\n",
 		(unsigned long long)tot->samples, n);
 	if (tot->samples) {
 		double mx = max_us(rows, n);

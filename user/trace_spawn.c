@@ -1,14 +1,18 @@
-/* spawn: loads bpf/spawn.bpf.c (which also keeps the tracked-tgid map),
- * drains its ring buffer of exits, reports counts and latencies. */
+/* spawn: the tree of bpf/spawn.bpf.c (tracked + procs maps), seeded here
+ * from /proc; drains the ring buffer of exits, reports counts and
+ * latencies. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "hist.h"
 #include "trace_int.h"
-#include "spawn.skel.h"
+#include "swarm.skel.h"
+#include "util.h"
 
 /* Keep the slowest fork->exec spawns (sorted, slowest first). */
 static void slow_insert(struct tracer *t, const struct spawn_exit_event *e)
@@ -44,57 +48,86 @@ static int on_exit_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-int trace_spawn_open(struct tracer *t)
+int trace_spawn_ring(struct tracer *t)
 {
-	int err;
-
-	t->spawn = spawn_bpf__open();
-	if (!t->spawn)
-		return -errno;
-	if (trace_autoload_existing(t->spawn->obj))
-		return -ENOTSUP; /* the tree cannot be followed without all three */
-	err = spawn_bpf__load(t->spawn);
-	if (err)
-		return err;
-	err = trace_spawn_track(t, t->root);
-	if (err)
-		return err;
-	/* attach before walking /proc so no fork slips between the two */
-	err = spawn_bpf__attach(t->spawn);
-	if (err)
-		return err;
-	t->rb = ring_buffer__new(bpf_map__fd(t->spawn->maps.events), on_exit_event, t, NULL);
-	if (!t->rb)
-		return -errno;
-	return 0;
+	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_exit_event, t, NULL);
+	return t->rb ? 0 : -errno;
 }
 
-int trace_spawn_track(struct tracer *t, pid_t pid)
+/* Comm of a live process, from /proc (best effort). */
+static void proc_comm(pid_t pid, char *out)
 {
-	__u32 k = (__u32)pid;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, TRACE_COMM_LEN - 1);
+	close(fd);
+	if (n > 0 && out[n - 1] == '\n')
+		n--;
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* Remember the program a seeded process runs: it may carry libswarm's
+ * USDT probes (a C agent linked with libswarm), see trace_latency.c. */
+static void note_exe(struct tracer *t, pid_t pid)
+{
+	char path[64], exe[256];
+	ssize_t n;
+	unsigned i;
+
+	if (t->nexes >= sizeof(t->exes) / sizeof(t->exes[0]))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	if (n <= 0 || (size_t)n >= sizeof(exe) - 1)
+		return;
+	exe[n] = '\0';
+	for (i = 0; i < t->nexes; i++)
+		if (!strcmp(t->exes[i], exe))
+			return;
+	memcpy(t->exes[t->nexes++], exe, (size_t)n + 1);
+}
+
+/* A process that existed before we attached: tracked, with a record whose
+ * fd baseline is unknown (FD_STDIO: it may have leaked before we came) and
+ * whose agent follows from its place in the tree, as at fork. */
+int trace_spawn_seed(struct tracer *t, pid_t pid, pid_t ppid)
+{
+	int tracked = bpf_map__fd(t->skel->maps.tracked);
+	int procs = bpf_map__fd(t->skel->maps.procs);
+	unsigned depth = t->skel->rodata->agent_depth;
+	struct spawn_proc p = { 0 }, parent;
+	__u32 k = (__u32)pid, pk = (__u32)ppid;
 	__u8 one = 1;
 
-	if (bpf_map_update_elem(bpf_map__fd(t->spawn->maps.tracked), &k, &one, BPF_ANY))
+	if (bpf_map_update_elem(tracked, &k, &one, BPF_ANY))
+		return -errno;
+	if (!bpf_map_lookup_elem(procs, &k, &p))
+		return 0; /* already known (second walk, or seen at fork) */
+	memset(&p, 0, sizeof(p));
+	p.ppid = (__u32)ppid;
+	p.flags = FD_PREEXISTING;
+	p.fd_base = p.fd_now = p.fd_peak = FD_STDIO;
+	p.fd_ns = p.seen_ns = now_ns();
+	if (pid != t->root && !bpf_map_lookup_elem(procs, &pk, &parent)) {
+		p.depth = parent.depth + 1;
+		p.agent = parent.agent ? parent.agent : depth && p.depth == depth ? k : 0;
+	}
+	proc_comm(pid, p.comm);
+	note_exe(t, pid);
+	if (bpf_map_update_elem(procs, &k, &p, BPF_NOEXIST) && errno != EEXIST)
 		return -errno;
 	return 0;
-}
-
-int trace_tracked_fd(struct tracer *t)
-{
-	return bpf_map__fd(t->spawn->maps.tracked);
-}
-
-void trace_spawn_close(struct tracer *t)
-{
-	ring_buffer__free(t->rb);
-	t->rb = NULL;
-	spawn_bpf__destroy(t->spawn);
-	t->spawn = NULL;
 }
 
 void trace_spawn_clear(struct tracer *t)
 {
-	struct spawn_totals *s = &t->spawn->bss->totals;
+	struct spawn_totals *s = &t->skel->bss->spawn_stats;
 
 	/* counters race with the programs: a few events may straddle */
 	memset(s->fork_exec_us, 0, sizeof(s->fork_exec_us));
@@ -102,20 +135,21 @@ void trace_spawn_clear(struct tracer *t)
 	memset(s->exit_status, 0, sizeof(s->exit_status));
 	memset(s->exit_signal, 0, sizeof(s->exit_signal));
 	s->forks = s->execs = s->exits = 0;
+	s->exits_no_exec = s->exec_chains = s->orphans = 0;
 	t->nslow = 0;
 }
 
 int tracer_spawn_totals(struct tracer *t, struct spawn_totals *out)
 {
-	if (!t || !t->spawn)
+	if (!t || !t->skel)
 		return -ENOENT;
-	memcpy(out, &t->spawn->bss->totals, sizeof(*out));
+	memcpy(out, &t->skel->bss->spawn_stats, sizeof(*out));
 	return 0;
 }
 
 uint64_t tracer_ringbuf_drops(struct tracer *t)
 {
-	return t && t->spawn ? t->spawn->bss->totals.ringbuf_drops : 0;
+	return t && t->skel ? t->skel->bss->spawn_stats.ringbuf_drops : 0;
 }
 
 int trace_spawn_json(struct tracer *t, FILE *f)
@@ -129,9 +163,12 @@ int trace_spawn_json(struct tracer *t, FILE *f)
 	for (i = 0; i < 64; i++)
 		killed += s.exit_signal[i];
 	fprintf(f, "{\"forks\":%llu,\"execs\":%llu,\"exits\":%llu,"
+		"\"exits_no_exec\":%llu,\"exec_chains\":%llu,\"orphans\":%llu,"
 		"\"exit_ok\":%u,\"exit_failed\":%u,\"killed\":%u,\"fork_exec_us\":",
 		(unsigned long long)s.forks, (unsigned long long)s.execs,
-		(unsigned long long)s.exits, s.exit_status[0], failed, killed);
+		(unsigned long long)s.exits, (unsigned long long)s.exits_no_exec,
+		(unsigned long long)s.exec_chains, (unsigned long long)s.orphans,
+		s.exit_status[0], failed, killed);
 	trace_json_pcts(f, s.fork_exec_us, -1);
 	fprintf(f, ",\"exec_exit_us\":");
 	trace_json_pcts(f, s.exec_exit_us, -1);
@@ -154,9 +191,11 @@ int trace_spawn_text(struct tracer *t, FILE *f)
 	unsigned i;
 
 	tracer_spawn_totals(t, &s);
-	fprintf(f, "spawn: %llu forks, %llu execs, %llu exits\n",
+	fprintf(f, "spawn: %llu forks, %llu execs (%llu later in a chain), %llu exits "
+		"(%llu never exec'd, %llu orphaned)\n",
 		(unsigned long long)s.forks, (unsigned long long)s.execs,
-		(unsigned long long)s.exits);
+		(unsigned long long)s.exec_chains, (unsigned long long)s.exits,
+		(unsigned long long)s.exits_no_exec, (unsigned long long)s.orphans);
 	for (i = 1; i < 256; i++)
 		if (s.exit_status[i])
 			fprintf(f, "  exit status %u: %u\n", i, s.exit_status[i]);

@@ -89,7 +89,7 @@ static inline void traced_end(struct traced *t)
 /* Open the tracer on t's pid; fails the test loudly with the reason. */
 static inline struct tracer *traced_tracer(struct traced *t, unsigned signals)
 {
-	struct tracer_opts o = { .signals = signals, .bus_dir = "/dev/shm" };
+	struct tracer_opts o = { .signals = signals };
 	struct tracer *tr = NULL;
 	char why[256];
 	int err = tracer_open(&tr, t->pid, &o, why, sizeof(why));

@@ -1,7 +1,9 @@
-/* flock: a child holds an exclusive flock on a /dev/shm file for 100 ms
- * while the traced root blocks on it -> one contended acquisition with a
- * wait in the 64-128 ms bucket (or a neighbour) for that inode; a LOCK_NB
- * attempt meanwhile counts as EWOULDBLOCK. */
+/* Lock waits, for each kind (flock(2), POSIX fcntl F_SETLKW, OFD
+ * F_OFD_SETLKW): a child holds an exclusive lock on a /dev/shm file for
+ * 100 ms while the traced root blocks on it -> one contended acquisition
+ * with a wait in the 64-128 ms bucket (or a neighbour) for that inode and
+ * kind, its full path named; a non-blocking attempt meanwhile counts as
+ * EWOULDBLOCK. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +18,21 @@
 
 struct lockfile {
 	char path[64];
+	int kind; /* enum lock_kind */
 };
+
+/* Exclusive lock of the whole file (or unlock) in the given kind. */
+static int lock(int fd, int kind, int op)
+{
+	struct flock fl = { .l_whence = SEEK_SET };
+
+	if (kind == LOCK_KIND_FLOCK)
+		return flock(fd, op == 0 ? LOCK_UN : op == 1 ? LOCK_EX : LOCK_EX | LOCK_NB);
+	fl.l_type = op == 0 ? F_UNLCK : F_WRLCK;
+	if (kind == LOCK_KIND_POSIX)
+		return fcntl(fd, op == 1 ? F_SETLKW : F_SETLK, &fl);
+	return fcntl(fd, op == 1 ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+}
 
 static void contend(struct traced *t, void *arg)
 {
@@ -30,40 +46,40 @@ static void contend(struct traced *t, void *arg)
 	holder = fork();
 	if (holder == 0) {
 		hfd = open(lf->path, O_RDWR);
-		if (hfd < 0 || flock(hfd, LOCK_EX))
+		if (hfd < 0 || lock(hfd, lf->kind, 1))
 			_exit(1);
 		b = 1;
 		if (write(p[1], &b, 1) != 1)
 			_exit(1);
 		sleep_ms(HOLD_MS);
-		flock(hfd, LOCK_UN);
+		lock(hfd, lf->kind, 0);
 		_exit(0);
 	}
 	if (read(p[0], &b, 1) != 1)
 		_exit(1);
 	fd = open(lf->path, O_RDWR);
-	nb = flock(fd, LOCK_EX | LOCK_NB);  /* must be refused: held */
-	if (nb == 0 || errno != EWOULDBLOCK)
+	nb = lock(fd, lf->kind, 2);        /* must be refused: held */
+	if (nb == 0 || (errno != EWOULDBLOCK && errno != EACCES))
 		traced_step(t, 2);
-	if (flock(fd, LOCK_EX))             /* blocks ~HOLD_MS */
+	if (lock(fd, lf->kind, 1))          /* blocks ~HOLD_MS */
 		traced_step(t, 3);
-	flock(fd, LOCK_UN);
+	lock(fd, lf->kind, 0);
 	waitpid(holder, NULL, 0);
 	traced_step(t, 0);
 }
 
-static void test_flock_contended_wait(void **state)
+static void run_contended(int kind)
 {
-	struct lockfile lf;
+	struct lockfile lf = { .kind = kind };
 	struct flock_stat st;
+	char path[256];
 	struct traced t = { 0 };
 	struct tracer *tr;
+	struct flock_totals tot;
 	struct stat sb;
 	int fd, slot, i;
 
-	(void)state;
-	SKIP_UNLESS_ROOT();
-	snprintf(lf.path, sizeof(lf.path), "/dev/shm/swarm-test-flock-%d", getpid());
+	snprintf(lf.path, sizeof(lf.path), "/dev/shm/swarm-test-flock-%d-%d", getpid(), kind);
 	fd = open(lf.path, O_CREAT | O_RDWR | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(fstat(fd, &sb), 0);
@@ -75,8 +91,8 @@ static void test_flock_contended_wait(void **state)
 	traced_go(&t);
 	assert_int_equal(traced_wait(&t), 0);
 
-	assert_int_equal(tracer_flock_get(tr, trace_kdev(sb.st_dev), sb.st_ino, &st), 0);
-	assert_string_equal(st.name, strrchr(lf.path, '/') + 1);
+	assert_int_equal(tracer_flock_get(tr, trace_kdev(sb.st_dev), sb.st_ino, kind, &st), 0);
+	assert_string_equal(trace_path_str(&st.path, path, sizeof(path)), lf.path);
 	assert_int_equal(st.acquisitions, 2);   /* holder + root */
 	assert_int_equal(st.contended, 1);      /* only the root waited */
 	assert_int_equal(st.ewouldblock, 1);
@@ -90,9 +106,32 @@ static void test_flock_contended_wait(void **state)
 	assert_int_equal(hist_total(st.wait_us, HIST_SLOTS), 2);
 	assert_true(st.wait_ns_max >= 50ULL * 1000 * 1000);
 	assert_true(st.wait_ns_max < 2000ULL * 1000 * 1000);
+	assert_int_equal(tracer_flock_totals(tr, &tot), 0);
+	assert_int_equal(tot.calls_kind[kind], tot.calls); /* nothing else */
 	traced_end(&t);
 	tracer_close(tr);
 	unlink(lf.path);
+}
+
+static void test_flock_contended_wait(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	run_contended(LOCK_KIND_FLOCK);
+}
+
+static void test_posix_contended_wait(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	run_contended(LOCK_KIND_POSIX);
+}
+
+static void test_ofd_contended_wait(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_ROOT();
+	run_contended(LOCK_KIND_OFD);
 }
 
 /* flock by processes outside the tree is not seen. */
@@ -134,6 +173,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flock_contended_wait),
+		cmocka_unit_test(test_posix_contended_wait),
+		cmocka_unit_test(test_ofd_contended_wait),
 		cmocka_unit_test(test_flock_ignores_outsiders),
 	};
 

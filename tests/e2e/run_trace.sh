@@ -24,8 +24,12 @@ jq -e '.kernel.latency | .write_read_us.count >= 60 and .inboxes >= 21 and
 jq -e '.kernel.flock.calls >= 40 and (.kernel.flock.locks | length) > 0 and
        ([.kernel.flock.locks[].path] | all(endswith(".inbox")))' \
 	"$TMP/a.json" >/dev/null || fail "flock calls on the inboxes"
-jq -e '.kernel.fd.processes[] | select(.agent == "master")' \
-	"$TMP/a.json" >/dev/null || fail "the master is not named in kernel.fd"
+# the master is the tracer: its own fds (maps, programs) are not a leak
+jq -e '[.kernel.fd.processes[] | select(.name == "master")] | length == 0' \
+	"$TMP/a.json" >/dev/null || fail "the master is listed in kernel.fd"
+# healthy agents (each opens and closes its bus files) are no suspects
+jq -e '.kernel.fd.suspects == [] and .kernel.fd.suspect_growth == 16' \
+	"$TMP/a.json" >/dev/null || fail "a healthy agent is an fd suspect"
 jq -e '.kernel.ringbuf_drops == 0' "$TMP/a.json" >/dev/null || fail "ring buffer drops"
 
 # exec'd agents: one exec each, fork->exec measured

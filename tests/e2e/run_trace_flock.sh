@@ -11,7 +11,7 @@ seq 8 > "$TMP/tasks"
 traced_run "$TMP/f.json" -n 8 --tasks "$TMP/tasks" --task-stdin --logs "$TMP/lf" \
 	-- sh -c "flock /dev/shm/$LOCK sleep 0.05; cat" || fail "run exit $?"
 jq -e '.delivered == 8' "$TMP/f.json" >/dev/null || fail "not all delivered"
-jq -e --arg p "$LOCK" '.kernel.flock.locks[] | select(.path == $p)
+jq -e --arg p "/dev/shm/$LOCK" '.kernel.flock.locks[] | select(.path == $p and .kind == "flock")
 	| .acquisitions == 8 and .contended > 0 and .wait_us.max >= 10000' \
 	"$TMP/f.json" >/dev/null || fail "lock $LOCK not reported contended"
 echo ok

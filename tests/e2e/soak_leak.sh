@@ -53,7 +53,8 @@ if rep["kernel_fd_tracker"] == "on":
     for l in leaks:
         k = l["kernel"]
         assert k and k["file"] == base, l
-        assert k["opens"] >= l["fds_last"] - l["fds_first"], l
+        # the kernel's count of the same fd table (a moment apart)
+        assert abs(k["fds_now"] - l["fds_last"]) <= 2 and k["growth"] > 0, l
 else:
     print("kernel fd tracker off:", rep["kernel_fd_tracker"])
 print("leaks:", [(l["pid"], l["agent"], round(l["rate_fds_per_min"]), l["kernel"]) for l in leaks])

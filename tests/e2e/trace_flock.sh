@@ -13,7 +13,7 @@ WLPID=
 wait_trace
 b=$(last_block)
 echo "$b" | jq -e '.schema_version == 1' >/dev/null || fail "no schema_version: $b"
-lock=$(echo "$b" | jq -c --arg n "$(basename "$f")" '.kernel.flock.locks[] | select(.path == $n)')
+lock=$(echo "$b" | jq -c --arg n "$f" '.kernel.flock.locks[] | select(.path == $n and .kind == "flock")')
 [ -n "$lock" ] || fail "lock file not reported: $b"
 echo "$lock"
 acq=$(echo "$lock" | jq .acquisitions)

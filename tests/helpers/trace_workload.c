@@ -6,8 +6,9 @@
  *       NPROC children take LOCK_EX on FILE ROUNDS times, holding HOLD_MS
  *   trace_workload leak FILE COUNT PERIOD_MS
  *       one child opens FILE COUNT times (never closing), then sleeps
- *   trace_workload latency FILE DELAY_MS ROUNDS
- *       a writer child appends a line, a reader child reads it DELAY_MS later
+ *   trace_workload latency DIR/NAME DELAY_MS ROUNDS
+ *       on a bus made under DIR, a writer child sends a message to inbox
+ *       NAME, a reader child consumes it DELAY_MS later
  *
  * Exit status 0 when the workload ran as asked. */
 #include <errno.h>
@@ -20,6 +21,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "bus.h"
+#include "swarm.h"
 
 static void sleep_ms(long ms)
 {
@@ -69,20 +73,35 @@ static int leak_child(const char *file, long count, long period)
 	return 0;
 }
 
-static int latency_pair(const char *file, long delay, long rounds)
+/* A bus under DIR (made here): a writer child sends one message to the
+ * inbox NAME, a reader child consumes it DELAY_MS later, ROUNDS times. */
+static int latency_pair(const char *where, long delay, long rounds)
 {
-	int p[2], q[2], fd, st, ok = 0;
-	char buf[256], c = 'x';
+	char dir[256], name[64];
+	const char *slash = strrchr(where, '/');
+	struct bus *bus = NULL;
+	int p[2], q[2], st, ok = 0;
+	char c = 'x';
 	pid_t w, r;
 	long i;
 
-	if (pipe(p) || pipe(q))
+	if (!slash || slash == where || strlen(slash + 1) >= sizeof(name) ||
+	    (size_t)(slash - where) >= sizeof(dir))
+		return 1;
+	memcpy(dir, where, (size_t)(slash - where));
+	dir[slash - where] = '\0';
+	snprintf(name, sizeof(name), "%s", slash + 1);
+	if (pipe(p) || pipe(q) || bus_create(dir, "latency", NULL, &bus))
 		return 1;
 	w = fork();
 	if (w == 0) {
-		fd = open(file, O_WRONLY | O_APPEND | O_CREAT, 0600);
+		struct inbox *to = NULL, *me = NULL;
+		struct bus_out m = { .data = "message", .len = 7, .type = MSG_DATA };
+
+		if (inbox_open(bus, name, &to) || inbox_open(bus, "writer", &me))
+			_exit(1);
 		for (i = 0; i < rounds; i++) {
-			if (fd < 0 || write(fd, "message\n", 8) != 8 || write(p[1], &c, 1) != 1)
+			if (inbox_send(to, me, &m) || write(p[1], &c, 1) != 1)
 				_exit(1);
 			if (read(q[0], &c, 1) != 1) /* wait until it was read */
 				_exit(1);
@@ -91,12 +110,16 @@ static int latency_pair(const char *file, long delay, long rounds)
 	}
 	r = fork();
 	if (r == 0) {
-		fd = open(file, O_RDONLY | O_CREAT, 0600);
+		struct inbox *in = NULL;
+		struct bus_msg msg;
+
+		if (inbox_open(bus, name, &in) || inbox_reader_begin(in))
+			_exit(1);
 		for (i = 0; i < rounds; i++) {
-			if (fd < 0 || read(p[0], &c, 1) != 1)
+			if (read(p[0], &c, 1) != 1)
 				_exit(1);
 			sleep_ms(delay);
-			if (read(fd, buf, sizeof(buf)) != 8 || write(q[1], &c, 1) != 1)
+			if (inbox_next(in, &msg) != 1 || inbox_commit(in) || write(q[1], &c, 1) != 1)
 				_exit(1);
 		}
 		_exit(0);
@@ -105,6 +128,7 @@ static int latency_pair(const char *file, long delay, long rounds)
 		ok++;
 	if (waitpid(r, &st, 0) == r && WIFEXITED(st) && !WEXITSTATUS(st))
 		ok++;
+	bus_destroy(bus);
 	return ok == 2 ? 0 : 1;
 }
 
