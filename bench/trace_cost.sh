@@ -29,7 +29,8 @@ done
 new=$root/build
 EB=$new/bench/execbench
 [ -x "$EB" ] || make -C "$root" -s all test-bins >&2 || exit 3
-builds=(new) declare -A dir=([new]=$new)
+builds=(new)
+declare -A dir=([new]=$new)
 [ -n "$old" ] && { builds+=(old); dir[old]=$(cd "$old" && pwd); }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
@@ -91,7 +92,7 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f %%", (a / b - 1) * 100 }'
 	echo
 	echo "Medians of $reps interleaved repetitions (exec: 400). Lower is better."
 	echo
-	echo "| row | target | ${builds[*]} |" | sed 's/ \([a-z]*\) |$/ \1 |/; s/new old/new | old/'
+	printf '| row | target |'; printf ' %s |' "${builds[@]}"; echo
 	echo "|---|---|$(for b in "${builds[@]}"; do printf -- '---|'; done)"
 	row() { local name=$1 target=$2; shift 2; printf '| %s | %s |' "$name" "$target"; for v in "$@"; do printf ' %s |' "$v"; done; echo; }
 	cols() { for b in "${builds[@]}"; do eval "echo \"$1\""; done; }
