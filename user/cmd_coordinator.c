@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "replace.h"
 #include "cli.h"
 #include "coord.h"
 #include "coord_nats.h"
@@ -101,7 +102,7 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 	/* Same rule as swarm run: a plain command ({} or --task-stdin) is
 	 * judged by its stdout and exit status. */
 	no->stdout_mode = o->stdout_mode || o->task_stdin ||
-			  tasks_has_placeholder(no->argv);
+			  replace_has(no->argv);
 	no->applet = cli_applet(no->argv);
 	code = coord_nats_node(no);
 	nm_library_close();

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "replace.h"
 #include "coord_master.h"
 #include "coord_sys.h"
 #include "priv.h"
@@ -673,7 +674,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	rep->topology = o->hybrid ? "hybrid" : "flat";
 	m.t0 = m.last_tick = now_ns();
 	m.t0_wall = wall_ns();
-	m.stdout_mode = o->task_stdin || tasks_has_placeholder(o->argv);
+	m.stdout_mode = o->task_stdin || replace_has(o->argv);
 	err = setup(&m, what);
 	if (err)
 		goto out;
