@@ -30,6 +30,7 @@ struct pool {
 	unsigned alive, processes, retried;
 	size_t running;
 	int no_more, halted;
+	int spooling;                 /* exit_stdout_mode hands the spool on */
 	uint64_t msgs_sent, msgs_recv, unexpected;
 	uint64_t spawn_first_ns, spawn_last_ns, last_tick;
 	struct agent_env env;
@@ -189,6 +190,10 @@ static void finish(struct pool *p, struct task *t, int status, int exit_code,
 	snprintf(t->reason, sizeof(t->reason), "%s", reason ? reason : "");
 	if (p->cfg.on_done)
 		p->cfg.on_done(p->cfg.arg, t, out, len);
+	/* Every outcome reaches on_spool once, so an ordered printer is
+	 * never left waiting for a task that did not run. */
+	if (p->cfg.spool && p->cfg.on_spool && !p->spooling)
+		p->cfg.on_spool(p->cfg.arg, t, -1, -1);
 }
 
 static void start_task(struct pool *p, struct pool_slot *s, struct task *t)
@@ -670,11 +675,14 @@ static void exit_stdout_mode(struct pool *p, struct pool_slot *s, int wstatus)
 			snprintf(why + strlen(why), sizeof(why) - strlen(why),
 				 " (command not found?)");
 	}
+	p->spooling = p->cfg.spool && s->spool[0] >= 0;
 	finish(p, t, status, code, status == TS_OK ? NULL : why, p->outbuf, n);
-	if (p->cfg.spool && p->cfg.on_spool && s->spool[0] >= 0) {
+	if (p->spooling && p->cfg.on_spool) {
+		p->spooling = 0;
 		p->cfg.on_spool(p->cfg.arg, t, s->spool[0], s->spool[1]);
 		s->spool[0] = s->spool[1] = -1;
 	}
+	p->spooling = 0;
 	spool_close(s);
 }
 
@@ -725,7 +733,7 @@ static int tick_timeouts(struct pool *p, uint64_t now)
 
 		if (!s->task || s->pidfd < 0 || (!s->deadline_ns && !s->halted))
 			continue;
-		if (!s->timed_out && now >= s->deadline_ns) {
+		if (!s->timed_out && !s->halted && s->deadline_ns && now >= s->deadline_ns) {
 			s->timed_out = 1;
 			slot_kill(p, s, SIGTERM);
 			s->kill_ns = now + POOL_KILL_GRACE_NS;
