@@ -200,7 +200,7 @@ int plain_sources(struct run_plain *pl, struct run_shape *sh, int nats)
 	/* Nothing named: stdin, as GNU parallel and xargs read it, unless -n
 	 * (an agent swarm's size: generated tasks) or a hybrid/NATS run. */
 	if (!pl->in.nsrc && !o->tasks_file && !sh->n_set && !o->hybrid && !nats &&
-	    !o->coordinators && !o->workers && (stdin_feeds() || (trigger && !isatty(0)))) {
+	    !o->coordinators && !o->workers && stdin_feeds()) {
 		if ((err = input_add_file(&pl->in, "-")))
 			goto out;
 		pl->is_plain = 1;
