@@ -709,6 +709,12 @@ void pool_on_exit(struct pool *p, struct pool_slot *s)
 			return;
 		s->task = NULL;
 		finish(p, t, TS_SPAWN, 0, "could not restart the agent", NULL, 0);
+	} else if (t && !s->answered && inbox_depth(p, s->name)) {
+		/* It never even read its task: a plain command run as an agent. */
+		describe_exit(why, sizeof(why), wstatus, "without answering, its task "
+			      "unread (a plain command? add {} or -j N)");
+		s->task = NULL;
+		finish(p, t, TS_EXITED, spawn_exit_code(wstatus), why, NULL, 0);
 	} else if (t) {
 		describe_exit(why, sizeof(why), wstatus, "without answering");
 		s->task = NULL;

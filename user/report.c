@@ -286,6 +286,10 @@ void report_print_brief(FILE *f, const struct run_report *r)
 
 	if (!r->exit_code)
 		shown = 0;    /* --halt success=: the rest was stopped on purpose */
+	/* stdout closed under us (`| head`): the reader chose that; xargs and
+	 * GNU parallel stay quiet too */
+	if (r->interrupted && r->exit_code == 128 + 13)
+		return;
 
 	if (r->interrupted)
 		fprintf(f, "swarm: interrupted (exit %d): %llu of %llu tasks done\n",
