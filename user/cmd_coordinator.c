@@ -7,6 +7,7 @@
 
 #include "replace.h"
 #include "cli.h"
+#include "core_path.h"
 #include "coord.h"
 #include "coord_nats.h"
 #include "nats_mesh.h"
@@ -116,6 +117,9 @@ int cmd_coordinator(int argc, char **argv)
 	uint64_t v;
 	int c;
 
+	/* `swarm coordinator --join` is started by hand on other hosts: its
+	 * workers find swarm on PATH too (a no-op under swarm run). */
+	swarm_export_front();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

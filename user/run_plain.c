@@ -310,6 +310,18 @@ int plain_prepare(struct run_plain *pl, struct run_shape *sh, int json, int nats
 			"tasks' output; use --results FILE)");
 		return -EINVAL;
 	}
+	/* Coordinators get a task's text over the bus, not its columns, and
+	 * the NATS master reads only --tasks. */
+	if (o->hybrid && (pl->colsep || pl->in.nsrc > 1 ||
+			  (!replace_has(o->argv) && !o->task_stdin))) {
+		die_msg("run: a hybrid plain command needs {} (or --task-stdin) and "
+			"one input without --colsep");
+		return -EINVAL;
+	}
+	if (nats && pl->in.nsrc && !(pl->in.nsrc == 1 && o->tasks_file)) {
+		die_msg("run: --bus nats:// reads its tasks from --tasks FILE only");
+		return -EINVAL;
+	}
 	if ((pl->resume || pl->resume_failed) && !pl->g.joblog) {
 		die_msg("run: --resume and --resume-failed need --joblog FILE");
 		return -EINVAL;
