@@ -295,6 +295,11 @@ int plain_prepare(struct run_plain *pl, struct run_shape *sh, int json, int nats
 	char err_line[256] = "";
 	int err, gnu;
 
+	if (pl->jobs && (o->hybrid || nats)) {
+		die_msg("run: -j is for the flat topology; a hybrid swarm's size is "
+			"--coordinators C --workers W");
+		return -EINVAL;
+	}
 	if (pl->jobs && sh->n_set) {
 		die_msg("run: -n and -j both give the number of agents; use one "
 			"(-j for plain commands, -n for agent swarms)");
@@ -326,7 +331,7 @@ int plain_prepare(struct run_plain *pl, struct run_shape *sh, int json, int nats
 		die_msg("run: --resume and --resume-failed need --joblog FILE");
 		return -EINVAL;
 	}
-	if (!pl->has_input && !sh->n_set) {
+	if (!pl->has_input && !sh->n_set && !o->hybrid) {
 		die_msg("run: no tasks: give --tasks FILE, ::: ARGS, :::: FILE or pipe "
 			"them on stdin (-n N without them: N tasks 'task <i>')");
 		return -EINVAL;
@@ -334,6 +339,11 @@ int plain_prepare(struct run_plain *pl, struct run_shape *sh, int json, int nats
 	pl->g.append_args = !replace_has(o->argv);
 	pl->g.gnu_out = gnu;
 	pl->g.joblog_append = pl->resume || pl->resume_failed;
+	/* The NATS master reads --tasks itself (and '-' only once). */
+	if (nats) {
+		o->plain = 1;
+		return 0;
+	}
 	if (pl->has_input) {
 		pl->in.null_sep = pl->null_sep;
 		pl->in.colsep = pl->colsep;
@@ -358,7 +368,7 @@ int plain_prepare(struct run_plain *pl, struct run_shape *sh, int json, int nats
 		die_msg("run: -j wants N, +N, -N, N%% or 0, not '%s'", pl->jobs);
 		return -EINVAL;
 	}
-	if (!pl->jobs && !sh->n_set)
+	if (!pl->jobs && !sh->n_set && !o->hybrid)
 		o->n = run_default_parallel();
 	o->plain = 1;
 	o->gnu = gnu ? &pl->g : NULL;

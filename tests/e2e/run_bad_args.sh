@@ -40,6 +40,7 @@ expect_usage --halt sometimes -- true ::: a
 expect_usage --retries 0 -- true ::: a
 expect_usage -j x -- true ::: a
 expect_usage -n 2 -j 2 -- true ::: a
+expect_usage --coordinators 2 --workers 2 -j 2 -- true {} ::: a
 expect_usage --json -k -- true ::: a
 expect_usage --resume -- true ::: a
 expect_usage --colsep '(' -- true ::: a
