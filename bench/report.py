@@ -97,6 +97,12 @@ ROWS = [
     ("FDs per coordinator, hybrid 40x50", "< 1000", "hybrid_40x50", "fds_peak", "count", "median"),
     ("/dev/shm peak, hybrid 40x50", "< 100 MB", "hybrid_40x50", "shm_peak_bytes", "bytes", "median"),
 
+    ("Plain commands: 1000 x `echo {}`, 8 at a time (issue 16)", None),
+    ("Wall, baseline = xargs -P 8, swarm = swarm run -j 8 (traced as root)", "<= 1.2 x xargs", "plain_1000", "wall_s", "s", "median", ("xargs", "swarm")),
+    ("Wall, baseline = GNU parallel -j 8, swarm = swarm run -j 8 (traced as root)", "<= 0.25 x parallel", "plain_1000", "wall_s", "s", "median", ("parallel", "swarm")),
+    ("Wall, baseline = xargs -P 8, swarm = swarm run -j 8 --no-trace", "-", "plain_1000", "wall_s", "s", "median", ("xargs", "untraced")),
+    ("Wall, baseline = GNU parallel -j 8, swarm = swarm run -j 8 --no-trace", "-", "plain_1000", "wall_s", "s", "median", ("parallel", "untraced")),
+
     ("Real workload (--full): 50 tasks (cc + run, gzip, test)", None),
     ("Wall time, 50 tasks (xargs -P 50 alone: %s)", "-", "real50", "wall_s", "s", "median"),
     ("Overhead vs xargs -P 50", "< 10 % (issue: < 2 %)", "real50", "@overhead", "%", "median"),

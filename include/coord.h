@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "report.h"
+#include "tasks.h"
 
 struct coord_kernel;
 struct priv_user;
@@ -43,6 +44,28 @@ struct run_hooks {
 	void *arg;
 };
 
+/* --halt WHEN,fail|success=N|P% (GNU parallel's). */
+enum { HALT_NEVER, HALT_SOON, HALT_NOW };
+struct halt_spec {
+	int when;
+	int on_success;         /* success=...; else fail=... */
+	unsigned count;         /* N, or 0 with pct */
+	double pct;             /* P% of all tasks, or 0 */
+};
+
+/* Plain commands in GNU parallel mode (flat topology; see docs/run.md). */
+struct plain_opts {
+	int gnu_out;            /* task output on our stdout/stderr (not --json) */
+	int append_args;        /* no replacement string: append the columns */
+	int keep_order, tag, progress;
+	double task_timeout_s;  /* 0: none */
+	unsigned retries;       /* attempts per task; 0 or 1: one */
+	struct halt_spec halt;
+	const char *halt_text;  /* as given, for messages */
+	const char *joblog;
+	int joblog_append;      /* --resume / --resume-failed */
+};
+
 struct run_opts {
 	int hybrid;
 	unsigned n;                 /* flat: workers; hybrid: C * W */
@@ -61,6 +84,11 @@ struct run_opts {
 	const char *metrics_listen;     /* "127.0.0.1:PORT", or NULL */
 	/* --user: agents and coordinators run as this user (see priv.h). */
 	const struct priv_user *user;
+	/* Tasks already read (plain input, run_input.h), moved into the run;
+	 * NULL: the master reads tasks_file or generates them. */
+	struct task_list *tasks;
+	int plain;                       /* a plain command (stdout mode) */
+	const struct plain_opts *gnu;    /* GNU parallel mode, or NULL */
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is

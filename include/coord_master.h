@@ -14,6 +14,8 @@
 #include "coord_metrics.h"
 #include "coord_pool.h"
 #include "coord_proto.h"
+#include "run_output.h"
+#include "run_progress.h"
 #include "spawn_cgroup.h"
 #include "tasks.h"
 
@@ -66,6 +68,13 @@ struct master {
 	uint64_t shm_peak;
 	int stop_sig;
 	int boosted, nice0;         /* raised our priority; children get nice0 */
+	/* GNU parallel mode (o->gnu): output, --joblog, progress, --halt */
+	struct run_output *out;
+	FILE *joblog;
+	struct run_progress prog;
+	int64_t wall_off;           /* wall_ns() - now_ns() */
+	size_t n_ok, n_failed;
+	int halt_pending, halted, halted_success;
 };
 
 /* Record a task's outcome (both topologies; drops duplicates). */

@@ -18,10 +18,16 @@
  * is started in the same slot to take it. An agent that exits (any way)
  * with a task it has read but not answered fails that task at once.
  *
- * Stdout mode (plain commands): one process per task; `{}` in the argv is
- * replaced by the task, or the task is fed on stdin; the exit status
- * decides success and the first TASK_OUTPUT_MAX bytes of stdout are the
- * result.
+ * Stdout mode (plain commands): one process per task; the replacement
+ * strings of replace.h are filled in (or the columns appended), or the
+ * task is fed on stdin; the exit status decides success and the first
+ * TASK_OUTPUT_MAX bytes of stdout are the result. Its stdout and stderr go
+ * to the slot's log files, or (spool) to two memfds handed to on_spool
+ * whole when the task ends, so the owner can print them ungarbled.
+ * A task running past task_timeout_ns gets SIGTERM (its process group),
+ * SIGKILL POOL_KILL_GRACE_NS later, and ends as TS_TIMEOUT; a failed or
+ * timed-out task is tried again (at the end of the queue) until it has had
+ * `retries` attempts.
  */
 #ifndef SWARM_COORD_POOL_H
 #define SWARM_COORD_POOL_H
@@ -49,7 +55,12 @@ struct pool_slot {
 	int stop_sent, hung, used;
 	uint64_t last_seen_ns;
 	off_t out_off;
+	int spool[2];                 /* spool mode: stdout, stderr memfds */
+	uint64_t deadline_ns, kill_ns;  /* --task-timeout: TERM, then KILL */
+	int timed_out, halted;
 };
+
+#define POOL_KILL_GRACE_NS 1000000000ull
 
 struct pool_cfg {
 	struct bus *bus;
@@ -61,6 +72,11 @@ struct pool_cfg {
 	unsigned spawn_burst;         /* 0: POOL_SPAWN_BURST */
 	uint64_t heartbeat_ns;        /* 0: off */
 	int stdout_mode, task_stdin;
+	int spool;                    /* stdout mode: output to on_spool */
+	int append_args;              /* no replacement string: append columns */
+	int want_output;              /* spool: read the result for on_done */
+	uint64_t task_timeout_ns;     /* 0: none */
+	unsigned retries;             /* attempts per task; 0 or 1: one */
 	char *const *argv;            /* argv[0] resolved */
 	/* Optional built-in agent run without exec (see spawn_process.h). */
 	int (*applet)(int argc, char **argv);
@@ -78,6 +94,9 @@ struct pool_cfg {
 	void (*on_done)(void *arg, struct task *t, const char *out, size_t len);
 	/* A running task's worker went silent past the heartbeat. */
 	void (*on_hung)(void *arg, struct task *t);
+	/* Spool mode, after on_done of a task that ran: its stdout and
+	 * stderr memfds, now the callee's to close. */
+	void (*on_spool)(void *arg, struct task *t, int out_fd, int err_fd);
 	/* A process was started in a slot (may be NULL). */
 	void (*on_spawn)(void *arg, pid_t pid, const char *name);
 	void *arg;
@@ -108,6 +127,9 @@ unsigned pool_alive(const struct pool *p);
 /* End every outstanding task with status (TS_TIMEOUT / TS_INTERRUPTED)
  * and kill the agents holding them. */
 void pool_abort(struct pool *p, int status, const char *why);
+/* --halt: queued tasks end as TS_NOT_STARTED; with kill, running ones get
+ * SIGTERM and end as TS_KILLED when they exit. No more retries. */
+void pool_halt(struct pool *p, int kill, const char *why);
 /* Stop every agent: MSG_STOP to idle ones, wait up to grace_ms, then
  * SIGTERM, then SIGKILL; reaps them all. */
 void pool_shutdown(struct pool *p, int grace_ms);
@@ -121,6 +143,7 @@ void pool_status(struct pool *p, FILE *f, int json);
 struct pool_stats {
 	unsigned agents;              /* slots that ever ran a process */
 	unsigned processes;           /* processes spawned */
+	unsigned retried;             /* attempts that were tried again */
 	uint64_t msgs_sent, msgs_recv, unexpected;
 	uint64_t spawn_first_ns, spawn_last_ns;  /* CLOCK_MONOTONIC */
 };

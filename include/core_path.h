@@ -16,5 +16,10 @@ int swarm_core_path(char *buf, size_t len);
  * executable, else `swarm` beside swarm-core (checkout) or in ../../bin
  * from libexec/swarm (installed), else the running executable. */
 int swarm_front_path(char *buf, size_t len);
+/* For the agents we start (and the command we resolve): SWARM_BIN names
+ * that front, and its directory goes first on PATH (unless it is first
+ * already), so `swarm send ...` in an agent works from a checkout. 0 or
+ * -errno; the environment is left as it was on failure. */
+int swarm_export_front(void);
 
 #endif

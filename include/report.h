@@ -70,6 +70,7 @@ struct run_report {
 	uint64_t agents_rss_peak_kb;
 	int timed_out, interrupted;
 	unsigned coordinator_restarts;
+	unsigned retried;           /* --retries: attempts tried again */
 	int bus_kept;
 	int logs_removed;           /* default logs dir removed: nothing to read */
 	char bus_dir[4096], logs_dir[4096];
@@ -94,6 +95,9 @@ int report_add_failure(struct run_report *r, const char *agent,
 void report_free(struct run_report *r);
 void report_print_text(FILE *f, const struct run_report *r);
 void report_print_json(FILE *f, const struct run_report *r);
+/* A few lines for stderr when stdout carries the tasks' output (plain
+ * commands): what failed, what was kept. Nothing when all went well. */
+void report_print_brief(FILE *f, const struct run_report *r);
 
 /* JSON string with escapes; invalid UTF-8 bytes become U+FFFD. */
 void report_json_str(FILE *f, const char *s, size_t len);

@@ -34,6 +34,7 @@ struct run_shape {
 	const char *cmd;     /* "run" or "soak": prefix of every message */
 	struct run_opts *o;
 	int topo_set, n_set;
+	int has_input;           /* ::: / :::: / stdin feed the tasks */
 	struct priv_user user;   /* --user; o->user points here */
 };
 
@@ -48,5 +49,7 @@ int run_shape_opt(struct run_shape *sh, int c, const char *arg);
  * one line for what does not fit. 0, -EINVAL (usage) or -EPERM (--user
  * without root: an environment error). */
 int run_shape_check(struct run_shape *sh);
+/* Plain commands' default parallelism: 2 x the CPUs online. */
+unsigned run_default_parallel(void);
 
 #endif

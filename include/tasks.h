@@ -34,12 +34,19 @@ enum task_status {
 	TS_TIMEOUT,      /* no answer by --timeout */
 	TS_LOST,         /* its coordinator died too often; never ran */
 	TS_INTERRUPTED,  /* run stopped by SIGINT/SIGTERM */
+	TS_NOT_STARTED,  /* never ran: the run ended first (timeout, signal, --halt) */
+	TS_KILLED,       /* running when --halt now stopped the run */
 };
 
 struct task {
 	uint32_t id;             /* 0-based position in the task list */
 	uint32_t len;
 	char *text;              /* NUL-terminated, len bytes */
+	/* Plain commands: the columns ({1} {2} ...) back to back, each
+	 * NUL-terminated; ncols 0: one column, the text. */
+	char *cols;
+	uint32_t ncols;
+	uint32_t slot;           /* 1-based slot of its last attempt ({%}) */
 	/* outcome, filled by the coordinator */
 	uint8_t state, status;
 	int exit_code;           /* agent exit code, -signal, or 0 */
@@ -55,6 +62,8 @@ struct task_list {
 	struct task *v;
 	size_t n;
 	char *buf;               /* backing store of every text */
+	char *buf2;              /* more backing store (columns), or NULL */
+	size_t id_limit;         /* every id is below it (0: n) */
 };
 
 int tasks_load_fd(int fd, struct task_list *tl, size_t *bad_line);

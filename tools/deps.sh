@@ -10,6 +10,7 @@ pkgs=(
   libcmocka-dev libcap-ng-dev
   libclang-rt-14-dev
   util-linux procps psmisc jq
+  parallel                     # tests compare plain commands against GNU parallel
   prometheus python3
   libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
 )

@@ -5,7 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "replace.h"
 #include "cli.h"
+#include "core_path.h"
 #include "coord.h"
 #include "coord_nats.h"
 #include "nats_mesh.h"
@@ -101,7 +103,7 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 	/* Same rule as swarm run: a plain command ({} or --task-stdin) is
 	 * judged by its stdout and exit status. */
 	no->stdout_mode = o->stdout_mode || o->task_stdin ||
-			  tasks_has_placeholder(no->argv);
+			  replace_has(no->argv);
 	no->applet = cli_applet(no->argv);
 	code = coord_nats_node(no);
 	nm_library_close();
@@ -115,6 +117,9 @@ int cmd_coordinator(int argc, char **argv)
 	uint64_t v;
 	int c;
 
+	/* `swarm coordinator --join` is started by hand on other hosts: its
+	 * workers find swarm on PATH too (a no-op under swarm run). */
+	swarm_export_front();
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

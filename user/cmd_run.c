@@ -9,10 +9,12 @@
 #include "cli.h"
 #include "coord.h"
 #include "coord_nats.h"
+#include "core_path.h"
 #include "nats_mesh.h"
 #include "report.h"
 #include "run_args.h"
 #include "run_logs.h"
+#include "run_plain.h"
 #include "run_trace.h"
 #include "swarm.h"
 
@@ -25,12 +27,23 @@ static void usage(FILE *f)
 "                 [--user NAME]\n"
 "                 [--results FILE] [--json] [--keep] [--keep-logs] [--no-trace]\n"
 "                 [--metrics-file FILE] [--metrics-listen 127.0.0.1:PORT] -- CMD [ARGS...]\n"
+"       swarm run [-j N] [-k] [--tag] [-0] [--colsep RE] [--task-timeout S]\n"
+"                 [--retries N] [--halt SPEC] [--joblog FILE [--resume|--resume-failed]]\n"
+"                 [--dry-run] [--eta] [--shuf] [OPTIONS] -- CMD [ARGS...] [::: ARGS | :::: FILE]...\n"
 "       swarm run --coordinators C --workers W --bus nats://HOST:PORT [--swarm ID]\n"
 "                 [--ack-wait S] [--max-deliver N] [OPTIONS] -- CMD [ARGS...]\n"
 "\n"
 "Run CMD as a swarm of agents and report. Every agent gets SWARM_DIR, SWARM_ID,\n"
-"SWARM_AGENT, SWARM_PARENT and SWARM_TASK_ID; it reads its task with\n"
-"'swarm recv' and answers with 'swarm send --to \"$SWARM_PARENT\"'.\n"
+"SWARM_AGENT, SWARM_PARENT, SWARM_TASK_ID and SWARM_BIN (this swarm; its\n"
+"directory is first on PATH); it reads its task with 'swarm recv' and answers\n"
+"with 'swarm send --to \"$SWARM_PARENT\"'.\n"
+"\n"
+"A plain command (a replacement string in ARGS, ::: or ::::, -j, --task-stdin,\n"
+"any option of GNU parallel below, or tasks piped on stdin without -n) runs\n"
+"once per task like GNU parallel / xargs -P: its exit status decides success,\n"
+"its stdout goes to stdout and its stderr to stderr, whole per task; the\n"
+"report goes to stderr, and only when something failed. With --json stdout\n"
+"is the report and the output goes to the logs and --results instead.\n"
 "\n"
 "  -n N              flat: N workers (default 1 task each; with --tasks: at\n"
 "                    most N at once, default min(tasks, 2 x CPUs))\n"
@@ -39,9 +52,7 @@ static void usage(FILE *f)
 "  --coordinators C, --workers W   hybrid shape (-n N with C: W = N / C)\n"
 "  --tasks FILE      one task per line ('-' = stdin); without it each worker\n"
 "                    gets one generated task \"task <i>\"\n"
-"  --task-stdin      plain command: the task is fed on stdin; '{}' in ARGS is\n"
-"                    replaced by the task. Either way the command's stdout (first\n"
-"                    64 KiB) is the result and its exit status decides success\n"
+"  --task-stdin      plain command: the task is fed on stdin\n"
 "  --timeout S       give up after S (default 600s); 30s, 2m, 1h accepted\n"
 "  --heartbeat S     a busy agent silent for S is reported hung (default off)\n"
 "  --max-parallel K  at most K agents alive per coordinator\n"
@@ -52,7 +63,8 @@ static void usage(FILE *f)
 "  --user NAME       (root) run agents and coordinators as NAME; the bus and\n"
 "                    logs belong to NAME. Without it a root master still drops\n"
 "                    every capability once the kernel tracing is attached\n"
-"  --results FILE    one JSON line per task: task, agent, status, duration, output\n"
+"  --results FILE    one JSON line per task: task, agent, status, attempts,\n"
+"                    duration, output (first 64 KiB, \"truncated\" beyond)\n"
 "  --json            the report as one JSON object on stdout\n"
 "  --keep            keep the bus directory in /dev/shm afterwards\n"
 "  --bus nats://H:P  hybrid across hosts: coordinators talk to the master over\n"
@@ -64,14 +76,45 @@ static void usage(FILE *f)
 "  --metrics-file F  Prometheus textfile, rewritten every second and at the end\n"
 "  --metrics-listen A  serve GET /metrics on loopback address A (port 0: any)\n"
 "\n"
+"Plain commands (GNU parallel's spelling; see docs/run.md):\n"
+"  {} {.} {/} {//} {/.} {#} {%%} {N}   the task, without extension, basename,\n"
+"                    dirname, basename without extension, its number, the slot,\n"
+"                    column N. Always one argument, never parsed as shell; in a\n"
+"                    shell's -c script the value is single-quoted. Without any,\n"
+"                    the task is appended as the last argument(s)\n"
+"  ::: A B ...       the tasks are these arguments; :::: FILE reads FILE; several\n"
+"                    sources give every combination ({1} {2} ...)\n"
+"  -j, --jobs N      tasks at once (N, +N/-N: CPUs plus/minus N, N%%, 0: all);\n"
+"                    the same number as -n, which agent swarms use\n"
+"  -k, --keep-order  print outputs in input order, not completion order\n"
+"  --tag             start every output line with the task and a TAB\n"
+"  -0, --null        tasks are separated by NUL, not newline\n"
+"  --colsep RE       split each task into columns at RE (POSIX extended regex)\n"
+"  --task-timeout S  kill a task running longer than S (TERM, KILL 1 s later);\n"
+"                    it is reported 'timeout' and the run exits 1\n"
+"  --retries N       up to N attempts per task (only the last one's output)\n"
+"  --halt SPEC       now|soon,fail=N|success=N|fail=P%%|success=P%%: stop when\n"
+"                    N tasks (or P%% of all) failed/succeeded; now kills the\n"
+"                    running ones, soon lets them finish\n"
+"  --joblog FILE     one line per task in GNU parallel's joblog format\n"
+"  --resume          skip the tasks FILE lists; --resume-failed: skip those\n"
+"                    that succeeded (run the failed ones again)\n"
+"  --dry-run         print the commands, run nothing\n"
+"  --eta, --progress, --bar   a progress line on stderr (terminals only)\n"
+"  --shuf            run the tasks in random order ({#} keeps input order)\n"
+"\n"
 "EXAMPLES:\n"
 "  swarm run -n 100 -- swarm demo-agent\n"
 "  swarm run --coordinators 4 --workers 25 --json -- swarm demo-agent\n"
-"  swarm run -n 8 --tasks urls.txt -- curl -fsS {}\n"
+"  seq 10 | swarm run -j 4 -- echo {}\n"
+"  swarm run -k --tag -- sh -c 'wc -c < \"$1\"' _ {} ::: /etc/passwd /etc/group\n"
+"  seq 5 | swarm run --joblog /tmp/jobs.log --retries 3 --task-timeout 30s -- \\\n"
+"        sh -c 'echo $(( $1 * $1 ))' _ {}\n"
 "  swarm run -n 10 -- sh -c 'swarm send --to \"$SWARM_PARENT\" \"$(swarm recv) done\"'\n"
 "\n"
-"EXIT CODES: 0 every task delivered, 1 some failed, 2 usage, 3 environment,\n"
-"  124 --timeout hit with tasks missing, 128+N interrupted by signal N\n");
+"EXIT CODES: 0 every task delivered (or --halt success=), 1 some failed,\n"
+"  2 usage, 3 environment, 124 --timeout hit with tasks missing, 128+N\n"
+"  interrupted by signal N (141: stdout closed under a plain command)\n");
 }
 
 enum { O_RESULTS = RUN_OPT_OWN, O_JSON, O_KEEP, O_KEEP_LOGS, O_NOTRACE, O_MFILE,
@@ -79,6 +122,7 @@ enum { O_RESULTS = RUN_OPT_OWN, O_JSON, O_KEEP, O_KEEP_LOGS, O_NOTRACE, O_MFILE,
 
 static const struct option opts[] = {
 	RUN_SHAPE_OPTIONS,
+	PLAIN_OPTIONS,
 	{ "results", required_argument, NULL, O_RESULTS },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "keep", no_argument, NULL, O_KEEP },
@@ -99,6 +143,7 @@ struct run_args {
 	int json, no_trace, keep_logs;
 	struct run_shape shape;
 	struct nats_run_opts nats;
+	struct run_plain plain;
 };
 
 /* The default logs directory goes when there is nothing to read in it;
@@ -124,9 +169,11 @@ static int parse(int argc, char **argv, struct run_args *a)
 	opterr = 0;
 	a->shape.cmd = "run";
 	a->shape.o = &a->o;
-	while ((c = getopt_long(argc, argv, "+n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+n:j:hk0", opts, NULL)) != -1) {
 		int r = run_shape_opt(&a->shape, c, optarg);
 
+		if (!r)
+			r = plain_opt(&a->plain, c, optarg);
 		if (r < 0)
 			return -EINVAL;
 		if (r > 0)
@@ -207,12 +254,22 @@ int cmd_run(int argc, char **argv)
 	r = parse(argc, argv, &a);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (plain_sources(&a.plain, &a.shape, a.nats.url != NULL))
+		return EXIT_USAGE;
 	r = run_shape_check(&a.shape);
 	if (r)
 		return r == -EPERM ? EXIT_ENV : EXIT_USAGE;
 	r = nats_args(&a);
 	if (r)
 		return r;
+	r = plain_prepare(&a.plain, &a.shape, a.json, a.nats.url != NULL);
+	if (r) {
+		plain_free(&a.plain);
+		return r > 0 ? EXIT_OK : r == -EINVAL ? EXIT_USAGE : EXIT_ENV;
+	}
+	/* Agents (and CMD itself) find this swarm: `swarm send` works from a
+	 * checkout as the README writes it. */
+	swarm_export_front();
 	a.o.applet = cli_applet(a.o.argv);
 	rep = calloc(1, sizeof(*rep));
 	/* Attached before coord_run starts its clock, detached after the
@@ -247,14 +304,18 @@ int cmd_run(int argc, char **argv)
 		report_free(rep);
 		free(rep);
 		run_trace_stop(rt);
+		plain_free(&a.plain);
 		return r;
 	}
 	tidy_logs(&a, rep);
 	if (a.json)
 		report_print_json(stdout, rep);
-	else
+	else if (!a.o.gnu)
 		report_print_text(stdout, rep);
+	else    /* stdout is the tasks' output: say only what went wrong */
+		report_print_brief(stderr, rep);
 	fflush(stdout);
+	plain_free(&a.plain);
 	coord_nats_report_free(rep);
 	report_free(rep);
 	free(rep);

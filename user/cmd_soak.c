@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "core_path.h"
 #include "run_args.h"
 #include "soak.h"
 #include "swarm.h"
@@ -163,6 +164,8 @@ static int check(struct soak_args *a)
 		die_msg("soak: --tasks must be a file read again every round, not '-'");
 		return -EINVAL;
 	}
+	/* Agents find this swarm on PATH, as under swarm run. */
+	swarm_export_front();
 	return run_shape_check(&a->shape);
 }
 

@@ -15,9 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "replace.h"
 #include "coord_master.h"
 #include "coord_sys.h"
 #include "priv.h"
+#include "replace.h"
+#include "run_joblog.h"
 #include "run_logs.h"
 #include "spawn_process.h"
 #include "swarm.h"
@@ -38,6 +41,79 @@ void master_sample(struct master *m, int force)
 	shm = bus_disk_bytes(m->bus);
 	if (shm > m->shm_peak)
 		m->shm_peak = shm;
+}
+
+/* --halt: decided here, carried out by the loop (we may be deep inside
+ * the pool's exit handling). */
+static void halt_check(struct master *m, const struct task *t)
+{
+	const struct halt_spec *h = &m->o->gnu->halt;
+	size_t count, need;
+
+	if (h->when == HALT_NEVER || m->halted || m->halt_pending ||
+	    t->status == TS_NOT_STARTED || t->status == TS_KILLED)
+		return;
+	count = h->on_success ? m->n_ok : m->n_failed;
+	need = h->pct > 0 ? (size_t)((h->pct * (double)m->tl.n + 99.999) / 100.0) : h->count;
+	if (!need)
+		need = 1;
+	if (count < need)
+		return;
+	m->halt_pending = 1;
+	m->halted_success = h->on_success;
+	fprintf(stderr, "swarm: --halt %s: %zu task%s %s; %s\n", m->o->gnu->halt_text,
+		count, count == 1 ? "" : "s", h->on_success ? "succeeded" : "failed",
+		h->when == HALT_NOW ? "killing the running tasks"
+				    : "waiting for the running tasks, starting no more");
+}
+
+static void gnu_task_done(struct master *m, struct task *t)
+{
+	if (t->status == TS_OK)
+		m->n_ok++;
+	else if (t->status != TS_NOT_STARTED && t->status != TS_KILLED)
+		m->n_failed++;
+	halt_check(m, t);
+	progress_show(&m->prog, m->done, m->rep->failed, m->pool ? pool_pending(m->pool) : 0,
+		      m->tl.n, 0);
+}
+
+/* Spool mode: the output of a task that ended (fds -1: it never ran). */
+static void flat_spool(void *arg, struct task *t, int out_fd, int err_fd)
+{
+	struct master *m = arg;
+	struct stat st;
+
+	if (m->joblog && out_fd >= 0 && t->attempts) {
+		char **argv = NULL, *cmd = NULL;
+		const char *cols[64], *c = t->cols;
+		struct replace_in in = { .cols = cols, .ncols = 1, .seq = t->id + 1,
+					 .slot = t->slot };
+		uint32_t k;
+
+		/* the command line again, only for the log */
+		cols[0] = t->text;
+		if (t->ncols > 1 && t->ncols <= 64) {
+			for (k = 0; k < t->ncols; k++, c += strlen(c) + 1)
+				cols[k] = c;
+			in.ncols = t->ncols;
+		}
+		if (replace_argv(m->o->argv, &in,
+				 m->o->gnu->append_args && !m->o->task_stdin, &argv) == 0)
+			cmd = replace_cmdline(argv);
+		joblog_line(m->joblog, t, m->wall_off,
+			    m->o->task_stdin ? (uint64_t)t->len + 1 : 0,
+			    fstat(out_fd, &st) == 0 ? (uint64_t)st.st_size : 0,
+			    cmd ? cmd : t->text);
+		free(cmd);
+		free(argv);
+	}
+	run_output_done(m->out, (size_t)(t - m->tl.v), t->text, t->len, out_fd, err_fd);
+}
+
+static void clear_progress(void *arg)
+{
+	progress_clear(&((struct master *)arg)->prog);
 }
 
 void master_task_done(struct master *m, struct task *t, const char *out,
@@ -61,6 +137,8 @@ void master_task_done(struct master *m, struct task *t, const char *out,
 	if (m->results)
 		report_result_line(m->results, t, out, len,
 				   len >= TASK_OUTPUT_MAX);
+	if (m->o->gnu)
+		gnu_task_done(m, t);
 	if (m->done == m->tl.n && !m->t_done)
 		m->t_done = now_ns();
 }
@@ -213,7 +291,11 @@ static int load_tasks(struct master *m)
 	size_t bad = 0;
 	int err;
 
-	if (m->o->tasks_file)
+	if (m->o->tasks) {
+		m->tl = *m->o->tasks;
+		memset(m->o->tasks, 0, sizeof(*m->o->tasks));
+		err = 0;
+	} else if (m->o->tasks_file)
 		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
 	else
 		err = tasks_generate(m->o->n, &m->tl);
@@ -230,7 +312,9 @@ static int load_tasks(struct master *m)
 			 m->o->tasks_file, strerror(-err));
 	if (err)
 		return err;
-	m->flags = calloc(m->tl.n ? m->tl.n : 1, 1);
+	if (m->tl.id_limit < m->tl.n)
+		m->tl.id_limit = m->tl.n;
+	m->flags = calloc(m->tl.id_limit ? m->tl.id_limit : 1, 1);
 	return m->flags ? 0 : -ENOMEM;
 }
 
@@ -286,6 +370,15 @@ static int drop_privileges(struct master *m)
 			snprintf(m->rep->error, sizeof(m->rep->error),
 				 "cannot open the results file %s: %s",
 				 m->o->results_file, strerror(-r));
+			return r;
+		}
+	}
+	if (m->o->gnu && m->o->gnu->joblog) {
+		r = joblog_open(m->o->gnu->joblog, m->o->gnu->joblog_append, &m->joblog);
+		if (r) {
+			snprintf(m->rep->error, sizeof(m->rep->error),
+				 "cannot open the joblog %s: %s", m->o->gnu->joblog,
+				 strerror(-r));
 			return r;
 		}
 	}
@@ -349,10 +442,13 @@ static int setup(struct master *m, const char **what)
 	*what = "writing master.pid";
 	if ((err = write_pid_file(m)))
 		return err;
+	/* GNU parallel mode prints the tasks' output: no logs unless asked. */
 	*what = "creating the log directory";
-	if ((err = open_logs(m)) || (err = check_logs_writable(m)))
-		return err;
-	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
+	if (!(m->o->gnu && !m->o->logs_dir)) {
+		if ((err = open_logs(m)) || (err = check_logs_writable(m)))
+			return err;
+		snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
+	}
 	*what = "opening the master inbox";
 	if ((err = inbox_open(m->bus, "master", &m->self)) ||
 	    (err = inbox_reader_begin(m->self)))
@@ -413,8 +509,28 @@ static int flat_start(struct master *m)
 		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
 		.on_done = flat_done, .on_spawn = flat_spawned, .arg = m,
 	};
+	const struct plain_opts *g = m->o->gnu;
 	size_t i;
 	int err;
+
+	if (g) {
+		struct run_output_cfg oc = { .ntasks = m->tl.n, .keep_order = g->keep_order,
+					     .tag = g->tag, .out_fd = 1, .err_fd = 2,
+					     .before_write = clear_progress, .arg = m };
+
+		c.spool = 1;
+		c.append_args = g->append_args;
+		c.want_output = m->results != NULL;
+		c.task_timeout_ns = (uint64_t)(g->task_timeout_s * 1e9);
+		c.retries = g->retries;
+		c.on_spool = flat_spool;
+		m->wall_off = (int64_t)wall_ns() - (int64_t)now_ns();
+		progress_init(&m->prog, g->progress);
+		if ((err = run_output_new(&oc, &m->out)))
+			return err;
+	} else if (m->o->plain) {
+		c.append_args = 1;
+	}
 
 	while (m->argv[c.applet_argc + 1])
 		c.applet_argc++;
@@ -514,6 +630,16 @@ static void loop(struct master *m)
 		master_drain(m);
 		for (i = 0; i < n; i++)
 			dispatch(m, evs[i].data.ptr);
+		if (m->halt_pending && m->pool) {
+			m->halt_pending = 0;
+			m->halted = 1;
+			pool_halt(m->pool, m->o->gnu->halt.when == HALT_NOW, "--halt");
+		}
+		if (m->out && run_output_broken(m->out) && !m->stop_sig)
+			m->stop_sig = SIGPIPE;   /* like a reader that went away */
+		if (m->o->gnu)
+			progress_show(&m->prog, m->done, m->rep->failed,
+				      pool_pending(m->pool), m->tl.n, 0);
 		if (m->pool && !m->paused) {
 			int spawning = more;
 
@@ -574,6 +700,9 @@ static void stop_everything(struct master *m)
 	if (m->coords)  /* subreaper: collect re-parented orphans */
 		while (waitpid(-1, NULL, WNOHANG) > 0)
 			;
+	if (m->out)
+		run_output_flush(m->out);
+	progress_clear(&m->prog);
 }
 
 static void fill_report(struct master *m)
@@ -606,9 +735,14 @@ static void fill_report(struct master *m)
 	}
 	if (m->fds_peak > r->fds_peak)
 		r->fds_peak = m->fds_peak;
+	if (m->pool) {
+		pool_get_stats(m->pool, &ps);
+		r->retried = ps.retried;
+	}
 	if (r->interrupted)
 		r->exit_code = 128 + m->stop_sig;
-	else if (r->delivered == r->expected)
+	else if (r->delivered == r->expected ||
+		 (m->halted && m->halted_success && !m->n_failed))
 		r->exit_code = EXIT_OK;
 	else
 		r->exit_code = r->timed_out ? EXIT_TIMEOUT : EXIT_JOB;
@@ -635,6 +769,9 @@ static void cleanup(struct master *m)
 	}
 	if (m->results)
 		fclose(m->results);
+	if (m->joblog)
+		fclose(m->joblog);
+	run_output_free(m->out);
 	if (m->logs_fd >= 0)
 		close(m->logs_fd);
 	if (m->sigfd >= 0)
@@ -673,7 +810,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	rep->topology = o->hybrid ? "hybrid" : "flat";
 	m.t0 = m.last_tick = now_ns();
 	m.t0_wall = wall_ns();
-	m.stdout_mode = o->task_stdin || tasks_has_placeholder(o->argv);
+	m.stdout_mode = o->plain || o->task_stdin || replace_has(o->argv);
 	err = setup(&m, what);
 	if (err)
 		goto out;

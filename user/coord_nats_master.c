@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "replace.h"
 #include "bus.h"
 #include "coord_nats.h"
 #include "coord_sys.h"
@@ -147,7 +148,7 @@ static int spawn_coord(struct nmaster *m, struct lcoord *c)
 	argv[a++] = m->logs_path;
 	argv[a++] = "--bus-id";
 	argv[a++] = c->bus_id;
-	if (m->o->task_stdin || tasks_has_placeholder(m->o->argv))
+	if (m->o->task_stdin || replace_has(m->o->argv))
 		argv[a++] = "--stdout-mode";
 	if (m->o->task_stdin)
 		argv[a++] = "--task-stdin";

@@ -15,6 +15,7 @@
 #include "coord_proto.h"
 #include "coord_sys.h"
 #include "fault.h"
+#include "replace.h"
 #include "spawn_process.h"
 
 struct pool {
@@ -26,15 +27,20 @@ struct pool {
 	unsigned *freeslots;          /* used slots without a process */
 	size_t nfree;
 	unsigned next_unused;
-	unsigned alive, processes;
+	unsigned alive, processes, retried;
 	size_t running;
-	int no_more;
+	int no_more, halted;
+	int spooling;                 /* exit_stdout_mode hands the spool on */
 	uint64_t msgs_sent, msgs_recv, unexpected;
 	uint64_t spawn_first_ns, spawn_last_ns, last_tick;
 	struct agent_env env;
 	char *outbuf;                 /* TASK_OUTPUT_MAX + 1 */
 	char path[4096];
 };
+
+static void slot_kill(struct pool *p, struct pool_slot *s, int sig);
+static void drop_queued(struct pool *p, const char *why);
+static int heartbeat_tick(struct pool *p, uint64_t now);
 
 int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 {
@@ -61,6 +67,7 @@ int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 		s->ev_kind = POOL_EV_SLOT;
 		s->idx = i;
 		s->pidfd = -1;
+		s->spool[0] = s->spool[1] = -1;
 		if ((size_t)snprintf(s->name, sizeof(s->name), "%s%u", cfg->prefix,
 				     i + 1) >= sizeof(s->name) || name_valid(s->name)) {
 			err = -ENAMETOOLONG;
@@ -77,15 +84,26 @@ fail:
 	return err;
 }
 
+static void spool_close(struct pool_slot *s)
+{
+	for (int i = 0; i < 2; i++)
+		if (s->spool[i] >= 0) {
+			close(s->spool[i]);
+			s->spool[i] = -1;
+		}
+}
+
 void pool_free(struct pool *p)
 {
 	unsigned i;
 
 	if (!p)
 		return;
-	for (i = 0; p->slots && i < p->cfg.nslots; i++)
+	for (i = 0; p->slots && i < p->cfg.nslots; i++) {
 		if (p->slots[i].pidfd >= 0)
 			close(p->slots[i].pidfd);
+		spool_close(&p->slots[i]);
+	}
 	agent_env_free(&p->env);
 	free(p->slots);
 	free(p->freeslots);
@@ -172,6 +190,10 @@ static void finish(struct pool *p, struct task *t, int status, int exit_code,
 	snprintf(t->reason, sizeof(t->reason), "%s", reason ? reason : "");
 	if (p->cfg.on_done)
 		p->cfg.on_done(p->cfg.arg, t, out, len);
+	/* Every outcome reaches on_spool once, so an ordered printer is
+	 * never left waiting for a task that did not run. */
+	if (p->cfg.spool && p->cfg.on_spool && !p->spooling)
+		p->cfg.on_spool(p->cfg.arg, t, -1, -1);
 }
 
 static void start_task(struct pool *p, struct pool_slot *s, struct task *t)
@@ -182,6 +204,9 @@ static void start_task(struct pool *p, struct pool_slot *s, struct task *t)
 	t->state = TASK_RUNNING;
 	t->t_start_ns = s->last_seen_ns;
 	t->attempts++;
+	t->slot = s->idx + 1;
+	s->timed_out = s->halted = 0;
+	s->deadline_ns = p->cfg.task_timeout_ns ? s->last_seen_ns + p->cfg.task_timeout_ns : 0;
 	snprintf(t->agent, sizeof(t->agent), "%s", s->name);
 	p->running++;
 }
@@ -235,6 +260,53 @@ static int stdin_for(struct task *t)
 	return fd;
 }
 
+/* Fresh memfds for the task's stdout and stderr: creating one costs a few
+ * us, a file in a log directory on ext4 much more, and the output stays
+ * whole until the owner prints it. */
+static int spool_open(struct pool_slot *s)
+{
+	spool_close(s);
+	s->spool[0] = memfd_create("swarm-out", MFD_CLOEXEC);
+	s->spool[1] = memfd_create("swarm-err", MFD_CLOEXEC);
+	if (s->spool[0] < 0 || s->spool[1] < 0) {
+		int err = -errno;
+
+		spool_close(s);
+		return err;
+	}
+	return 0;
+}
+
+/* CMD for task t: replacement strings filled in, or its columns appended. */
+static int task_argv(struct pool *p, struct pool_slot *s, struct task *t,
+		     char ***out)
+{
+	const char *one[1] = { t->text };
+	const char **cols = one;
+	struct replace_in in = { .cols = one, .ncols = 1, .seq = t->id + 1,
+				 .slot = s->idx + 1 };
+	int append = p->cfg.append_args && !p->cfg.task_stdin, err;
+	uint32_t i;
+
+	if (t->ncols > 1) {
+		const char *c = t->cols;
+
+		cols = malloc(t->ncols * sizeof(*cols));
+		if (!cols)
+			return -ENOMEM;
+		for (i = 0; i < t->ncols; i++) {
+			cols[i] = c;
+			c += strlen(c) + 1;
+		}
+		in.cols = cols;
+		in.ncols = t->ncols;
+	}
+	err = replace_argv(p->cfg.argv, &in, append, out);
+	if (cols != one)
+		free(cols);
+	return err;
+}
+
 /* Start a process in slot s for task t (already sent in bus mode). */
 static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 {
@@ -252,7 +324,13 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	int err;
 
 	agent_env_set(&p->env, s->name, p->cfg.self_name, t ? t->id + 1 : 0);
-	if (p->cfg.stdout_mode) {
+	if (p->cfg.stdout_mode && p->cfg.spool) {
+		err = spool_open(s);
+		if (err)
+			goto out;
+		r.stdout_fd = s->spool[0];
+		r.stderr_fd = s->spool[1];
+	} else if (p->cfg.stdout_mode) {
 		r.stdout_fd = open_log(p, s->name, "out");
 		r.stderr_fd = open_log(p, s->name, "err");
 		if (r.stdout_fd < 0 || r.stderr_fd < 0) {
@@ -260,8 +338,10 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 			goto out;
 		}
 		s->out_off = fstat(r.stdout_fd, &st) ? 0 : st.st_size;
-		if (t && tasks_has_placeholder(p->cfg.argv)) {
-			err = tasks_substitute(p->cfg.argv, t->text, &argv);
+	}
+	if (p->cfg.stdout_mode) {
+		if (t) {
+			err = task_argv(p, s, t, &argv);
 			if (err)
 				goto out;
 			r.argv = argv;
@@ -310,10 +390,15 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 out:
 	if (r.stdin_fd >= 0)
 		close(r.stdin_fd);
-	if (r.stdout_fd >= 0)
-		close(r.stdout_fd);
-	if (r.stderr_fd >= 0 && r.stderr_fd != r.stdout_fd)
-		close(r.stderr_fd);
+	if (p->cfg.spool) {
+		if (err)
+			spool_close(s);
+	} else {
+		if (r.stdout_fd >= 0)
+			close(r.stdout_fd);
+		if (r.stderr_fd >= 0 && r.stderr_fd != r.stdout_fd)
+			close(r.stderr_fd);
+	}
 	free(argv);
 	return err;
 }
@@ -536,24 +621,69 @@ static void describe_exit(char *buf, size_t len, int wstatus, const char *what)
 		snprintf(buf, len, "exited with status %d%s%s", code, *what ? " " : "", what);
 }
 
+static size_t read_spool(struct pool *p, struct pool_slot *s)
+{
+	ssize_t n;
+
+	if (!p->cfg.want_output || s->spool[0] < 0)
+		return 0;
+	n = pread(s->spool[0], p->outbuf, TASK_OUTPUT_MAX, 0);
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* A failed attempt with attempts left goes to the back of the queue; its
+ * output is dropped, as GNU parallel --retries does. */
+static int retry(struct pool *p, struct pool_slot *s, struct task *t)
+{
+	if (p->halted || t->attempts >= p->cfg.retries)
+		return 0;
+	spool_close(s);
+	s->task = NULL;
+	if (p->running)
+		p->running--;
+	if (pool_add(p, t))
+		return 0;
+	p->retried++;
+	return 1;
+}
+
 /* Stdout mode: the exit decides the task. */
 static void exit_stdout_mode(struct pool *p, struct pool_slot *s, int wstatus)
 {
 	struct task *t = s->task;
-	size_t n = read_output(p, s);
-	int code = spawn_exit_code(wstatus);
-	char why[128];
+	int code = spawn_exit_code(wstatus), status = TS_OK;
+	char why[128] = "";
+	size_t n;
 
-	s->task = NULL;
-	if (code == 0) {
-		finish(p, t, TS_OK, 0, NULL, p->outbuf, n);
-		return;
+	if (s->timed_out) {
+		snprintf(why, sizeof(why), "timed out after %.3g s (--task-timeout); ",
+			 (double)p->cfg.task_timeout_ns / 1e9);
+		status = TS_TIMEOUT;
+	} else if (s->halted) {
+		snprintf(why, sizeof(why), "stopped by --halt; ");
+		status = TS_KILLED;
+	} else if (code) {
+		status = TS_FAILED;
 	}
-	describe_exit(why, sizeof(why), wstatus, "");
-	if (code == 127)
-		snprintf(why + strlen(why), sizeof(why) - strlen(why),
-			 " (command not found?)");
-	finish(p, t, TS_FAILED, code, why, p->outbuf, n);
+	if (status != TS_OK && status != TS_KILLED && retry(p, s, t))
+		return;
+	n = p->cfg.spool ? read_spool(p, s) : read_output(p, s);
+	s->task = NULL;
+	if (status != TS_OK) {
+		describe_exit(why + strlen(why), sizeof(why) - strlen(why), wstatus, "");
+		if (code == 127)
+			snprintf(why + strlen(why), sizeof(why) - strlen(why),
+				 " (command not found?)");
+	}
+	p->spooling = p->cfg.spool && s->spool[0] >= 0;
+	finish(p, t, status, code, status == TS_OK ? NULL : why, p->outbuf, n);
+	if (p->spooling && p->cfg.on_spool) {
+		p->spooling = 0;
+		p->cfg.on_spool(p->cfg.arg, t, s->spool[0], s->spool[1]);
+		s->spool[0] = s->spool[1] = -1;
+	}
+	p->spooling = 0;
+	spool_close(s);
 }
 
 void pool_on_exit(struct pool *p, struct pool_slot *s)
@@ -579,22 +709,69 @@ void pool_on_exit(struct pool *p, struct pool_slot *s)
 			return;
 		s->task = NULL;
 		finish(p, t, TS_SPAWN, 0, "could not restart the agent", NULL, 0);
+	} else if (t && !s->answered && inbox_depth(p, s->name)) {
+		/* It never even read its task: a plain command run as an agent. */
+		describe_exit(why, sizeof(why), wstatus, "without answering, its task "
+			      "unread (a plain command? add {} or -j N)");
+		s->task = NULL;
+		finish(p, t, TS_EXITED, spawn_exit_code(wstatus), why, NULL, 0);
 	} else if (t) {
 		describe_exit(why, sizeof(why), wstatus, "without answering");
 		s->task = NULL;
 		finish(p, t, TS_EXITED, spawn_exit_code(wstatus), why, NULL, 0);
 	}
+	/* Its task was ended without it (pool_abort): the output goes. */
+	spool_close(s);
 	/* The owner's loop calls pool_fill once per round: refilling here,
 	 * once per exit, would starve the inbox during a spawn burst. */
 	p->freeslots[p->nfree++] = s->idx;
 }
 
+/* --task-timeout: SIGTERM at the deadline, SIGKILL a grace later; ms
+ * until the next of those is due (-1: none). */
+static int tick_timeouts(struct pool *p, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	unsigned i;
+
+	for (i = 0; i < p->next_unused; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (!s->task || s->pidfd < 0 || (!s->deadline_ns && !s->halted))
+			continue;
+		if (!s->timed_out && !s->halted && s->deadline_ns && now >= s->deadline_ns) {
+			s->timed_out = 1;
+			slot_kill(p, s, SIGTERM);
+			s->kill_ns = now + POOL_KILL_GRACE_NS;
+		}
+		if (!s->timed_out && !s->halted) {
+			next = s->deadline_ns < next ? s->deadline_ns : next;
+			continue;
+		}
+		if (s->kill_ns && now >= s->kill_ns) {
+			slot_kill(p, s, SIGKILL);
+			s->kill_ns = 0;
+		}
+		if (s->kill_ns && s->kill_ns < next)
+			next = s->kill_ns;
+	}
+	return next == UINT64_MAX ? -1 : (int)((next - now) / 1000000ull) + 1;
+}
+
 int pool_tick(struct pool *p, uint64_t now)
+{
+	int ms = p->cfg.task_timeout_ns || p->halted ? tick_timeouts(p, now) : -1, hb;
+
+	if (!p->cfg.heartbeat_ns)
+		return ms;
+	hb = heartbeat_tick(p, now);
+	return ms < 0 || hb < ms ? hb : ms;
+}
+
+static int heartbeat_tick(struct pool *p, uint64_t now)
 {
 	unsigned i;
 
-	if (!p->cfg.heartbeat_ns)
-		return -1;
 	/* We tick every quarter heartbeat; a longer gap means we were not
 	 * running (frozen by swarm pause, stopped, starved): the agents'
 	 * silence over that gap is not theirs. */
@@ -665,14 +842,47 @@ void pool_abort(struct pool *p, int status, const char *why)
 			finish(p, t, TS_HUNG, 0, buf, NULL, 0);
 		} else {
 			snprintf(buf, sizeof(buf), "no answer before the %s; killed", why);
-			finish(p, t, status, 0, buf, NULL, 0);
+			finish(p, t, status, -SIGKILL, buf, NULL, 0);
 		}
 	}
+	drop_queued(p, why);
+}
+
+/* Queued tasks that will never run. */
+static void drop_queued(struct pool *p, const char *why)
+{
+	struct task *t;
+	char buf[128];
+
 	while ((t = q_pop(p))) {
 		snprintf(t->agent, sizeof(t->agent), "-");
 		snprintf(buf, sizeof(buf), "never started (%s)", why);
 		t->state = TASK_DONE;
-		finish(p, t, status, 0, buf, NULL, 0);
+		/* A retried task did run: its last attempt's times stay. */
+		if (!t->attempts)
+			t->t_start_ns = 0;
+		finish(p, t, TS_NOT_STARTED, 0, buf, NULL, 0);
+	}
+}
+
+void pool_halt(struct pool *p, int kill_running, const char *why)
+{
+	unsigned i;
+
+	p->halted = 1;
+	drop_queued(p, why);
+	if (!kill_running)
+		return;
+	for (i = 0; i < p->next_unused; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (s->task && s->pidfd >= 0 && !s->halted) {
+			s->halted = 1;
+			slot_kill(p, s, SIGTERM);
+			/* pool_tick sends the SIGKILL if it is still there */
+			s->kill_ns = now_ns() + POOL_KILL_GRACE_NS;
+			s->timed_out = 0;
+		}
 	}
 }
 
@@ -775,6 +985,7 @@ void pool_get_stats(const struct pool *p, struct pool_stats *st)
 		used += p->slots[i].used;
 	st->agents = used;
 	st->processes = p->processes;
+	st->retried = p->retried;
 	st->msgs_sent = p->msgs_sent;
 	st->msgs_recv = p->msgs_recv;
 	st->unexpected = p->unexpected;

@@ -61,3 +61,32 @@ int swarm_front_path(char *buf, size_t len)
 		return 0;
 	return swarm_self_path(buf, len);
 }
+
+int swarm_export_front(void)
+{
+	char front[PATH_MAX], *slash, *np;
+	const char *path = getenv("PATH"), *dir = front;
+	size_t dl;
+	int err = swarm_front_path(front, sizeof(front));
+
+	if (err)
+		return err;
+	if (setenv("SWARM_BIN", front, 1))
+		return -errno;
+	slash = strrchr(front, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	if (!*front)
+		dir = "/";
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	dl = strlen(dir);
+	if (!strncmp(path, dir, dl) && (path[dl] == ':' || !path[dl]))
+		return 0;
+	if (asprintf(&np, "%s:%s", dir, path) < 0)
+		return -ENOMEM;
+	err = setenv("PATH", np, 1) ? -errno : 0;
+	free(np);
+	return err;
+}

@@ -176,7 +176,7 @@ void report_print_json(FILE *f, const struct run_report *r)
 		"\"latency_us\":{\"p50\":%llu,\"p95\":%llu,\"p99\":%llu,\"samples\":%llu},"
 		"\"shm_peak_bytes\":%llu,\"fds_peak\":%u,\"rss_peak_kb\":%llu,"
 		"\"agents_rss_peak_kb\":%llu,\"timed_out\":%s,\"interrupted\":%s,"
-		"\"coordinator_restarts\":%u,\"exit_code\":%d,\"bus_dir\":",
+		"\"coordinator_restarts\":%u,\"retried\":%u,\"exit_code\":%d,\"bus_dir\":",
 		r->agents, r->coordinators, (unsigned long long)r->expected,
 		(unsigned long long)r->delivered, (unsigned long long)r->failed,
 		(unsigned long long)r->duplicates, rate_d, r->coordination_s,
@@ -189,7 +189,7 @@ void report_print_json(FILE *f, const struct run_report *r)
 		(unsigned long long)r->rss_peak_kb,
 		(unsigned long long)r->agents_rss_peak_kb,
 		r->timed_out ? "true" : "false", r->interrupted ? "true" : "false",
-		r->coordinator_restarts, r->exit_code);
+		r->coordinator_restarts, r->retried, r->exit_code);
 	jstr(f, r->bus_dir[0] ? r->bus_dir : NULL);
 	fprintf(f, ",\"bus_kept\":%s,\"logs_dir\":", r->bus_kept ? "true" : "false");
 	jstr(f, r->logs_dir[0] ? r->logs_dir : NULL);
@@ -280,19 +280,61 @@ void report_print_text(FILE *f, const struct run_report *r)
 			r->nfailures - shown);
 }
 
+void report_print_brief(FILE *f, const struct run_report *r)
+{
+	size_t i, shown = r->nfailures > 20 ? 20 : r->nfailures;
+
+	if (!r->exit_code)
+		shown = 0;    /* --halt success=: the rest was stopped on purpose */
+	/* stdout closed under us (`| head`): the reader chose that; xargs and
+	 * GNU parallel stay quiet too */
+	if (r->interrupted && r->exit_code == 128 + 13)
+		return;
+
+	if (r->interrupted)
+		fprintf(f, "swarm: interrupted (exit %d): %llu of %llu tasks done\n",
+			r->exit_code, (unsigned long long)r->delivered,
+			(unsigned long long)r->expected);
+	else if (r->exit_code)
+		fprintf(f, "swarm: %llu of %llu tasks failed%s (exit %d)\n",
+			(unsigned long long)r->failed, (unsigned long long)r->expected,
+			r->timed_out ? ", --timeout reached" : "", r->exit_code);
+	for (i = 0; i < shown; i++) {
+		const struct report_failure *x = &r->failures[i];
+
+		fprintf(f, "swarm: FAILED");
+		if (x->task >= 0)
+			fprintf(f, " task %lld", (long long)x->task + 1);
+		fprintf(f, " (%s): %s\n", x->agent, x->reason);
+	}
+	if (shown && shown < r->nfailures)
+		fprintf(f, "swarm: ... and %zu more (--results FILE or --joblog FILE "
+			"lists every task)\n", r->nfailures - shown);
+	if (r->bus_kept && r->bus_dir[0])
+		fprintf(f, "swarm: bus kept in %s\n", r->bus_dir);
+	if (r->logs_dir[0] && r->exit_code)
+		fprintf(f, "swarm: logs in %s\n", r->logs_dir);
+}
+
 void report_result_line(FILE *f, const struct task *t, const char *output,
 			size_t out_len, int truncated)
 {
-	double dur = t->t_end_ns > t->t_start_ns
+	/* A task that never started has no duration and no exit status. */
+	double dur = t->t_start_ns && t->t_end_ns > t->t_start_ns
 		     ? (double)(t->t_end_ns - t->t_start_ns) / 1e9 : 0;
+	int ran = t->t_start_ns != 0 && t->status != TS_NOT_STARTED;
 
 	fprintf(f, "{\"schema_version\":%d,\"task\":%u,\"input\":",
 		REPORT_SCHEMA_VERSION, t->id + 1);
 	report_json_str(f, t->text, t->len);
 	fputs(",\"agent\":", f);
 	jstr(f, t->agent);
-	fprintf(f, ",\"status\":\"%s\",\"exit_status\":%d,\"duration_s\":%.6f,"
-		"\"output\":", task_status_name(t->status), t->exit_code, dur);
+	fprintf(f, ",\"status\":\"%s\",\"exit_status\":", task_status_name(t->status));
+	if (ran)
+		fprintf(f, "%d", t->exit_code);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"duration_s\":%.6f,\"attempts\":%u,\"output\":", dur, t->attempts);
 	if (output)
 		report_json_str(f, output, out_len);
 	else

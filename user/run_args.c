@@ -84,7 +84,7 @@ int run_shape_opt(struct run_shape *sh, int c, const char *arg)
 	return 0;
 }
 
-static unsigned default_parallel(void)
+unsigned run_default_parallel(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -108,8 +108,9 @@ int run_shape_check(struct run_shape *sh)
 			sh->cmd, o->user->name);
 		return -EPERM;
 	}
-	if (o->task_stdin && !o->tasks_file) {
-		die_msg("%s: --task-stdin needs --tasks FILE", sh->cmd);
+	if (o->task_stdin && !o->tasks_file && !sh->has_input) {
+		die_msg("%s: --task-stdin needs tasks: --tasks FILE, ::: ARGS or "
+			"a pipe on stdin", sh->cmd);
 		return -EINVAL;
 	}
 	if (o->timeout_s <= 0) {
@@ -118,7 +119,7 @@ int run_shape_check(struct run_shape *sh)
 	}
 	if (!o->hybrid) {
 		if (!sh->n_set)
-			o->n = o->tasks_file ? default_parallel() : 1;
+			o->n = o->tasks_file ? run_default_parallel() : 1;
 		return 0;
 	}
 	if (!o->coordinators) {

@@ -164,6 +164,7 @@ void tasks_free(struct task_list *tl)
 {
 	free(tl->v);
 	free(tl->buf);
+	free(tl->buf2);
 	memset(tl, 0, sizeof(*tl));
 }
 
@@ -234,6 +235,8 @@ const char *task_status_name(int status)
 	case TS_TIMEOUT: return "timeout";
 	case TS_LOST: return "lost";
 	case TS_INTERRUPTED: return "interrupted";
+	case TS_NOT_STARTED: return "not-started";
+	case TS_KILLED: return "killed";
 	}
 	return "unknown";
 }

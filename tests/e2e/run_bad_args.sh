@@ -35,6 +35,19 @@ expect_usage -n 2 -- /nonexistent/agent
 expect_usage -n 2 -- no-such-command-swarm-test
 printf 'a\0b\n' > "$TMP/nul"
 expect_usage --tasks "$TMP/nul" -- echo {}
+# Plain commands (GNU parallel options)
+expect_usage --halt sometimes -- true ::: a
+expect_usage --retries 0 -- true ::: a
+expect_usage -j x -- true ::: a
+expect_usage -n 2 -j 2 -- true ::: a
+expect_usage --coordinators 2 --workers 2 -j 2 -- true {} ::: a
+expect_usage --json -k -- true ::: a
+expect_usage --resume -- true ::: a
+expect_usage --colsep '(' -- true ::: a
+expect_usage --task-timeout 0 -- true ::: a
+expect_usage -- true :::
+expect_usage -- ::: a
+expect_usage -- echo {} < /dev/null
 after=$(ls "$SWARM_SHM" | grep -c '^swarm-' || true)
 [ "$after" -le "$before" ] || fail "bad arguments created a bus"
 "$S" run --help | grep -q '^USAGE: swarm run' || fail "--help"

@@ -135,7 +135,7 @@ static void test_result_line(void **state)
 	fclose(f);
 	assert_string_equal(buf, "{\"schema_version\":1,\"task\":5,\"input\":\"a\\\"b\","
 			    "\"agent\":\"w2\",\"status\":\"ok\",\"exit_status\":0,"
-			    "\"duration_s\":0.002000,\"output\":\"out\\n\",\"truncated\":false}\n");
+			    "\"duration_s\":0.002000,\"attempts\":0,\"output\":\"out\\n\",\"truncated\":false}\n");
 	free(buf);
 }
 
