@@ -350,9 +350,13 @@ static int setup(struct master *m, const char **what)
 	if ((err = write_pid_file(m)))
 		return err;
 	*what = "creating the log directory";
-	if ((err = open_logs(m)) || (err = check_logs_writable(m)))
+	if ((err = open_logs(m)))
 		return err;
+	/* Named in the report at once: a later setup failure must still
+	 * let the caller remove the (empty) default directory. */
 	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
+	if ((err = check_logs_writable(m)))
+		return err;
 	*what = "opening the master inbox";
 	if ((err = inbox_open(m->bus, "master", &m->self)) ||
 	    (err = inbox_reader_begin(m->self)))
