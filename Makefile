@@ -26,6 +26,10 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
+# One version for every binary, the library, its .pc and the man pages.
+VERSION  := $(shell tools/version.sh)
+_        := $(shell tools/version.sh --header $(BUILD)/version.h)
+
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BUILD)
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)

@@ -2,7 +2,8 @@
 #ifndef SWARM_H
 #define SWARM_H
 
-#define SWARM_VERSION "0.1.0"
+/* SWARM_VERSION: generated from git describe or VERSION (tools/version.sh) */
+#include "version.h"
 
 /* Exit codes, documented in README.md and every --help. */
 enum swarm_exit {
