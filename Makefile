@@ -1,18 +1,29 @@
 # swarm — build, test, bench, install.
 #
 #   make deps      install every build/test dependency (Debian packages)
-#   make           build build/swarm, build/swarm-trace, build/libswarm.a
+#   make           build build/swarm, build/swarm-trace, build/swarm-core and
+#                  the library build/lib/libswarm.{so.0,a}
 #   make test      build and run every test (unit, BPF, end-to-end)
 #   make demo      run a swarm of the built-in demo agent and print its report
 #   make bench     quick benchmark pass against the reference-protocol baseline
 #   make asan      unit tests under ASan+UBSan
 #   make vmlinux   regenerate vmlinux/<arch>/vmlinux.h from the running kernel
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=...] [LIBDIR=$(PREFIX)/lib/<multiarch>]
+#   make uninstall (same variables) removes exactly what install put there
 #
 # V=1 shows full commands.
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+# swarm finds swarm-core in ../libexec/swarm from its own directory.
+LIBEXECDIR ?= $(PREFIX)/libexec
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CC       ?= cc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -25,6 +36,10 @@ else
 Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
+
+# One version for every binary, the library, its .pc and the man pages.
+VERSION  := $(shell tools/version.sh)
+_        := $(shell tools/version.sh --header $(BUILD)/version.h)
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BUILD)
 CFLAGS   ?= -O2 -g
@@ -81,9 +96,9 @@ LIBEXEC_BINS := $(BUILD)/swarm-core
 .DELETE_ON_ERROR:
 # Keep the BPF objects: they are inputs of the skeletons, not litter.
 .SECONDARY: $(BPF_OBJS)
-.PHONY: all deps test unit-test bpf-test e2e-test demo bench asan vmlinux install clean
+.PHONY: all deps test unit-test bpf-test e2e-test demo bench asan vmlinux install uninstall clean lib man
 
-all: $(BINS) $(LIBEXEC_BINS) $(BUILD)/libswarm.a
+all: $(BINS) $(LIBEXEC_BINS) $(BUILD)/libswarm.a lib man
 
 deps:
 	$(Q)tools/deps.sh
@@ -115,6 +130,53 @@ $(BUILD)/obj/swarm-trace.o: tools/swarm-trace.c | $(BUILD)/obj $(BPF_SKELS)
 $(BUILD)/libswarm.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
+
+# --- the library users link: build/lib/libswarm.so.N and libswarm.a --------
+# build/libswarm.a above is the internal archive of the binaries and tests.
+# The installed library is only the bus and its public wrapper
+# (user/swarm_api.c, header include/swarm/swarm.h), compiled -fPIC with
+# hidden visibility. The .so exports swarm_* alone (version script
+# user/libswarm.map); the .a holds one relocatable object whose other
+# symbols are made local, so a static link does not see the internals
+# either. libc (and libpthread on old glibc) is all it needs.
+SOVERSION   := 0
+LIB_VERSION := $(shell sed 's/[^0-9.].*//' VERSION)
+LIB_REAL    := libswarm.so.$(LIB_VERSION)
+API_SRCS := $(addprefix user/,swarm_api.c cli_util.c bus.c bus_frame.c bus_inbox.c \
+	bus_owner.c bus_recv.c bus_send.c bus_wait.c crc32.c util.c fault.c priv_fs.c)
+API_OBJS := $(patsubst user/%.c,$(BUILD)/pic/%.o,$(API_SRCS))
+LIB_OUT  := $(BUILD)/lib/$(LIB_REAL) $(BUILD)/lib/libswarm.so.$(SOVERSION) \
+	$(BUILD)/lib/libswarm.so $(BUILD)/lib/libswarm.a
+
+lib: $(LIB_OUT)
+
+$(BUILD)/pic $(BUILD)/lib $(BUILD)/man:
+	$(Q)mkdir -p $@
+
+$(BUILD)/pic/%.o: user/%.c | $(BUILD)/pic
+	$(call msg,CC-PIC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(BUILD)/lib/$(LIB_REAL): $(API_OBJS) user/libswarm.map | $(BUILD)/lib
+	$(call msg,LINK-SO,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libswarm.so.$(SOVERSION) \
+		-Wl,--version-script=user/libswarm.map $(API_OBJS) -lpthread -o $@
+
+$(BUILD)/lib/libswarm.so.$(SOVERSION) $(BUILD)/lib/libswarm.so: $(BUILD)/lib/$(LIB_REAL)
+	$(Q)ln -sf $(LIB_REAL) $@
+
+$(BUILD)/lib/libswarm.a: $(API_OBJS) | $(BUILD)/lib
+	$(call msg,AR,$@)
+	$(Q)$(LD) -r -o $(BUILD)/lib/libswarm.o $(API_OBJS)
+	$(Q)objcopy --localize-hidden $(BUILD)/lib/libswarm.o
+	$(Q)rm -f $@ && ar rcs $@ $(BUILD)/lib/libswarm.o && rm -f $(BUILD)/lib/libswarm.o
+
+# Man pages carry the version of the build (@VERSION@ in man/).
+MAN_SRCS := $(wildcard man/*.[1-8])
+MAN_OUT  := $(patsubst man/%,$(BUILD)/man/%,$(MAN_SRCS))
+man: $(MAN_OUT)
+$(BUILD)/man/%: man/% VERSION | $(BUILD)/man
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@
 
 # --as-needed: a library the front does not call is not even loaded.
 $(BUILD)/swarm: $(FRONT_OBJS) $(BUILD)/libswarm.a
@@ -175,18 +237,47 @@ asan:
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
-	install -d $(DESTDIR)$(PREFIX)/libexec/swarm
-	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(PREFIX)/libexec/swarm/
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/swarm
-	install -m 0644 $(BUILD)/libswarm.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 include/*.h $(DESTDIR)$(PREFIX)/include/swarm/
-	if [ -d man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
-		install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/; fi
+# What a Debian packager expects: bin/, libexec/swarm/, lib/ (LIBDIR may be
+# lib/<multiarch>), include/swarm/, lib/pkgconfig/, share/man/man1 + man7,
+# share/bash-completion/completions, share/zsh/vendor-completions.
+# uninstall removes these files and only the directories that are ours.
+MAN1 := $(filter %.1,$(MAN_OUT))
+MAN7 := $(filter %.7,$(MAN_OUT))
+COMPLETIONS := completions/swarm.bash completions/swarm-trace.bash completions/_swarm
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/tests/*.d)
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/swarm $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/swarm \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(LIBEXEC_BINS) $(DESTDIR)$(LIBEXECDIR)/swarm/
+	install -m 0644 $(BUILD)/lib/$(LIB_REAL) $(BUILD)/lib/libswarm.a $(DESTDIR)$(LIBDIR)/
+	ln -sf $(LIB_REAL) $(DESTDIR)$(LIBDIR)/libswarm.so.$(SOVERSION)
+	ln -sf libswarm.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libswarm.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		user/libswarm.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libswarm.pc
+	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libswarm.pc
+	install -m 0644 include/swarm/swarm.h $(DESTDIR)$(INCLUDEDIR)/swarm/
+	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	install -m 0644 completions/swarm.bash $(DESTDIR)$(BASHCOMPDIR)/swarm
+	install -m 0644 completions/swarm-trace.bash $(DESTDIR)$(BASHCOMPDIR)/swarm-trace
+	install -m 0644 completions/_swarm $(DESTDIR)$(ZSHCOMPDIR)/_swarm
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(BINS)))
+	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/swarm/,$(notdir $(LIBEXEC_BINS)))
+	rm -f $(addprefix $(DESTDIR)$(LIBDIR)/,$(LIB_REAL) libswarm.so.$(SOVERSION) libswarm.so libswarm.a)
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/libswarm.pc $(DESTDIR)$(INCLUDEDIR)/swarm/swarm.h
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/swarm $(DESTDIR)$(BASHCOMPDIR)/swarm-trace
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_swarm
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/swarm $(DESTDIR)$(INCLUDEDIR)/swarm 2>/dev/null
+
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/pic/*.d $(BUILD)/tests/*.d)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-tsan

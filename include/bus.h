@@ -90,7 +90,7 @@ const char *inbox_name(const struct inbox *in);
 struct bus_out {
 	const void *data;
 	uint32_t len;
-	uint32_t type;       /* enum swarm_msg_type */
+	uint32_t type;       /* enum msg_type */
 	uint64_t seq;        /* 0 = next from the sender's counter; explicit
 	                        seqs must increase per (sender, inbox) */
 };

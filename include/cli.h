@@ -4,7 +4,7 @@
 
 #include <stdio.h>
 
-/* Each returns an exit code from enum swarm_exit. argv[0] is the
+/* Each returns an exit code from enum exit_code. argv[0] is the
  * sub-command name. */
 int cmd_init(int argc, char **argv);
 int cmd_send(int argc, char **argv);

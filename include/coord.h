@@ -93,7 +93,7 @@ struct run_opts {
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is
  * the optional tracing section for the report. Returns the exit code
- * (enum swarm_exit, or 128+signal when interrupted); on setup failure a
+ * (enum exit_code, or 128+signal when interrupted); on setup failure a
  * negative errno and *what names the failed step. */
 int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	      struct run_report *rep, const char **what);

@@ -4,7 +4,7 @@
  * duration, sample every process of the swarm every interval from /proc
  * (VmRSS, open fds, readlink of the newest fds of a suspect), and judge the
  * run against the Long-Running Stability targets and Alerting Thresholds of
- * PERFORMANCE_TARGETS.md. See docs/soak.md.
+ * docs/PERFORMANCE_TARGETS.md. See docs/soak.md.
  *
  * Exit codes (chosen not to clash with swarm run's 0/1/2/3/124):
  *   0 pass, 1 critical (a target missed: fd leak, crash, memory growth,

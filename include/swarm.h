@@ -1,11 +1,13 @@
-/* swarm — constants shared by every module and the CLI. */
+/* swarm — constants shared by every module and the CLI (internal; the
+ * library's public names are in include/swarm/swarm.h). */
 #ifndef SWARM_H
 #define SWARM_H
 
-#define SWARM_VERSION "0.1.0"
+/* SWARM_VERSION: generated from git describe or VERSION (tools/version.sh) */
+#include "version.h"
 
 /* Exit codes, documented in README.md and every --help. */
-enum swarm_exit {
+enum exit_code {
 	EXIT_OK = 0,        /* everything delivered / done */
 	EXIT_JOB = 1,       /* the job failed: not all delivered, inbox empty */
 	EXIT_USAGE = 2,     /* bad arguments */
@@ -16,7 +18,7 @@ enum swarm_exit {
 };
 
 /* Message types carried in a frame. Users send DATA unless told. */
-enum swarm_msg_type {
+enum msg_type {
 	MSG_DATA = 0,
 	MSG_TASK = 1,
 	MSG_RESULT = 2,

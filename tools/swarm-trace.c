@@ -39,7 +39,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "USAGE: swarm-trace [spawn|flock|fd|latency|all] [-p PID | --dir SWARM_DIR]\n"
-"                   [-d DURATION] [--json] [-v] [-h] [INTERVAL [COUNT]]\n"
+"                   [-d DURATION] [--json] [-v] [-h] [-V] [INTERVAL [COUNT]]\n"
 "\n"
 "Trace a running swarm (found from its bus dir) or any process tree (PID and\n"
 "all its descendants, existing ones included): process spawns and execs,\n"
@@ -55,6 +55,7 @@ static void usage(FILE *f)
 "  -j, --json           one JSON object per block (JSON lines)\n"
 "  -v, --verbose        say what is attached; libbpf messages on stderr\n"
 "  -h, --help           this help\n"
+"  -V, --version        print the version and exit\n"
 "\n"
 "Runs as root (or with CAP_BPF and CAP_PERFMON) on a kernel with BTF.\n"
 "Ctrl-C prints the last block and detaches; nothing stays attached.\n"
@@ -144,13 +145,14 @@ static int parse_all(int argc, char **argv, struct opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->signals = TRACE_ALL;
-	while ((c = getopt_long(argc, argv, "p:i:d:jvh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:i:d:jvhV", longs, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_pid(optarg, &o->pid))
@@ -168,6 +170,7 @@ static int parse_all(int argc, char **argv, struct opts *o)
 		case 'j': o->json = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
+		case 'V': printf("swarm-trace %s\n", SWARM_VERSION); exit(EXIT_OK);
 		default: return -EINVAL;
 		}
 	}

@@ -294,12 +294,12 @@ int cmd_run(int argc, char **argv)
 			die_msg("run: command '%s' is not executable", a.o.argv[0]);
 		else
 			die_msg("run: %s failed: %s", what, strerror(-r));
-		r = ((r == -ENOENT || r == -EACCES || r == -EINVAL || r == -E2BIG) &&
-		     (!strcmp(what, "finding the command") ||
-		      !strcmp(what, "reading the tasks"))) ||
-		    ((r == -EINVAL || r == -EADDRNOTAVAIL) &&
-		     !strcmp(what, "starting the metrics endpoint"))
-		    ? EXIT_USAGE : EXIT_ENV;
+		r = run_setup_exit(r, what);
+		/* A run that never started leaves nothing behind, not even
+		 * the default logs directory it had made (--keep-logs too:
+		 * tidy keeps it when an agent wrote anything). */
+		if (!a.o.logs_dir && rep->logs_dir[0])
+			run_logs_tidy(rep->logs_dir);
 		coord_nats_report_free(rep);
 		report_free(rep);
 		free(rep);

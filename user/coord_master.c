@@ -445,9 +445,13 @@ static int setup(struct master *m, const char **what)
 	/* GNU parallel mode prints the tasks' output: no logs unless asked. */
 	*what = "creating the log directory";
 	if (!(m->o->gnu && !m->o->logs_dir)) {
-		if ((err = open_logs(m)) || (err = check_logs_writable(m)))
+		if ((err = open_logs(m)))
 			return err;
+		/* Named in the report at once: a later setup failure must still
+		 * let the caller remove the (empty) default directory. */
 		snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
+		if ((err = check_logs_writable(m)))
+			return err;
 	}
 	*what = "opening the master inbox";
 	if ((err = inbox_open(m->bus, "master", &m->self)) ||

@@ -44,9 +44,15 @@ static void usage(FILE *f)
 	fprintf(f, "USAGE: swarm SUBCOMMAND [OPTIONS]   (swarm SUBCOMMAND --help)\n\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
-	fprintf(f, "\nEXIT CODES: 0 ok, 1 job failed / nothing to read, 2 usage,\n"
+	fprintf(f, "\n  --version    print the version and exit\n"
+		   "\nEXIT CODES: 0 ok, 1 job failed / nothing to read, 2 usage,\n"
 		   "  3 environment (permission, no space, no such bus), 4 inbox full,\n"
-		   "  5 recv: the coordinator said stop, 124 timeout\n");
+		   "  5 recv: the coordinator said stop, 6 soak: a warning threshold\n"
+		   "  crossed, 124 timeout, 128+N stopped by signal N\n"
+		   "\nEXAMPLES:\n"
+		   "  swarm run -n 100 -- swarm demo-agent\n"
+		   "  dir=$(swarm init); swarm send --dir \"$dir\" --from a --to b hi\n"
+		   "\nSee swarm(1) and swarm-SUBCOMMAND(1).\n");
 }
 
 /* Hand the command line to swarm-core. SWARM_BIN tells it (and, through

@@ -19,6 +19,7 @@
 #include "bus.h"
 #include "metrics.h"
 #include "metrics_http.h"
+#include "run_args.h"
 #include "soak_impl.h"
 #include "swarm.h"
 #include "tasks.h"
@@ -97,10 +98,7 @@ static void round_child(const struct soak_opts *o, int fd)
 	m.kind = MSG_DONE;
 	if (r < 0) {
 		m.res.setup_err = r;
-		m.res.usage = (r == -ENOENT || r == -EACCES || r == -EINVAL ||
-			       r == -E2BIG) &&
-			      (!strcmp(what, "finding the command") ||
-			       !strcmp(what, "reading the tasks"));
+		m.res.usage = run_setup_exit(r, what) == EXIT_USAGE;
 		if (rep->error[0])
 			snprintf(m.res.error, sizeof(m.res.error), "%s", rep->error);
 		else if (r == -ENOENT && !strcmp(what, "finding the command"))

@@ -1,4 +1,4 @@
-/* swarm soak: verdicts against PERFORMANCE_TARGETS.md, Long-Running
+/* swarm soak: verdicts against docs/PERFORMANCE_TARGETS.md, Long-Running
  * Stability (a miss is critical) and Alerting Thresholds (warning /
  * critical). */
 #include <string.h>
