@@ -66,7 +66,13 @@ struct task_list {
 	size_t id_limit;         /* every id is below it (0: n) */
 };
 
+/* Read fd to its end into a NUL-terminated malloc'd buffer (*out, *len
+ * bytes), refusing more than TASK_MAX_COUNT * 64 bytes (-E2BIG). */
+int tasks_slurp(int fd, char **out, size_t *len);
 int tasks_load_fd(int fd, struct task_list *tl, size_t *bad_line);
+/* t's columns into cols[0..]: its text alone, or each of its ncols values
+ * when it has 2..max of them. Returns how many were filled. */
+size_t task_columns(const struct task *t, const char **cols, size_t max);
 int tasks_load_file(const char *path, struct task_list *tl, size_t *bad_line);
 /* n generated tasks: "task <i>" for i in 1..n. */
 int tasks_generate(size_t n, struct task_list *tl);

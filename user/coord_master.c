@@ -86,18 +86,12 @@ static void flat_spool(void *arg, struct task *t, int out_fd, int err_fd)
 
 	if (m->joblog && out_fd >= 0 && t->attempts) {
 		char **argv = NULL, *cmd = NULL;
-		const char *cols[64], *c = t->cols;
+		const char *cols[64];
 		struct replace_in in = { .cols = cols, .ncols = 1, .seq = t->id + 1,
 					 .slot = t->slot };
-		uint32_t k;
 
 		/* the command line again, only for the log */
-		cols[0] = t->text;
-		if (t->ncols > 1 && t->ncols <= 64) {
-			for (k = 0; k < t->ncols; k++, c += strlen(c) + 1)
-				cols[k] = c;
-			in.ncols = t->ncols;
-		}
+		in.ncols = task_columns(t, cols, 64);
 		if (replace_argv(m->o->argv, &in,
 				 m->o->gnu->append_args && !m->o->task_stdin, &argv) == 0)
 			cmd = replace_cmdline(argv);

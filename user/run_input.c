@@ -76,45 +76,6 @@ void input_free(struct input_cfg *c)
 	c->nsrc = 0;
 }
 
-static int slurp_fd(int fd, char **out, size_t *len)
-{
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap), *nb;
-	ssize_t r;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (cap - n < 4096) {
-			if (cap > (size_t)TASK_MAX_COUNT * 64) {
-				free(buf);
-				return -E2BIG;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			free(buf);
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = 0;
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 static int push_col(struct recs *r, const char *p, size_t len)
 {
 	if (r->ncol == r->capcol) {
@@ -173,7 +134,7 @@ static int load_file(struct recs *r, const regex_t *re, const char *path,
 		snprintf(err, errlen, "task file %s: %s", path, strerror(-e));
 		return e;
 	}
-	e = slurp_fd(fd, &r->buf, &len);
+	e = tasks_slurp(fd, &r->buf, &len);
 	if (fd > 0)
 		close(fd);
 	if (e) {

@@ -264,18 +264,12 @@ static int dry_run(struct run_plain *pl, struct run_opts *o)
 
 	for (i = 0; i < pl->tl.n; i++) {
 		const struct task *t = &pl->tl.v[i];
-		const char *cols[64], *c = t->cols;
+		const char *cols[64];
 		struct replace_in in = { .cols = cols, .ncols = 1, .seq = t->id + 1,
 					 .slot = (unsigned)(i % o->n) + 1 };
 		char **argv, *line;
-		uint32_t k;
 
-		cols[0] = t->text;
-		if (t->ncols > 1 && t->ncols <= 64) {
-			for (k = 0; k < t->ncols; k++, c += strlen(c) + 1)
-				cols[k] = c;
-			in.ncols = t->ncols;
-		}
+		in.ncols = task_columns(t, cols, 64);
 		if (replace_argv(o->argv, &in, pl->g.append_args && !o->task_stdin, &argv))
 			return -ENOMEM;
 		line = replace_cmdline(argv);

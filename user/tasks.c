@@ -8,7 +8,7 @@
 
 #include "tasks.h"
 
-static int slurp(int fd, char **out, size_t *len)
+int tasks_slurp(int fd, char **out, size_t *len)
 {
 	size_t cap = 1 << 16, n = 0;
 	char *buf = malloc(cap), *nb;
@@ -113,7 +113,7 @@ int tasks_load_fd(int fd, struct task_list *tl, size_t *bad_line)
 	if (!bad_line)
 		bad_line = &dummy;
 	*bad_line = 0;
-	err = slurp(fd, &tl->buf, &len);
+	err = tasks_slurp(fd, &tl->buf, &len);
 	if (err)
 		return err;
 	err = split_lines(tl, tl->buf, len, bad_line);
@@ -239,4 +239,17 @@ const char *task_status_name(int status)
 	case TS_KILLED: return "killed";
 	}
 	return "unknown";
+}
+
+size_t task_columns(const struct task *t, const char **cols, size_t max)
+{
+	const char *c = t->cols;
+	uint32_t k;
+
+	cols[0] = t->text;
+	if (t->ncols <= 1 || t->ncols > max)
+		return 1;
+	for (k = 0; k < t->ncols; k++, c += strlen(c) + 1)
+		cols[k] = c;
+	return t->ncols;
 }
