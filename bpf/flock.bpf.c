@@ -44,6 +44,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, FLOCK_MAX_LOCKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct flock_key);
 	__type(value, struct flock_stat);
 } locks SEC(".maps");
