@@ -117,6 +117,22 @@ $(BUILD)/swarm.skel.h: $(BUILD)/bpf/swarm.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name swarm_bpf > $@
 
+# The kernel BTF cut to what the object relocates against, with the
+# kernel's identity (/sys/kernel/notes holds its build id): libbpf's CO-RE
+# search over the whole kernel BTF is ~15 ms of every load, and on this
+# same kernel the tracer skips it (user/trace_btf.c). Without a kernel
+# BTF here both files are empty and the tracer does the full search.
+KBTF := /sys/kernel/btf/vmlinux
+$(BUILD)/swarm.min.btf: $(BUILD)/bpf/swarm.bpf.o
+	$(call msg,BTFGEN,$@)
+	$(Q)if [ -r $(KBTF) ] && [ -r /sys/kernel/notes ] && \
+		$(BPFTOOL) gen min_core_btf $(KBTF) $@ $< 2>/dev/null; then \
+		cat /sys/kernel/notes > $(BUILD)/kernel.notes; \
+	else : > $@; : > $(BUILD)/kernel.notes; fi
+
+$(BUILD)/obj/trace_btf.o: $(BUILD)/swarm.min.btf
+$(BUILD)/obj/trace_btf.o: ALL_CFLAGS += -DTRACE_BTF_DIR='"$(BUILD)"'
+
 # --- user space --------------------------------------------------------------
 # -MMD: every object also depends on the private headers it includes.
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj $(BPF_SKELS)

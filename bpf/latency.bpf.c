@@ -5,8 +5,12 @@
  * one frame. Both pass the inbox header's fd and a bus position; the
  * header's inode names the inbox. Only frames sent and read through
  * libswarm count; a raw write(2) to a bus file is not a message. No
- * syscall is hooked: a uprobe costs only the processes that hit it. */
-#include <bpf/usdt.bpf.h>
+ * syscall is hooked: a uprobe costs only the processes that hit it.
+ *
+ * One program for both probes, attached with one uprobe_multi link per
+ * binary (user/trace_usdt.c); the attach cookie says which probe fired.
+ * The probe sites pin their arguments to rdi, rsi, rdx, so no USDT
+ * argument spec is needed. */
 #include "latency.h"
 
 
@@ -28,28 +32,29 @@ struct lat_totals lat_stats = {};
 static const struct lat_pending zero_pending;
 static const struct lat_stat zero_lat_stat;
 
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
-
-/* The file behind fd in the current process (NULL if none). */
+/* The file behind fd in the current process (NULL if none). Read with
+ * probe reads, not cast to a BTF pointer: a type-id relocation would tie
+ * the object to the full kernel BTF, and the tracer loads against a
+ * minimal one when it can (user/trace_btf.c). */
 static __always_inline struct file *fd_file(long fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct fdtable *fdt = t->files->fdt;
-	void *raw = NULL;
+	struct file *f = NULL;
 
 	if (fd < 0 || fd >= fdt->max_fds)
 		return NULL;
-	if (bpf_probe_read_kernel(&raw, sizeof(raw), &fdt->fd[fd]) || !raw)
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]))
 		return NULL;
-	return bpf_rdonly_cast(raw, bpf_core_type_id_kernel(struct file));
+	return f;
 }
 
 /* Key of an inbox: its header file's device and inode. */
 static __always_inline __u64 inbox_key(struct file *f)
 {
-	struct inode *in = f->f_inode;
+	struct inode *in = BPF_CORE_READ(f, f_inode);
 
-	return in ? ((__u64)in->i_sb->s_dev << 44) ^ in->i_ino : 0;
+	return in ? ((__u64)BPF_CORE_READ(in, i_sb, s_dev) << 44) ^ BPF_CORE_READ(in, i_ino) : 0;
 }
 
 static __always_inline struct lat_stat *inbox_stat(__u64 key, struct file *f)
@@ -62,7 +67,7 @@ static __always_inline struct lat_stat *inbox_stat(__u64 key, struct file *f)
 		st = bpf_map_lookup_elem(&inodes, &key);
 		if (st)
 			bpf_probe_read_kernel_str(st->name, sizeof(st->name),
-						  f->f_path.dentry->d_name.name);
+						  BPF_CORE_READ(f, f_path.dentry, d_name.name));
 	}
 	st = bpf_map_lookup_elem(&inodes, &key);
 	if (!st)
@@ -70,8 +75,7 @@ static __always_inline struct lat_stat *inbox_stat(__u64 key, struct file *f)
 	return st;
 }
 
-SEC("usdt")
-int BPF_USDT(bus_publish, long hfd, __u64 end, __u64 frames)
+static __always_inline int bus_publish(long hfd, __u64 end, __u64 frames)
 {
 	__u32 tgid = current_tgid();
 	struct lat_pending *q;
@@ -152,8 +156,7 @@ static long consume_one(__u32 k, void *arg)
 	return 0;
 }
 
-SEC("usdt")
-int BPF_USDT(bus_consume, long hfd, __u64 pos)
+static __always_inline int bus_consume(long hfd, __u64 pos)
 {
 	struct consume_walk w = { .tgid = current_tgid(), .pos = pos };
 	struct file *f;
@@ -172,5 +175,17 @@ int BPF_USDT(bus_consume, long hfd, __u64 pos)
 		return 0;
 	w.now = bpf_ktime_get_ns();
 	bpf_loop(LAT_RING, consume_one, &w, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int bus_probe(struct pt_regs *ctx)
+{
+	switch (bpf_get_attach_cookie(ctx)) {
+	case LAT_PROBE_PUBLISH:
+		return bus_publish((long)ctx->di, ctx->si, ctx->dx);
+	case LAT_PROBE_CONSUME:
+		return bus_consume((long)ctx->di, ctx->si);
+	}
 	return 0;
 }

@@ -17,6 +17,10 @@
 #define LAT_RING 16         /* unread publishes remembered per inbox */
 #define LAT_NAME_LEN 32
 
+/* attach cookies of the probe sites (bpf/latency.bpf.c, user/trace_usdt.c) */
+#define LAT_PROBE_PUBLISH 1
+#define LAT_PROBE_CONSUME 2
+
 /* Publishes not yet consumed, oldest first (a small ring per inbox). */
 struct lat_pending {
 	__u64 ts[LAT_RING];     /* when the tail moved */

@@ -44,15 +44,18 @@
 	"	.popsection\n"                                                 \
 	"	.endif\n"
 
-/* x1.. are the values; a, b, c the asm operand names (kept apart: a
- * macro argument must not land inside "[a]") */
+/* x1.. are the values, pinned to the first three argument registers
+ * (rdi, rsi, rdx): the note still spells them out for any USDT tool, and
+ * swarm's own program reads them from fixed registers with no argument
+ * spec (bpf/latency.bpf.c). a, b, c are the asm operand names (kept
+ * apart: a macro argument must not land inside "[a]"). */
 #define SWARM_PROBE2(name, x1, x2)                                             \
 	__asm__ __volatile__(SWARM_PROBE_NOTE_(name, "-8@%[a] 8@%[b]")         \
-			     : : [a] "r"((int64_t)(x1)), [b] "r"((uint64_t)(x2)))
+			     : : [a] "D"((int64_t)(x1)), [b] "S"((uint64_t)(x2)))
 #define SWARM_PROBE3(name, x1, x2, x3)                                         \
 	__asm__ __volatile__(SWARM_PROBE_NOTE_(name, "-8@%[a] 8@%[b] 8@%[c]")  \
-			     : : [a] "r"((int64_t)(x1)), [b] "r"((uint64_t)(x2)), \
-			       [c] "r"((uint64_t)(x3)))
+			     : : [a] "D"((int64_t)(x1)), [b] "S"((uint64_t)(x2)), \
+			       [c] "d"((uint64_t)(x3)))
 #else
 #define SWARM_PROBE2(name, x1, x2) ((void)(x1), (void)(x2))
 #define SWARM_PROBE3(name, x1, x2, x3) ((void)(x1), (void)(x2), (void)(x3))

@@ -83,30 +83,49 @@ static void set_autoload(struct swarm_bpf *s, unsigned sig)
 	bpf_program__set_autoload(s->progs.fd_snapshot, sig & TRACE_FD);
 	bpf_program__set_autoload(s->progs.flock_attempt, sig & TRACE_FLOCK);
 	bpf_program__set_autoload(s->progs.posix_attempt, sig & TRACE_FLOCK);
-	bpf_program__set_autoload(s->progs.bus_publish, sig & TRACE_LATENCY);
-	bpf_program__set_autoload(s->progs.bus_consume, sig & TRACE_LATENCY);
-	/* iterators run on demand; USDT programs need a binary to sit in */
+	bpf_program__set_autoload(s->progs.bus_probe, sig & TRACE_LATENCY);
+	/* iterators run on demand; the probe program is attached to the
+	 * binaries with probes, by a uprobe_multi link (trace_usdt.c) */
 	bpf_program__set_autoattach(s->progs.fd_refresh, false);
 	bpf_program__set_autoattach(s->progs.fd_snapshot, false);
-	bpf_program__set_autoattach(s->progs.bus_publish, false);
-	bpf_program__set_autoattach(s->progs.bus_consume, false);
+	bpf_program__set_autoattach(s->progs.bus_probe, false);
+	bpf_program__set_expected_attach_type(s->progs.bus_probe,
+					      (enum bpf_attach_type)TRACE_UPROBE_MULTI);
 }
 
 static int open_load(struct tracer *t, unsigned sig)
 {
-	int err;
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	int btf = trace_btf_open(), err;
+	char path[32];
 
-	t->skel = swarm_bpf__open();
-	if (!t->skel)
-		return -errno;
-	t->skel->rodata->agent_depth = t->opts.agent_depth < 0 ? 0
-				      : t->opts.agent_depth ? (unsigned)t->opts.agent_depth : 1;
-	set_autoload(t->skel, sig);
-	err = swarm_bpf__load(t->skel);
-	if (err) {
+	for (;;) {
+		if (btf >= 0) {
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", btf);
+			oo.btf_custom_path = path;
+		}
+		t->skel = swarm_bpf__open_opts(&oo);
+		if (!t->skel) {
+			err = -errno;
+			break;
+		}
+		t->skel->rodata->agent_depth = t->opts.agent_depth < 0 ? 0
+					      : t->opts.agent_depth ? (unsigned)t->opts.agent_depth : 1;
+		set_autoload(t->skel, sig);
+		err = swarm_bpf__load(t->skel);
+		if (!err)
+			break;
 		swarm_bpf__destroy(t->skel);
 		t->skel = NULL;
+		if (btf < 0)
+			break;
+		/* the cut BTF did not do: once more against the whole one */
+		close(btf);
+		btf = -1;
+		oo.btf_custom_path = NULL;
 	}
+	if (btf >= 0)
+		close(btf);
 	return err;
 }
 

@@ -1,7 +1,7 @@
 /* Detach every link of the tracer at once. Raw tracepoint links go at
- * once, but a uprobe (the USDT probes) is a perf event whose release waits
- * for an RCU grace period (~50 ms here). Closed from concurrent threads
- * the waits share grace periods and the whole detach takes about one. */
+ * once, but a uprobe_multi link (the USDT probes, one per binary) waits
+ * for an RCU grace period on release. Closed from concurrent threads the
+ * waits share grace periods and the whole detach takes about one. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +23,12 @@
 static void *destroy_link(void *arg)
 {
 	bpf_link__destroy(arg);
+	return NULL;
+}
+
+static void *close_link(void *arg)
+{
+	close((int)(intptr_t)arg);
 	return NULL;
 }
 
@@ -46,23 +53,24 @@ static size_t take_links(struct bpf_object_skeleton *s, struct bpf_link **out, s
 void trace_detach_all(struct tracer *t)
 {
 	struct bpf_link *links[MAX_LINKS];
-	pthread_t th[MAX_LINKS];
-	bool started[MAX_LINKS];
-	size_t n = 0, i;
+	pthread_t th[MAX_LINKS + TRACE_USDT_MAX];
+	bool started[MAX_LINKS + TRACE_USDT_MAX];
+	size_t n = 0, i, u = t->nusdt;
 
 	n = take_links(t->skel ? t->skel->skeleton : NULL, links, n);
-	for (i = 0; i < t->nusdt && n < MAX_LINKS; i++) {
-		links[n++] = t->usdt[i];
-		t->usdt[i] = NULL;
-	}
 	t->nusdt = 0;
+	for (i = 0; i < u; i++)
+		started[n + i] = !pthread_create(&th[n + i], NULL, close_link,
+						 (void *)(intptr_t)t->usdt[i]);
 	for (i = 0; i < n; i++)
 		started[i] = !pthread_create(&th[i], NULL, destroy_link, links[i]);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n + u; i++) {
 		if (started[i])
 			pthread_join(th[i], NULL);
-		else
+		else if (i < n)
 			bpf_link__destroy(links[i]); /* no thread: the slow way */
+		else
+			close(t->usdt[i - n]);
 	}
 }
 

@@ -9,7 +9,11 @@
 #include "trace.h"
 
 #define TRACE_TOP_MAX 64
-#define TRACE_USDT_MAX 16  /* probe binaries x probes */
+#define TRACE_USDT_MAX 8    /* binaries with probes: one link each */
+#define TRACE_USDT_SITES 64 /* probe sites per binary */
+/* BPF_TRACE_UPROBE_MULTI: the bus probe program's attach type (uapi 6.6+,
+ * newer than the Debian 12 headers) */
+#define TRACE_UPROBE_MULTI 48
 
 struct swarm_bpf;
 struct ring_buffer;
@@ -34,7 +38,7 @@ struct tracer {
 	struct ring_buffer *rb;
 	struct bpf_link *refresh;  /* iter/task link of fd_refresh */
 	uint64_t refreshed_ns;
-	struct bpf_link *usdt[TRACE_USDT_MAX];
+	int usdt[TRACE_USDT_MAX];  /* uprobe_multi link fds */
 	unsigned nusdt;
 	char exes[4][256];      /* executables of the seeded tree (USDT) */
 	unsigned nexes;
@@ -67,6 +71,26 @@ int trace_fd_text(struct tracer *t, FILE *f);
 int trace_flock_json(struct tracer *t, FILE *f);
 int trace_flock_text(struct tracer *t, FILE *f);
 void trace_flock_clear(struct tracer *t);
+
+/* trace_btf.c: a memfd holding the kernel BTF cut to the object's CO-RE
+ * needs, if this is the kernel it was cut from; -ENOENT otherwise. */
+int trace_btf_open(void);
+
+/* trace_usdt.c: where a binary's USDT probes are, and one uprobe_multi
+ * link over them (the cookie of each site says which probe it is). */
+struct usdt_want {
+	const char *name;
+	uint64_t cookie;
+};
+struct usdt_site {
+	uint64_t offset;        /* in the file */
+	uint64_t cookie;
+};
+/* Sites of provider's probes named in want; -ENOENT if there are none. */
+int usdt_sites(const char *path, const char *provider, const struct usdt_want *want,
+	       size_t nwant, struct usdt_site *out, size_t max, size_t *n);
+/* A link fd, or negative errno (-EINVAL: kernel older than 6.6). */
+int uprobe_multi_link(int prog_fd, const char *path, const struct usdt_site *s, size_t n);
 
 /* trace_latency.c: attaches the USDT probes of the bus. */
 int trace_latency_attach(struct tracer *t);

@@ -17,7 +17,7 @@
 /* Where libswarm's bus code runs: the agent front (send, recv), the core
  * (masters, coordinators, demo agents), this program, the programs the
  * traced tree ran when we attached, and any extra the caller names. One uprobe per probe and binary, for every process that
- * maps it (pid -1): the programs filter by the tree. */
+ * maps it: the program filters by the tree. */
 struct bins {
 	char own[3][4096]; /* front, core, self */
 	const char *v[TRACE_USDT_MAX / 2];
@@ -53,32 +53,38 @@ static void probe_bins(struct tracer *t, struct bins *b)
 		add_bin(b, t->exes[i]);
 }
 
+/* One uprobe_multi link per binary over its publish and consume sites.
+ * -ENOENT: no binary has our probes; other errors are the kernel's (the
+ * first one seen). */
 int trace_latency_attach(struct tracer *t)
 {
-	struct bpf_program *progs[2] = { t->skel->progs.bus_publish, t->skel->progs.bus_consume };
-	static const char *const names[2] = { "publish", "consume" };
+	static const struct usdt_want want[] = {
+		{ "publish", LAT_PROBE_PUBLISH },
+		{ "consume", LAT_PROBE_CONSUME },
+	};
+	int prog = bpf_program__fd(t->skel->progs.bus_probe), err = -ENOENT, fd;
 	struct bins *b = malloc(sizeof(*b));
-	int err = -ENOENT;
-	size_t i;
-	int k;
+	struct usdt_site *sites = calloc(TRACE_USDT_SITES, sizeof(*sites));
+	size_t i, n;
 
-	if (!b)
-		return -ENOMEM;
+	if (!b || !sites) {
+		err = -ENOMEM;
+		goto out;
+	}
 	probe_bins(t, b);
-	for (i = 0; i < b->n; i++) {
-		for (k = 0; k < 2 && t->nusdt < TRACE_USDT_MAX; k++) {
-			struct bpf_link *l = bpf_program__attach_usdt(progs[k], -1, b->v[i], "swarm",
-								      names[k], NULL);
-
-			if (!l) {
-				if (errno != ENOENT)
-					err = -errno;
-				break; /* a binary without our probes */
-			}
-			t->usdt[t->nusdt++] = l;
+	for (i = 0; i < b->n && t->nusdt < TRACE_USDT_MAX; i++) {
+		fd = usdt_sites(b->v[i], "swarm", want, 2, sites, TRACE_USDT_SITES, &n);
+		if (!fd)
+			fd = uprobe_multi_link(prog, b->v[i], sites, n);
+		if (fd >= 0) {
+			t->usdt[t->nusdt++] = fd;
 			err = 0;
+		} else if (fd != -ENOENT && fd != -ENOEXEC && err == -ENOENT) {
+			err = fd; /* a binary without our probes is no error */
 		}
 	}
+out:
+	free(sites);
 	free(b);
 	return t->nusdt ? 0 : err;
 }
