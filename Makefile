@@ -60,7 +60,7 @@ endif
 # One BPF object for every signal: bpf/swarm.bpf.c includes each signal's
 # bpf/X.bpf.c, so the tracer loads one skeleton and the kernel BTF once.
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
-# <bpf/usdt.bpf.h> reaches <asm/errno.h>, which Debian keeps per arch.
+# BPF code that reaches <asm/...> finds it where Debian keeps it per arch.
 MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -dumpmachine)
 BPF_OBJS  := $(BUILD)/bpf/swarm.bpf.o
 BPF_SKELS := $(BUILD)/swarm.skel.h

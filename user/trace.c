@@ -1,12 +1,13 @@
 /* The tracer: one BPF object for every signal (build/swarm.skel.h from
- * bpf/swarm.bpf.c) opened, loaded and attached once, so the kernel BTF is
- * parsed once; then the tree is seeded from /proc and the maps read back. */
+ * bpf/swarm.bpf.c), opened, loaded and attached once by a helper process
+ * (trace_load.c) so the kernel BTF is parsed once and never here; then the
+ * tree is seeded from /proc and the maps read back. */
 #include <errno.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -15,7 +16,6 @@
 #include <bpf/libbpf.h>
 
 #include "trace_int.h"
-#include "swarm.skel.h"
 #include "util.h"
 
 uint32_t trace_kdev(dev_t dev)
@@ -41,7 +41,7 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 {
 	int err;
 
-	if (!t || !t->skel || pid <= 0)
+	if (!t || !t->bss || pid <= 0)
 		return -EINVAL;
 	if (kill(pid, 0) && errno == ESRCH)
 		return -ESRCH;
@@ -66,7 +66,7 @@ static const char *signal_name(unsigned s)
 }
 
 /* Append "name (reason)" for a signal that failed to come up. */
-static void note_off(char *why, size_t whylen, unsigned s, const char *reason)
+void trace_note_off(char *why, size_t whylen, unsigned s, const char *reason)
 {
 	size_t len = strlen(why);
 
@@ -74,80 +74,6 @@ static void note_off(char *why, size_t whylen, unsigned s, const char *reason)
 		return;
 	snprintf(why + len, whylen - len, "%s%s (%s)", len ? ", " : "kernel tracing off for: ",
 		 signal_name(s), reason);
-}
-
-/* Programs of each optional signal; spawn's three are the tree itself. */
-static void set_autoload(struct swarm_bpf *s, unsigned sig)
-{
-	bpf_program__set_autoload(s->progs.fd_refresh, sig & TRACE_FD);
-	bpf_program__set_autoload(s->progs.fd_snapshot, sig & TRACE_FD);
-	bpf_program__set_autoload(s->progs.flock_attempt, sig & TRACE_FLOCK);
-	bpf_program__set_autoload(s->progs.posix_attempt, sig & TRACE_FLOCK);
-	bpf_program__set_autoload(s->progs.bus_probe, sig & TRACE_LATENCY);
-	/* iterators run on demand; the probe program is attached to the
-	 * binaries with probes, by a uprobe_multi link (trace_usdt.c) */
-	bpf_program__set_autoattach(s->progs.fd_refresh, false);
-	bpf_program__set_autoattach(s->progs.fd_snapshot, false);
-	bpf_program__set_autoattach(s->progs.bus_probe, false);
-	bpf_program__set_expected_attach_type(s->progs.bus_probe,
-					      (enum bpf_attach_type)TRACE_UPROBE_MULTI);
-}
-
-static int open_load(struct tracer *t, unsigned sig)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	int btf = trace_btf_open(), err;
-	char path[32];
-
-	for (;;) {
-		if (btf >= 0) {
-			snprintf(path, sizeof(path), "/proc/self/fd/%d", btf);
-			oo.btf_custom_path = path;
-		}
-		t->skel = swarm_bpf__open_opts(&oo);
-		if (!t->skel) {
-			err = -errno;
-			break;
-		}
-		t->skel->rodata->agent_depth = t->opts.agent_depth < 0 ? 0
-					      : t->opts.agent_depth ? (unsigned)t->opts.agent_depth : 1;
-		set_autoload(t->skel, sig);
-		err = swarm_bpf__load(t->skel);
-		if (!err)
-			break;
-		swarm_bpf__destroy(t->skel);
-		t->skel = NULL;
-		if (btf < 0)
-			break;
-		/* the cut BTF did not do: once more against the whole one */
-		close(btf);
-		btf = -1;
-		oo.btf_custom_path = NULL;
-	}
-	if (btf >= 0)
-		close(btf);
-	return err;
-}
-
-/* Load every wanted signal at once; if the kernel refuses (a hook it lacks,
- * a verifier it is older than), fall back to spawn alone and say so. */
-static int load(struct tracer *t, char *why, size_t whylen)
-{
-	unsigned opt = t->want & (TRACE_FLOCK | TRACE_FD | TRACE_LATENCY);
-	int err = open_load(t, opt);
-
-	if (!err) {
-		t->on = t->want;
-		return 0;
-	}
-	if (opt && !open_load(t, 0)) {
-		for (unsigned s = TRACE_FLOCK; s <= TRACE_LATENCY; s <<= 1)
-			if (opt & s)
-				note_off(why, whylen, s, strerror(-err));
-		t->on = TRACE_SPAWN & t->want;
-		return 0;
-	}
-	return err;
 }
 
 int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
@@ -172,6 +98,8 @@ int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
+	t->holder = t->holder_pidfd = t->refresh = -1;
+	memset(&t->fd, -1, sizeof(t->fd));
 	if (o)
 		t->opts = *o;
 	t->root = root;
@@ -181,24 +109,11 @@ int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
 	if (t->top > TRACE_TOP_MAX)
 		t->top = TRACE_TOP_MAX;
 	t->start_ns = now_ns();
-	err = load(t, why, whylen);
-	if (err) {
-		snprintf(why, whylen, "kernel tracing off: loading the BPF programs failed: %s",
-			 strerror(-err));
-		goto fail;
-	}
-	/* libbpf parsed the kernel BTF (megabytes) to load: give it back */
-	malloc_trim(0);
-	err = trace_spawn_seed(t, root, 0);
+	/* loaded, root seeded and attached by the loader, before we walk
+	 * /proc: no fork slips between the two */
+	err = trace_load(t, why, whylen);
 	if (err)
-		goto fail_pid;
-	/* attach before walking /proc so no fork slips between the two */
-	err = swarm_bpf__attach(t->skel);
-	if (err) {
-		snprintf(why, whylen, "kernel tracing off: attaching failed: %s", strerror(-err));
 		goto fail;
-	}
-	t->posix_locks = t->skel->links.posix_attempt != NULL;
 	err = trace_spawn_ring(t);
 	if (err)
 		goto fail;
@@ -208,7 +123,7 @@ int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
 	if (t->on & TRACE_LATENCY) {
 		err = trace_latency_attach(t);
 		if (err) {
-			note_off(why, whylen, TRACE_LATENCY, err == -ENOENT
+			trace_note_off(why, whylen, TRACE_LATENCY, err == -ENOENT
 				 ? "no binary with swarm's probes found" : strerror(-err));
 			t->on &= ~TRACE_LATENCY;
 		}
@@ -258,7 +173,7 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 
 void tracer_clear(struct tracer *t)
 {
-	if (!t || !t->skel)
+	if (!t || !t->bss)
 		return;
 	trace_spawn_clear(t);
 	if (t->on & TRACE_FLOCK)
@@ -336,15 +251,21 @@ int tracer_report_text(struct tracer *t, FILE *f)
 
 void tracer_close(struct tracer *t)
 {
+	int *fds;
+
 	if (!t)
 		return;
-	t->detach_fd = -1;
-	if (t->opts.detach_background)
-		trace_detach_background(t);
-	trace_detach_all(t);
+	fds = (int *)&t->fd;
 	ring_buffer__free(t->rb);
-	bpf_link__destroy(t->refresh);
-	swarm_bpf__destroy(t->skel);
-	trace_detach_done(t);
+	if (t->refresh >= 0)
+		close(t->refresh);
+	for (unsigned i = 0; i < t->nusdt; i++)
+		close(t->usdt[i]);
+	if (t->bss)
+		munmap(t->bss, t->bss_len);
+	for (size_t i = 0; i < sizeof(t->fd) / sizeof(int); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	trace_release(t, t->opts.detach_background);
 	free(t);
 }

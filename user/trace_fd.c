@@ -33,14 +33,16 @@ int trace_fd_refresh(struct tracer *t)
 	char buf[64];
 	int fd;
 
-	if (!t || !t->skel || !(t->on & TRACE_FD))
+	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
-	if (!t->refresh) {
-		t->refresh = bpf_program__attach_iter(t->skel->progs.fd_refresh, NULL);
-		if (!t->refresh)
+	if (t->refresh < 0) {
+		t->refresh = bpf_link_create(t->fd.fd_refresh, 0, BPF_TRACE_ITER, NULL);
+		if (t->refresh < 0)
 			return -errno;
+		close(t->fd.fd_refresh); /* the link keeps the program */
+		t->fd.fd_refresh = -1;
 	}
-	fd = bpf_iter_create(bpf_link__fd(t->refresh));
+	fd = bpf_iter_create(t->refresh);
 	if (fd < 0)
 		return -errno;
 	/* the program writes nothing: one read runs the whole walk */
@@ -79,9 +81,9 @@ int tracer_fd_get(struct tracer *t, pid_t pid, struct fd_proc *out)
 	__u32 k = (__u32)pid;
 	int err = 0;
 
-	if (!t || !t->skel || !(t->on & TRACE_FD))
+	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
-	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.procs), &k, &s)) {
+	if (!bpf_map_lookup_elem(t->fd.procs, &k, &s)) {
 		from_proc(&s, out);
 		return 0;
 	}
@@ -99,9 +101,9 @@ int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out)
 {
 	__u32 k = (__u32)pid;
 
-	if (!t || !t->skel || !(t->on & TRACE_FD))
+	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.leaks), &k, out))
+	if (bpf_map_lookup_elem(t->fd.leaks, &k, out))
 		return -errno;
 	out->p.comm[sizeof(out->p.comm) - 1] = '\0';
 	if (out->nholds > FD_HOLDS)
@@ -112,24 +114,23 @@ int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out)
 int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 		       size_t max, size_t *n)
 {
-	DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts);
+	DECLARE_LIBBPF_OPTS(bpf_link_create_opts, opts);
 	union bpf_iter_link_info linfo;
-	struct bpf_link *link;
 	size_t got = 0;
-	int fd, err = 0;
+	int fd, link, err = 0;
 	ssize_t r;
 
 	*n = 0;
-	if (!t || !t->skel || !(t->on & TRACE_FD))
+	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.pid = (__u32)pid; /* the kernel walks only this process */
-	opts.link_info = &linfo;
-	opts.link_info_len = sizeof(linfo);
-	link = bpf_program__attach_iter(t->skel->progs.fd_snapshot, &opts);
-	if (!link)
+	opts.iter_info = &linfo;
+	opts.iter_info_len = sizeof(linfo);
+	link = bpf_link_create(t->fd.fd_snapshot, 0, BPF_TRACE_ITER, &opts);
+	if (link < 0)
 		return -errno;
-	fd = bpf_iter_create(bpf_link__fd(link));
+	fd = bpf_iter_create(link);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
@@ -153,7 +154,7 @@ int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 	*n = got;
 	close(fd);
 out:
-	bpf_link__destroy(link);
+	close(link);
 	return err;
 }
 
@@ -177,7 +178,7 @@ static int by_growth_desc(const void *a, const void *b)
  * its fds are the tracer's maps and programs. */
 static int read_procs(struct tracer *t, struct proc_row **rows, size_t *n)
 {
-	int pfd = bpf_map__fd(t->skel->maps.procs), lfd = bpf_map__fd(t->skel->maps.leaks);
+	int pfd = t->fd.procs, lfd = t->fd.leaks;
 	size_t cap = TRACE_MAX_TGIDS + FD_MAX_LEAKS, len = 0, live;
 	struct proc_row *v = calloc(cap, sizeof(*v));
 	struct fd_leak *l = malloc(sizeof(*l));
@@ -229,7 +230,7 @@ int tracer_fd_top(struct tracer *t, struct fd_top *out, size_t max, size_t *n)
 	int err;
 
 	*n = 0;
-	if (!t || !t->skel || !(t->on & TRACE_FD))
+	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
 	err = read_procs(t, &rows, &len);
 	if (err)
@@ -503,8 +504,8 @@ int trace_fd_json(struct tracer *t, FILE *f)
 		json_suspect(t, f, &rows[i]);
 	}
 	fprintf(f, "],\"leaks_kept\":%llu,\"map_full\":%llu}",
-		(unsigned long long)t->skel->bss->fd_stats.leaks_kept,
-		(unsigned long long)t->skel->bss->fd_stats.map_full);
+		(unsigned long long)t->bss->fd_stats.leaks_kept,
+		(unsigned long long)t->bss->fd_stats.map_full);
 	free(rows);
 	return 0;
 }

@@ -13,12 +13,12 @@
 
 void trace_flock_clear(struct tracer *t)
 {
-	struct flock_totals *s = &t->skel->bss->flock_stats;
+	struct flock_totals *s = &t->bss->flock_stats;
 
 	memset(s->wait_us, 0, sizeof(s->wait_us));
 	memset(s->calls_kind, 0, sizeof(s->calls_kind));
 	s->calls = 0;
-	trace_map_clear(bpf_map__fd(t->skel->maps.locks), sizeof(struct flock_key));
+	trace_map_clear(t->fd.locks, sizeof(struct flock_key));
 }
 
 int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino, enum lock_kind kind,
@@ -26,18 +26,18 @@ int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino, enum lock_ki
 {
 	struct flock_key k = { .ino = ino, .dev = kdev, .kind = kind };
 
-	if (!t || !t->skel || !(t->on & TRACE_FLOCK))
+	if (!t || !t->bss || !(t->on & TRACE_FLOCK))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.locks), &k, out))
+	if (bpf_map_lookup_elem(t->fd.locks, &k, out))
 		return -errno;
 	return 0;
 }
 
 int tracer_flock_totals(struct tracer *t, struct flock_totals *out)
 {
-	if (!t || !t->skel || !(t->on & TRACE_FLOCK))
+	if (!t || !t->bss || !(t->on & TRACE_FLOCK))
 		return -ENOENT;
-	memcpy(out, &t->skel->bss->flock_stats, sizeof(*out));
+	memcpy(out, &t->bss->flock_stats, sizeof(*out));
 	return 0;
 }
 
@@ -66,7 +66,7 @@ static int by_wait_desc(const void *a, const void *b)
 /* All locks, hottest (most total wait) first. Caller frees *rows. */
 static int read_locks(struct tracer *t, struct lock_row **rows, size_t *n)
 {
-	int fd = bpf_map__fd(t->skel->maps.locks);
+	int fd = t->fd.locks;
 	struct flock_key k, next;
 	struct lock_row *v = calloc(FLOCK_MAX_LOCKS, sizeof(*v));
 	bool first = true;
@@ -109,7 +109,7 @@ int trace_flock_json(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	struct flock_totals *tot = &t->skel->bss->flock_stats;
+	struct flock_totals *tot = &t->bss->flock_stats;
 
 	fprintf(f, "{\"kinds_traced\":[\"flock\"%s],\"calls\":%llu,\"calls_by_kind\":"
 		"{\"flock\":%llu,\"posix\":%llu,\"ofd\":%llu},\"wait_us\":",
@@ -150,7 +150,7 @@ int trace_flock_text(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	struct flock_totals *tot = &t->skel->bss->flock_stats;
+	struct flock_totals *tot = &t->bss->flock_stats;
 
 	fprintf(f, "locks: %llu calls (flock %llu, posix %llu, ofd %llu) on %zu lock files%s\n",
 		(unsigned long long)tot->calls,

@@ -15,9 +15,8 @@
  * newer than the Debian 12 headers) */
 #define TRACE_UPROBE_MULTI 48
 
-struct swarm_bpf;
+struct swarm_bpf__bss;
 struct ring_buffer;
-struct bpf_link;
 
 /* One exited process kept for the "slowest spawns" table. */
 struct trace_slow {
@@ -27,27 +26,42 @@ struct trace_slow {
 	char comm[TRACE_COMM_LEN];
 };
 
+/* What the loader hands over (trace_load.c): the maps the tracer reads
+ * and the programs it attaches itself; -1 where a signal is off. */
+struct tracer_fds {
+	int events, procs, tracked, leaks, locks, inodes, bss;
+	int fd_refresh, fd_snapshot, bus_probe;
+};
+
 struct tracer {
 	pid_t root;
 	unsigned want;          /* signals asked for */
 	unsigned on;            /* signals loaded and attached */
 	unsigned top;
+	unsigned agent_depth;   /* as set in the object's rodata */
 	uint64_t start_ns;
 	struct tracer_opts opts;
-	struct swarm_bpf *skel; /* every signal's programs: one object */
+	struct tracer_fds fd;
+	struct swarm_bpf__bss *bss; /* the object's counters, mapped */
+	size_t bss_len;
 	struct ring_buffer *rb;
-	struct bpf_link *refresh;  /* iter/task link of fd_refresh */
+	int refresh;            /* iter/task link of fd_refresh, or -1 */
 	uint64_t refreshed_ns;
-	int usdt[TRACE_USDT_MAX];  /* uprobe_multi link fds */
+	int usdt[TRACE_USDT_MAX];  /* uprobe_multi links the holder did not take */
 	unsigned nusdt;
+	unsigned probe_links;   /* uprobe_multi links made */
 	char exes[4][256];      /* executables of the seeded tree (USDT) */
 	unsigned nexes;
-	int detach_fd;          /* pipe to the background detacher, or -1 */
+	int holder;             /* socket to the process holding the links */
+	int holder_pidfd;
 	bool posix_locks;       /* posix_lock_inode attached too */
 	uint64_t exit_events;
 	struct trace_slow slow[TRACE_TOP_MAX];
 	unsigned nslow;
 };
+
+/* trace.c: append "signal (reason)" to why for a signal that is off. */
+void trace_note_off(char *why, size_t whylen, unsigned s, const char *reason);
 
 /* trace_env.c: privileges, /proc tree walk. */
 int trace_env_check(char *why, size_t whylen);
@@ -98,12 +112,14 @@ int trace_latency_json(struct tracer *t, FILE *f);
 int trace_latency_text(struct tracer *t, FILE *f);
 void trace_latency_clear(struct tracer *t);
 
-/* trace_detach.c: detach all links concurrently (before destroying);
- * with a background detacher (opts.detach_background) first, the uprobes'
- * grace periods are paid by a process nobody waits for. */
-void trace_detach_all(struct tracer *t);
-void trace_detach_background(struct tracer *t);
-void trace_detach_done(struct tracer *t); /* after our copies are closed */
+/* trace_load.c: a helper process opens, loads and attaches the BPF
+ * object and hands over the fds in struct tracer_fds; it then holds the
+ * links until the tracer closes (or dies). */
+int trace_load(struct tracer *t, char *why, size_t whylen);
+/* Give the holder a link to keep (closed here); kept here if it cannot. */
+void trace_hold(struct tracer *t, int link_fd);
+/* Let the holder go; wait for the programs to be off unless background. */
+void trace_release(struct tracer *t, bool background);
 
 /* trace_json.c: tiny JSON helpers shared by the reports. */
 void trace_json_str(FILE *f, const char *s, size_t max);

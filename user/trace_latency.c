@@ -62,7 +62,7 @@ int trace_latency_attach(struct tracer *t)
 		{ "publish", LAT_PROBE_PUBLISH },
 		{ "consume", LAT_PROBE_CONSUME },
 	};
-	int prog = bpf_program__fd(t->skel->progs.bus_probe), err = -ENOENT, fd;
+	int prog = t->fd.bus_probe, err = -ENOENT, fd;
 	struct bins *b = malloc(sizeof(*b));
 	struct usdt_site *sites = calloc(TRACE_USDT_SITES, sizeof(*sites));
 	size_t i, n;
@@ -72,12 +72,13 @@ int trace_latency_attach(struct tracer *t)
 		goto out;
 	}
 	probe_bins(t, b);
-	for (i = 0; i < b->n && t->nusdt < TRACE_USDT_MAX; i++) {
+	for (i = 0; i < b->n && t->probe_links < TRACE_USDT_MAX; i++) {
 		fd = usdt_sites(b->v[i], "swarm", want, 2, sites, TRACE_USDT_SITES, &n);
 		if (!fd)
 			fd = uprobe_multi_link(prog, b->v[i], sites, n);
 		if (fd >= 0) {
-			t->usdt[t->nusdt++] = fd;
+			t->probe_links++;
+			trace_hold(t, fd);
 			err = 0;
 		} else if (fd != -ENOENT && fd != -ENOEXEC && err == -ENOENT) {
 			err = fd; /* a binary without our probes is no error */
@@ -86,34 +87,36 @@ int trace_latency_attach(struct tracer *t)
 out:
 	free(sites);
 	free(b);
-	return t->nusdt ? 0 : err;
+	close(t->fd.bus_probe); /* the links keep the program */
+	t->fd.bus_probe = -1;
+	return t->probe_links ? 0 : err;
 }
 
 void trace_latency_clear(struct tracer *t)
 {
-	struct lat_totals *s = &t->skel->bss->lat_stats;
+	struct lat_totals *s = &t->bss->lat_stats;
 
 	memset(s->lat_us, 0, sizeof(s->lat_us));
 	s->samples = 0;
-	trace_map_clear(bpf_map__fd(t->skel->maps.inodes), sizeof(__u64));
+	trace_map_clear(t->fd.inodes, sizeof(__u64));
 }
 
 int tracer_latency_get(struct tracer *t, uint32_t kdev, uint64_t ino, struct lat_stat *out)
 {
 	__u64 k = ((__u64)kdev << 44) ^ ino; /* as inbox_key() in latency.bpf.c */
 
-	if (!t || !t->skel || !(t->on & TRACE_LATENCY))
+	if (!t || !t->bss || !(t->on & TRACE_LATENCY))
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.inodes), &k, out))
+	if (bpf_map_lookup_elem(t->fd.inodes, &k, out))
 		return -errno;
 	return 0;
 }
 
 int tracer_latency_totals(struct tracer *t, struct lat_totals *out)
 {
-	if (!t || !t->skel || !(t->on & TRACE_LATENCY))
+	if (!t || !t->bss || !(t->on & TRACE_LATENCY))
 		return -ENOENT;
-	memcpy(out, &t->skel->bss->lat_stats, sizeof(*out));
+	memcpy(out, &t->bss->lat_stats, sizeof(*out));
 	return 0;
 }
 
@@ -133,7 +136,7 @@ static int by_p99_desc(const void *a, const void *b)
 /* Inboxes that were read at least once, slowest (p99) first. */
 static int read_inboxes(struct tracer *t, struct inbox_row **rows, size_t *n)
 {
-	int fd = bpf_map__fd(t->skel->maps.inodes);
+	int fd = t->fd.inodes;
 	struct inbox_row *v = calloc(LAT_MAX_INODES, sizeof(*v));
 	__u64 k = 0, next;
 	bool first = true;
@@ -245,7 +248,7 @@ static int group_inboxes(const struct inbox_row *rows, size_t n, struct group_ro
 
 int trace_latency_json(struct tracer *t, FILE *f)
 {
-	struct lat_totals *tot = &t->skel->bss->lat_stats;
+	struct lat_totals *tot = &t->bss->lat_stats;
 	struct group_row *g = NULL;
 	struct inbox_row *rows;
 	size_t n, ng = 0, i;
@@ -258,7 +261,7 @@ int trace_latency_json(struct tracer *t, FILE *f)
 		goto out;
 	fprintf(f, "{\"counts\":\"frames published by libswarm (swarm:publish) -> consumed "
 		"(swarm:consume), other processes' reads of them\",\"probes\":%u,"
-		"\"write_read_us\":", t->nusdt);
+		"\"write_read_us\":", t->probe_links);
 	trace_json_pcts(f, tot->lat_us, max_us(rows, n));
 	fprintf(f, ",\"per_inbox\":[");
 	for (i = 0; i < ng && i < t->top; i++) {
@@ -293,7 +296,7 @@ out:
 
 int trace_latency_text(struct tracer *t, FILE *f)
 {
-	struct lat_totals *tot = &t->skel->bss->lat_stats;
+	struct lat_totals *tot = &t->bss->lat_stats;
 	struct group_row *g = NULL;
 	struct inbox_row *rows;
 	size_t n, ng = 0, i;

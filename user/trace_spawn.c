@@ -50,7 +50,7 @@ static int on_exit_event(void *ctx, void *data, size_t len)
 
 int trace_spawn_ring(struct tracer *t)
 {
-	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.events), on_exit_event, t, NULL);
+	t->rb = ring_buffer__new(t->fd.events, on_exit_event, t, NULL);
 	return t->rb ? 0 : -errno;
 }
 
@@ -98,15 +98,16 @@ static void note_exe(struct tracer *t, pid_t pid)
  * whose agent follows from its place in the tree, as at fork. */
 int trace_spawn_seed(struct tracer *t, pid_t pid, pid_t ppid)
 {
-	int tracked = bpf_map__fd(t->skel->maps.tracked);
-	int procs = bpf_map__fd(t->skel->maps.procs);
-	unsigned depth = t->skel->rodata->agent_depth;
+	int tracked = t->fd.tracked;
+	int procs = t->fd.procs;
+	unsigned depth = t->agent_depth;
 	struct spawn_proc p = { 0 }, parent;
 	__u32 k = (__u32)pid, pk = (__u32)ppid;
 	__u8 one = 1;
 
 	if (bpf_map_update_elem(tracked, &k, &one, BPF_ANY))
 		return -errno;
+	note_exe(t, pid); /* also for one the loader seeded */
 	if (!bpf_map_lookup_elem(procs, &k, &p))
 		return 0; /* already known (second walk, or seen at fork) */
 	memset(&p, 0, sizeof(p));
@@ -119,7 +120,6 @@ int trace_spawn_seed(struct tracer *t, pid_t pid, pid_t ppid)
 		p.agent = parent.agent ? parent.agent : depth && p.depth == depth ? k : 0;
 	}
 	proc_comm(pid, p.comm);
-	note_exe(t, pid);
 	if (bpf_map_update_elem(procs, &k, &p, BPF_NOEXIST) && errno != EEXIST)
 		return -errno;
 	return 0;
@@ -127,7 +127,7 @@ int trace_spawn_seed(struct tracer *t, pid_t pid, pid_t ppid)
 
 void trace_spawn_clear(struct tracer *t)
 {
-	struct spawn_totals *s = &t->skel->bss->spawn_stats;
+	struct spawn_totals *s = &t->bss->spawn_stats;
 
 	/* counters race with the programs: a few events may straddle */
 	memset(s->fork_exec_us, 0, sizeof(s->fork_exec_us));
@@ -141,15 +141,15 @@ void trace_spawn_clear(struct tracer *t)
 
 int tracer_spawn_totals(struct tracer *t, struct spawn_totals *out)
 {
-	if (!t || !t->skel)
+	if (!t || !t->bss)
 		return -ENOENT;
-	memcpy(out, &t->skel->bss->spawn_stats, sizeof(*out));
+	memcpy(out, &t->bss->spawn_stats, sizeof(*out));
 	return 0;
 }
 
 uint64_t tracer_ringbuf_drops(struct tracer *t)
 {
-	return t && t->skel ? t->skel->bss->spawn_stats.ringbuf_drops : 0;
+	return t && t->bss ? t->bss->spawn_stats.ringbuf_drops : 0;
 }
 
 int trace_spawn_json(struct tracer *t, FILE *f)
