@@ -285,7 +285,8 @@ __noinline int keep_leak(struct task_struct *t __arg_trusted, __u32 tgid, __u64 
 /* Raw (tp_btf) hooks throughout: a perf tracepoint costs an RCU grace
  * period to detach, a raw one does not. This fires before exit_files():
  * the fd table is still there to count. signal->live tells the last
- * thread of the process on every kernel (the group_dead argument is new). */
+ * thread of the process on every kernel (the group_dead argument is new),
+ * but not always only the last one: see below. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(spawn_exit, struct task_struct *task)
 {
@@ -299,6 +300,11 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 		return 0;
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* not the last thread of the process */
+	/* Threads killed together (exit_group) run do_exit side by side, and
+	 * one that decremented live early can read it back as 0 here too:
+	 * the one that takes the process out of the tree is its exit. */
+	if (bpf_map_delete_elem(&tracked, &tgid))
+		return 0;
 	now = bpf_ktime_get_ns();
 	code = task->exit_code;
 	__sync_fetch_and_add(&spawn_stats.exits, 1);
@@ -338,6 +344,5 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 		__sync_fetch_and_add(&spawn_stats.ringbuf_drops, 1);
 	}
 	bpf_map_delete_elem(&procs, &tgid);
-	bpf_map_delete_elem(&tracked, &tgid);
 	return 0;
 }
