@@ -131,19 +131,35 @@ int BPF_PROG(spawn_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	return 0;
 }
 
-static long scan_one_fd(__u32 i, void *arg)
+static __always_inline struct file *scan_file(struct leak_scan *sc, __u32 i)
+{
+	struct file *f = NULL;
+
+	if (bpf_probe_read_kernel(&f, sizeof(f), &sc->fdarr[i]))
+		return NULL;
+	return f;
+}
+
+/* Pass 1: count by kind and pick the FD_HOLDS candidates, most held
+ * first, in one walk of unknown length (Space-Saving, Metwally et al.): a
+ * file not yet held takes the slot of the least counted one. Any file
+ * held by more than a quarter of the fds past stdio survives to the end,
+ * wherever its fds sit, so a leak behind a few inherited pipes and logs
+ * is still what gets named. */
+static long pick_holds(__u32 i, void *arg)
 {
 	struct leak_scan *sc = arg;
-	struct fd_leak *l;
 	struct fd_hold *h;
-	struct file *f = NULL;
-	__u32 kind, dev, j, n;
+	struct fd_leak *l;
+	struct file *f;
+	__u32 kind, dev, j, n, min = 0;
 	__u64 ino;
 
 	l = bpf_map_lookup_elem(&leaks, &sc->tgid);
 	if (!l)
 		return 1;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &sc->fdarr[i]) || !f)
+	f = scan_file(sc, i);
+	if (!f)
 		return 0;
 	l->scanned++;
 	kind = file_kind(f);
@@ -153,24 +169,74 @@ static long scan_one_fd(__u32 i, void *arg)
 		return 0; /* stdio is not what leaked */
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
 	dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	for (j = 0; j < FD_HOLDS; j++) {
+	n = l->nholds;
+	for (j = 0; j < FD_HOLDS && j < n; j++) {
 		h = &l->holds[j];
-		if (j < l->nholds && h->ino == ino && h->dev == dev) {
+		if (h->ino == ino && h->dev == dev) {
 			h->count++;
 			return 0;
 		}
+		if (h->count < l->holds[min & (FD_HOLDS - 1)].count)
+			min = j;
 	}
-	n = l->nholds;
-	if (n >= FD_HOLDS)
-		return 0; /* counted by kind only */
-	h = &l->holds[n & (FD_HOLDS - 1)];
+	if (n < FD_HOLDS) {
+		h = &l->holds[n & (FD_HOLDS - 1)];
+		h->count = 1;
+		l->nholds = n + 1;
+	} else {
+		h = &l->holds[min & (FD_HOLDS - 1)];
+		h->count++; /* an upper bound until pass 2 recounts */
+	}
 	h->ino = ino;
 	h->dev = dev;
 	h->kind = kind;
-	h->count = 1;
-	h->lowest_fd = i;
+	return 0;
+}
+
+/* pidfs names its files only in d_dname ("anon_inode:[pidfd]" in /proc):
+ * the dentry itself is "/". */
+static __always_inline void hold_name(struct file *f, struct fd_hold *h)
+{
+	static const char pidfd[] = "[pidfd]";
+
 	file_path((__u64)f, &h->path);
-	l->nholds = n + 1;
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PIDFS_MAGIC) {
+		__builtin_memcpy(h->path.comp[0], pidfd, sizeof(pidfd));
+		h->path.depth = 1;
+		h->path.truncated = 0;
+	}
+}
+
+/* Pass 2: the candidates' exact counts, lowest fd and path. */
+static long count_holds(__u32 i, void *arg)
+{
+	struct leak_scan *sc = arg;
+	struct fd_hold *h;
+	struct fd_leak *l;
+	struct file *f;
+	__u32 dev, j;
+	__u64 ino;
+
+	if (i < FD_STDIO)
+		return 0;
+	l = bpf_map_lookup_elem(&leaks, &sc->tgid);
+	if (!l)
+		return 1;
+	f = scan_file(sc, i);
+	if (!f)
+		return 0;
+	ino = BPF_CORE_READ(f, f_inode, i_ino);
+	dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	for (j = 0; j < FD_HOLDS && j < l->nholds; j++) {
+		h = &l->holds[j];
+		if (h->ino != ino || h->dev != dev)
+			continue;
+		if (!h->count++) { /* fds are walked in order: this is the lowest */
+			h->lowest_fd = i;
+			hold_name(f, h);
+		}
+		return 0;
+	}
 	return 0;
 }
 
@@ -206,8 +272,13 @@ __noinline int keep_leak(struct task_struct *t __arg_trusted, __u32 tgid, __u64 
 	l->p.ppid = p->ppid;
 	__builtin_memcpy(l->p.comm, p->comm, sizeof(l->p.comm));
 	max = BPF_CORE_READ(fdt, max_fds);
+	if (max > LEAK_SCAN_MAX)
+		max = LEAK_SCAN_MAX;
 	sc.fdarr = BPF_CORE_READ(fdt, fd);
-	bpf_loop(max < LEAK_SCAN_MAX ? max : LEAK_SCAN_MAX, scan_one_fd, &sc, 0);
+	bpf_loop(max, pick_holds, &sc, 0);
+	for (__u32 j = 0; j < FD_HOLDS; j++)
+		l->holds[j].count = 0;
+	bpf_loop(max, count_holds, &sc, 0);
 	__sync_fetch_and_add(&fd_stats.leaks_kept, 1);
 	return 1;
 }
@@ -215,7 +286,8 @@ __noinline int keep_leak(struct task_struct *t __arg_trusted, __u32 tgid, __u64 
 /* Raw (tp_btf) hooks throughout: a perf tracepoint costs an RCU grace
  * period to detach, a raw one does not. This fires before exit_files():
  * the fd table is still there to count. signal->live tells the last
- * thread of the process on every kernel (the group_dead argument is new). */
+ * thread of the process on every kernel (the group_dead argument is new),
+ * but not always only the last one: see below. */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(spawn_exit, struct task_struct *task)
 {
@@ -229,6 +301,11 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 		return 0;
 	if (BPF_CORE_READ(task, signal, live.counter) != 0)
 		return 0; /* not the last thread of the process */
+	/* Threads killed together (exit_group) run do_exit side by side, and
+	 * one that decremented live early can read it back as 0 here too:
+	 * the one that takes the process out of the tree is its exit. */
+	if (bpf_map_delete_elem(&tracked, &tgid))
+		return 0;
 	now = bpf_ktime_get_ns();
 	code = task->exit_code;
 	__sync_fetch_and_add(&spawn_stats.exits, 1);
@@ -268,6 +345,5 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 		__sync_fetch_and_add(&spawn_stats.ringbuf_drops, 1);
 	}
 	bpf_map_delete_elem(&procs, &tgid);
-	bpf_map_delete_elem(&tracked, &tgid);
 	return 0;
 }

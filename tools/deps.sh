@@ -12,6 +12,7 @@ pkgs=(
   util-linux procps psmisc jq
   parallel                     # tests compare plain commands against GNU parallel
   prometheus python3
+  bpftrace                     # bench/bpftrace_check.sh cross-checks the tracer against it
   libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
 )
 

@@ -97,6 +97,19 @@ int tracer_fd_get(struct tracer *t, pid_t pid, struct fd_proc *out)
 	return err;
 }
 
+/* Most held first, as the live report: the BPF side keeps them in the
+ * order it found them. */
+static void sort_holds(struct fd_hold *h, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && h[j].count > h[j - 1].count; j--) {
+			struct fd_hold x = h[j];
+
+			h[j] = h[j - 1];
+			h[j - 1] = x;
+		}
+}
+
 int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out)
 {
 	__u32 k = (__u32)pid;
@@ -108,6 +121,7 @@ int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out)
 	out->p.comm[sizeof(out->p.comm) - 1] = '\0';
 	if (out->nholds > FD_HOLDS)
 		out->nholds = FD_HOLDS;
+	sort_holds(out->holds, out->nholds);
 	return 0;
 }
 

@@ -6,6 +6,10 @@
  *       NPROC children take LOCK_EX on FILE ROUNDS times, holding HOLD_MS
  *   trace_workload leak FILE COUNT PERIOD_MS
  *       one child opens FILE COUNT times (never closing), then sleeps
+ *   trace_workload leakmix FILE COUNT PERIOD_MS
+ *       one child makes COUNT fds each way: open(FILE), dup, pipe,
+ *       socketpair, eventfd and SCM_RIGHTS receipt (from a helper it
+ *       forks), prints "leaked PID" and sleeps holding all 6 x COUNT
  *   trace_workload latency DIR/NAME DELAY_MS ROUNDS
  *       on a bus made under DIR, a writer child sends a message to inbox
  *       NAME, a reader child consumes it DELAY_MS later
@@ -17,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +75,86 @@ static int leak_child(const char *file, long count, long period)
 			return 1;
 		sleep_ms(period);
 	}
+	pause(); /* hold them until killed */
+	return 0;
+}
+
+/* The helper of leakmix: opens FILE count times and passes the fds over
+ * sock, a few per message; the receiver never opened them. */
+static int pass_fds(int sock, const char *file, long count)
+{
+	char cbuf[CMSG_SPACE(8 * sizeof(int))];
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	int fds[8], k, j;
+	long i;
+
+	for (i = 0; i < count; i += k) {
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf };
+		struct cmsghdr *c;
+
+		k = count - i < 8 ? (int)(count - i) : 8;
+		for (j = 0; j < k; j++)
+			if ((fds[j] = open(file, O_RDONLY)) < 0)
+				return 1;
+		m.msg_controllen = CMSG_SPACE(k * sizeof(int));
+		c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(k * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, k * sizeof(int));
+		if (sendmsg(sock, &m, 0) != 1)
+			return 1;
+		for (j = 0; j < k; j++)
+			close(fds[j]);
+	}
+	return 0;
+}
+
+static int recv_fds(int sock, long count)
+{
+	char cbuf[CMSG_SPACE(8 * sizeof(int))], b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	long got = 0;
+
+	while (got < count) {
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+				    .msg_controllen = sizeof(cbuf) };
+		struct cmsghdr *c;
+
+		if (recvmsg(sock, &m, 0) != 1 || !(c = CMSG_FIRSTHDR(&m)) ||
+		    c->cmsg_type != SCM_RIGHTS)
+			return 1;
+		got += (long)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+	}
+	return got == count ? 0 : 1;
+}
+
+static int leakmix_child(const char *file, long count, long period)
+{
+	int p[2], sv[2], st;
+	pid_t helper;
+	long i;
+
+	for (i = 0; i < count; i++) {
+		int fd = open(file, O_RDONLY | O_CREAT, 0600);
+
+		if (fd < 0 || dup(fd) < 0 || eventfd(0, 0) < 0)
+			return 1;
+		if (i % 2 == 0 && (pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv)))
+			return 1;
+		sleep_ms(period);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		return 1;
+	helper = fork();
+	if (helper == 0)
+		_exit(pass_fds(sv[0], file, count));
+	close(sv[0]);
+	if (recv_fds(sv[1], count) || waitpid(helper, &st, 0) != helper || st)
+		return 1;
+	close(sv[1]);
+	printf("leaked %d\n", (int)getpid());
+	fflush(stdout);
 	pause(); /* hold them until killed */
 	return 0;
 }
@@ -160,6 +246,8 @@ int main(int argc, char **argv)
 				_exit(flock_child(argv[2], b, c));
 			if (!strcmp(argv[1], "leak"))
 				_exit(leak_child(argv[2], a, b));
+			if (!strcmp(argv[1], "leakmix"))
+				_exit(leakmix_child(argv[2], a, b));
 			if (!strcmp(argv[1], "latency"))
 				_exit(latency_pair(argv[2], a, b));
 			_exit(2);
