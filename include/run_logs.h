@@ -11,11 +11,13 @@
 #include <stddef.h>
 
 /* Open (make) the logs directory into path and *fd: dir, or when dir is NULL
- * the default ${TMPDIR:-/tmp}/swarm-run-<id>. The default must be ours
- * (the file system uid) and private if it already exists: its name is
- * predictable, so another user could have made it first to read the
- * agents' logs. 0 or -errno (-EPERM: squatted). */
-int run_logs_open(const char *dir, const char *id, char *path, size_t len, int *fd);
+ * the default ${TMPDIR:-/tmp}/LEAF (swarm-run-<id> for swarm run,
+ * swarm-<swarm>-<coordinator> for a NATS coordinator). The default must be
+ * ours (the file system uid) and private if it already exists, and is not
+ * followed if a symlink: its name is predictable, so another user could
+ * have made it first to read the agents' logs. 0 or -errno (-EPERM:
+ * squatted, -EINVAL: LEAF not one path component, -ENAMETOOLONG). */
+int run_logs_open(const char *dir, const char *leaf, char *path, size_t len, int *fd);
 
 /* Remove dir if it holds only empty regular files, or coordinator
  * bookkeeping (cK.log, cK.journal, cKrN.*), and is ours. 1 removed,

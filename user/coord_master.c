@@ -227,8 +227,12 @@ static int write_pid_file(struct master *m)
 
 static int open_logs(struct master *m)
 {
-	int err = run_logs_open(m->o->logs_dir, bus_id(m->bus), m->logs_path,
-				sizeof(m->logs_path), &m->logs_fd);
+	char leaf[128];
+	int err;
+
+	snprintf(leaf, sizeof(leaf), "swarm-run-%s", bus_id(m->bus));
+	err = run_logs_open(m->o->logs_dir, leaf, m->logs_path,
+			    sizeof(m->logs_path), &m->logs_fd);
 
 	if (err == -EPERM)
 		snprintf(m->rep->error, sizeof(m->rep->error),

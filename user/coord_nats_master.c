@@ -102,8 +102,12 @@ static int load_tasks(struct nmaster *m)
 
 static int open_logs(struct nmaster *m)
 {
-	int err = run_logs_open(m->o->logs_dir, m->swarm, m->logs_path,
-				sizeof(m->logs_path), &m->logs_fd);
+	char leaf[128];
+	int err;
+
+	snprintf(leaf, sizeof(leaf), "swarm-run-%s", m->swarm);
+	err = run_logs_open(m->o->logs_dir, leaf, m->logs_path,
+			    sizeof(m->logs_path), &m->logs_fd);
 
 	if (err == -EPERM)
 		snprintf(m->rep->error, sizeof(m->rep->error),

@@ -20,6 +20,7 @@
 #include "coord_pool.h"
 #include "coord_sys.h"
 #include "nats_mesh.h"
+#include "run_logs.h"
 #include "spawn_process.h"
 #include "swarm.h"
 
@@ -119,19 +120,18 @@ static void drain_inbox(struct nnode *n)
 	inbox_commit(n->self);
 }
 
+/* The same checks as swarm run's logs directory (run_logs.h): the default
+ * name is predictable, so one made first by another user, or a symlink
+ * planted there, is refused rather than written into. */
 static int open_logs(struct nnode *n)
 {
-	const char *tmp = getenv("TMPDIR");
+	char leaf[NAME_MAX + 1];
+	int l = snprintf(leaf, sizeof(leaf), "swarm-%s-%s", n->o->swarm, n->o->name);
 
-	if (n->o->logs_dir)
-		snprintf(n->logs, sizeof(n->logs), "%s", n->o->logs_dir);
-	else
-		snprintf(n->logs, sizeof(n->logs), "%s/swarm-%s-%s",
-			 tmp && *tmp ? tmp : "/tmp", n->o->swarm, n->o->name);
-	if (mkdir(n->logs, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	n->logs_fd = open(n->logs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return n->logs_fd < 0 ? -errno : 0;
+	if (l < 0 || (size_t)l >= sizeof(leaf))
+		return -ENAMETOOLONG;
+	return run_logs_open(n->o->logs_dir, leaf, n->logs, sizeof(n->logs),
+			     &n->logs_fd);
 }
 
 static int add_ev(struct nnode *n, int fd, int *tag)
@@ -168,7 +168,11 @@ static int setup_local(struct nnode *n, const char **what)
 	if (n->notify_fd < 0)
 		return n->notify_fd;
 	*what = "creating the log directory";
-	return open_logs(n);
+	err = open_logs(n);
+	if (err == -EPERM)
+		*what = "opening the log directory (it exists and is not ours "
+			"alone, or is a symlink)";
+	return err;
 }
 
 static int setup_loop(struct nnode *n, const char **what)

@@ -53,15 +53,23 @@ static int nothing_to_read(int fd)
 	return ok;
 }
 
-int run_logs_open(const char *dir, const char *id, char *path, size_t len, int *fd)
+int run_logs_open(const char *dir, const char *leaf, char *path, size_t len, int *fd)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct stat st;
+	int n;
 
+	/* leaf comes from a swarm or coordinator name (NATS: from the
+	 * network): one plain path component or nothing. */
+	if (!dir && (!*leaf || strchr(leaf, '/') || !strcmp(leaf, ".") ||
+		     !strcmp(leaf, "..")))
+		return -EINVAL;
 	if (dir)
-		snprintf(path, len, "%s", dir);
+		n = snprintf(path, len, "%s", dir);
 	else
-		snprintf(path, len, "%s/swarm-run-%s", tmp && *tmp ? tmp : "/tmp", id);
+		n = snprintf(path, len, "%s/%s", tmp && *tmp ? tmp : "/tmp", leaf);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
 	if (mkdir(path, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (dir ? 0 : O_NOFOLLOW));
