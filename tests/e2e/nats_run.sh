@@ -214,3 +214,17 @@ handed = [x for x in n["redeliveries"] if "@j1" in x["history"]]
 assert handed, n["redeliveries"]
 print("ok: join late, leave early: 80/80;", len(handed), "tasks handed back by j1, e.g.", handed[0])
 PY
+
+# --- 6. an empty --tasks file: an empty run, as on one host -----------------
+: > "$tmp/empty.tasks"
+for bus in nats local; do
+	if [ $bus = nats ]; then set -- --bus "$NATS_URL" --coordinators 2 --workers 2
+	else set -- --topology hybrid --coordinators 2 --workers 2; fi
+	out=$(timeout 60 "$S" run "$@" --tasks "$tmp/empty.tasks" --json -- "$S" demo-agent \
+		2> "$tmp/empty-$bus.err" | tail -n 1); rc=$?
+	[ $rc -eq 0 ] || fail "empty tasks ($bus): exit $rc"
+	printf '%s\n' "$out" | jq -e '.expected == 0 and .delivered == 0 and .exit_code == 0' \
+		>/dev/null || fail "empty tasks ($bus): report $out"
+done
+no_bus_left "empty tasks"
+echo "ok: an empty task file is an empty run under NATS as on one host"
