@@ -96,6 +96,50 @@ static void test_env_fds_mask(void **state)
 	close(leak);
 }
 
+static volatile sig_atomic_t usr1_seen;
+static void on_usr1(int sig) { (void)sig; usr1_seen = 1; }
+
+/* The child shares our memory until its exec (CLONE_VM) and resets every
+ * handler there: none of that may reach us. Our handlers, mask and
+ * memory are as they were; the child starts with default dispositions
+ * for what we handle and nothing blocked. */
+static void test_parent_untouched(void **state)
+{
+	struct sigaction sa = { .sa_handler = on_usr1 }, now;
+	int out = memfd_create("out", MFD_CLOEXEC);
+	sigset_t set, mask;
+	struct spawned sp;
+	int i;
+
+	(void)state;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, NULL), 0);
+	signal(SIGWINCH, on_usr1);  /* not in the child's fixed reset list */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(run_sh("grep -E '^Sig(Cgt|Blk)' /proc/self/status", NULL,
+					out, -1, 0, &sp), 0);
+		assert_int_equal(wait_exit(&sp, 5000), 0);
+	}
+	/* after exec the kernel shows no caught and no blocked signal */
+	assert_non_null(strstr(read_fd(out), "SigBlk:\t0000000000000000"));
+	assert_int_equal(sigaction(SIGUSR1, NULL, &now), 0);
+	assert_ptr_equal(now.sa_handler, on_usr1);
+	assert_int_equal(sigaction(SIGWINCH, NULL, &now), 0);
+	assert_ptr_equal(now.sa_handler, on_usr1);
+	sigprocmask(SIG_SETMASK, NULL, &mask);
+	assert_true(sigismember(&mask, SIGHUP));
+	assert_false(sigismember(&mask, SIGUSR1));
+	raise(SIGUSR1);
+	assert_int_equal(usr1_seen, 1);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	signal(SIGUSR1, SIG_DFL);
+	signal(SIGWINCH, SIG_DFL);
+	close(out);
+}
+
 static void test_pgroup(void **state)
 {
 	struct spawned sp;
@@ -161,6 +205,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_env_fds_mask),
+		cmocka_unit_test(test_parent_untouched),
 		cmocka_unit_test(test_pgroup),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_cgroup_kill),
