@@ -54,14 +54,41 @@ fail:
 	return err;
 }
 
-/* Build the header in a temp file and rename it into place without
- * replacing, so a racing creator either wins or finds ours complete. */
+static void header_init(const struct bus *b, struct inbox_hdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->magic = INBOX_MAGIC;
+	h->version = INBOX_VERSION;
+	h->tail = POS(1, 0);
+	h->cursor = POS(1, 0);
+	h->head_seg = 1;
+	h->max_msgs = b->max_msgs;
+	h->max_bytes = b->max_bytes;
+	h->created_ns = wall_ns();
+}
+
+/* Allocate the page now: a store into a mapped tmpfs hole on a full
+ * filesystem is a SIGBUS, an fallocate is a clean ENOSPC. */
+static int header_write(int fd, const struct inbox_hdr *h)
+{
+	int err = -posix_fallocate(fd, 0, INBOX_FILE_MIN);
+
+	return err ? err : pwrite_full(fd, h, sizeof(*h), 0);
+}
+
+/* The header is built in a temp file and renamed into place without
+ * replacing, so a racing creator either wins or finds ours complete. Every
+ * change to the directory holds its lock, which hundreds of agents
+ * starting at once queue on: after the rename the temp name is gone, so
+ * it is not unlinked again. (O_TMPFILE + linkat through /proc, one change
+ * instead of two, was no better within our hosts' noise.) */
 static int inbox_create(struct bus *b, const char *file)
 {
-	struct inbox_hdr h;
 	char tmp[NAME_MAX_LEN + 32];
+	struct inbox_hdr h;
 	int fd, err;
 
+	header_init(b, &h);
 	/* Named by thread id, not pid: threads of one process creating the
 	 * same inbox must not share (and unlink) each other's temp file. A
 	 * live thread owns its tid, so an existing file of that name is a
@@ -72,23 +99,14 @@ static int inbox_create(struct bus *b, const char *file)
 		fd = openat(b->dirfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	memset(&h, 0, sizeof(h));
-	h.magic = INBOX_MAGIC;
-	h.version = INBOX_VERSION;
-	h.tail = POS(1, 0);
-	h.cursor = POS(1, 0);
-	h.head_seg = 1;
-	h.max_msgs = b->max_msgs;
-	h.max_bytes = b->max_bytes;
-	h.created_ns = wall_ns();
-	/* Allocate the page now: a store into a mapped tmpfs hole on a full
-	 * filesystem is a SIGBUS, an fallocate is a clean ENOSPC. */
-	if ((err = -posix_fallocate(fd, 0, INBOX_FILE_MIN)) ||
-	    (err = pwrite_full(fd, &h, sizeof(h), 0)))
-		goto out;
-	if (renameat2(b->dirfd, tmp, b->dirfd, file, RENAME_NOREPLACE) < 0)
-		err = errno == EEXIST ? 0 : -errno;
-out:
+	if ((err = header_write(fd, &h)))
+		goto fail;
+	if (renameat2(b->dirfd, tmp, b->dirfd, file, RENAME_NOREPLACE) == 0) {
+		close(fd);
+		return 0;           /* the temp name is gone with the rename */
+	}
+	err = errno == EEXIST ? 0 : -errno;
+fail:
 	close(fd);
 	unlinkat(b->dirfd, tmp, 0);
 	return err;
