@@ -1,11 +1,8 @@
-/* Agent spawning: clone3 with a pidfd straight into a cgroup, sharing our
- * memory until the exec (CLONE_VM | CLONE_VFORK, include/spawn_clone.h)
- * where it can, copying it (a fork) for a built-in agent; posix_spawn +
- * pidfd_open as the fallback. */
+/* Agent spawning: clone3 with a pidfd straight into a cgroup; posix_spawn
+ * + pidfd_open as the fallback. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
-#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -20,7 +17,6 @@
 #include <unistd.h>
 
 #include "priv.h"
-#include "spawn_clone.h"
 #include "spawn_process.h"
 #include "util.h"
 
@@ -46,10 +42,8 @@ static void child_setup_fd(int from, int to)
 		_exit(127);
 }
 
-/* Runs in the child: a copy of our memory (a built-in agent), or our very
- * memory on its own stack until the exec (CLONE_VM, the parent asleep).
- * Only system calls: the parent may have other threads, and with CLONE_VM
- * whatever the child wrote to memory the parent would find. */
+/* Runs in the child (its own copy of memory; the parent waits, CLONE_VFORK).
+ * Only async-signal-safe calls: the parent may have other threads. */
 static void child_exec(const struct spawn_req *r, pid_t parent)
 {
 	sigset_t none;
@@ -78,20 +72,9 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 	for (i = 0; i < 3; i++)
 		child_setup_fd(fds[i], i);
 	syscall(SYS_close_range, 3, ~0u, 0);
-	/* Handlers reset on exec by themselves; ignored signals do not. But a
-	 * handler must not run here once signals are unblocked: it is the
-	 * parent's code, and with CLONE_VM the parent's memory. Every signal
-	 * that has one goes back to the default first (as posix_spawn does). */
+	/* Handlers reset on exec by themselves; ignored signals do not. */
 	for (i = 0; i < (int)(sizeof(reset) / sizeof(reset[0])); i++)
 		signal(reset[i], SIG_DFL);
-	for (i = 1; i < NSIG; i++) {
-		struct sigaction sa;
-
-		if (i == SIGKILL || i == SIGSTOP || sigaction(i, NULL, &sa) < 0)
-			continue;
-		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
-			signal(i, SIG_DFL);
-	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (r->new_pgroup)
@@ -116,18 +99,6 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 	_exit(127);
 }
 
-struct vm_child {
-	const struct spawn_req *r;
-	pid_t parent;
-};
-
-static void vm_child_main(void *arg)
-{
-	struct vm_child *c = arg;
-
-	child_exec(c->r, c->parent);
-}
-
 static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 {
 	struct clone_args ca;
@@ -148,25 +119,9 @@ static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 	/* The kernel checks the swarm's cgroup (root's) against our file
 	 * system uid, which is the agents' user after priv_drop. */
 	fs = priv_fs_root();
-	if (!r->applet && spawn_clone_vm_supported()) {
-		struct vm_child c = { r, self };
-		sigset_t all, old;
-
-		/* No handler of ours may run in the child before it resets
-		 * them; it unblocks all once they are reset (as before). */
-		sigfillset(&all);
-		pthread_sigmask(SIG_SETMASK, &all, &old);
-		pid = spawn_clone_vm(&ca, vm_child_main, &c);
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		if (pid < 0) {
-			errno = (int)-pid;
-			pid = -1;
-		}
-	} else {
-		pid = syscall(SYS_clone3, &ca, sizeof(ca));
-		if (pid == 0)
-			child_exec(r, self);
-	}
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		child_exec(r, self);
 	if (pid < 0) {
 		int err = -errno;
 

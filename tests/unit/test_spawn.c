@@ -99,10 +99,9 @@ static void test_env_fds_mask(void **state)
 static volatile sig_atomic_t usr1_seen;
 static void on_usr1(int sig) { (void)sig; usr1_seen = 1; }
 
-/* The child shares our memory until its exec (CLONE_VM) and resets every
- * handler there: none of that may reach us. Our handlers, mask and
- * memory are as they were; the child starts with default dispositions
- * for what we handle and nothing blocked. */
+/* The child resets handlers and unblocks signals for itself: none of
+ * that may reach us. Our handlers and mask are as they were; the child
+ * starts with nothing blocked. */
 static void test_parent_untouched(void **state)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 }, now;
