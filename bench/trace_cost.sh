@@ -11,6 +11,8 @@
 #              50-agent swarm runs (agents sleep), and while swarm-trace
 #              follows a sleeping tree
 #   master     a traced flat 300-agent run: the master's RSS and fds peak
+#   verifier   instructions the kernel's verifier walks to load each build's
+#              BPF object, and the time it took (bench/bpfverify)
 #
 # --old BUILD_DIR measures a second build (e.g. the previous commit's) the
 # same way in the same run. Writes bench/results/<date>-trace.md and .png.
@@ -43,6 +45,17 @@ for b in "${builds[@]}"; do
 	"$EB" -n 400 -- /bin/true -- "${dir[$b]}/swarm" send --dir /nonexistent/x --to a m > "$tmp/e.json"
 	R[exec_true_$b]=$(jq '.cmds[0].p50_us' "$tmp/e.json")
 	R[exec_send_$b]=$(jq '.cmds[1].p50_us' "$tmp/e.json")
+done
+
+# verifier: its instruction count does not depend on the machine's load
+for b in "${builds[@]}"; do
+	if "$new/bench/bpfverify" "${dir[$b]}/bpf/swarm.bpf.o" > "$tmp/v.json" 2> /dev/null; then
+		R[vinsns_$b]=$(jq '.insns' "$tmp/v.json")
+		R[vms_$b]=$(jq '.verify_us / 1000 | floor' "$tmp/v.json")
+		R[vtop_$b]=$(jq -r '.progs | max_by(.insns) | "\(.name) \(.insns)"' "$tmp/v.json")
+	else
+		R[vinsns_$b]=nan R[vms_$b]=nan R[vtop_$b]=nan
+	fi
 done
 
 # run1: traced vs untraced, interleaved over builds and modes
@@ -106,6 +119,8 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.1f %%", (a / b - 1) * 100 }'
 	row "unrelated dd, swarm-trace attached" "≤ +3 %" "${c[@]}"
 	mapfile -t c < <(cols '$(( R[rss_$b] / 1024 )) MB RSS, ${R[fds_$b]} fds, attach ${R[attach_$b]} s')
 	row "traced master, 300 agents" "≤ 8 MB, < 30 fds" "${c[@]}"
+	mapfile -t c < <(cols '${R[vinsns_$b]} insns in ${R[vms_$b]} ms (largest: ${R[vtop_$b]})')
+	row "BPF verifier: instructions walked to load" "(part of attach)" "${c[@]}"
 } > "$out.md"
 cat "$out.md"
 if command -v gnuplot > /dev/null; then

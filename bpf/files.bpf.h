@@ -83,12 +83,19 @@ static __always_inline __attribute__((unused)) __u32 file_kind(struct file *f)
 	return FD_KIND_OTHER;
 }
 
+/* The same for a file read out of an fd array: global, and the file
+ * passed as a number, so the verifier sees one unknown result instead of
+ * following each kind down the caller's code. */
+__noinline __u32 file_kind_at(__u64 file)
+{
+	return file_kind((struct file *)file);
+}
+
 struct path_walk {
 	struct dentry *d;
 	struct vfsmount *vm;
 	struct mount *mnt;
 	struct trace_path *out;
-	__u32 n;
 };
 
 /* One step up: to the parent dentry, or across to where the mount sits.
@@ -100,7 +107,10 @@ static long path_step(__u32 i, void *arg)
 	struct dentry *d = w->d, *parent;
 	struct vfsmount *vm = w->vm;
 	struct mount *mnt = w->mnt, *up;
-	__u32 n = w->n;
+	/* the count lives in the output, not in w: read back from memory it
+	 * is a number the verifier does not follow, so one step is checked
+	 * once rather than once per depth */
+	__u32 n = w->out->depth;
 
 	if (d == BPF_CORE_READ(vm, mnt_root)) {
 		up = BPF_CORE_READ(mnt, mnt_parent);
@@ -118,7 +128,7 @@ static long path_step(__u32 i, void *arg)
 	parent = BPF_CORE_READ(d, d_parent);
 	bpf_probe_read_kernel_str(w->out->comp[n & (TRACE_PATH_DEPTH - 1)], TRACE_PATH_COMP,
 				  BPF_CORE_READ(d, d_name.name));
-	w->out->depth = w->n = n + 1;
+	w->out->depth = n + 1;
 	if (parent == d || !parent)
 		return 1; /* a pseudo file system's only dentry */
 	w->d = parent;

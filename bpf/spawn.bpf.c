@@ -140,6 +140,32 @@ static __always_inline struct file *scan_file(struct leak_scan *sc, __u32 i)
 	return f;
 }
 
+/* The slot of fd_leak.holds for this file: where it is held already, else
+ * a free one, else the least counted (returned as FD_HOLDS + slot).
+ * Global: verified once on its own, so its branches do not multiply with
+ * the walk's (the per-fd callback stayed the largest program otherwise). */
+__noinline int hold_slot(struct fd_leak *l, __u64 ino, __u32 dev)
+{
+	__u32 j, n, min = 0, low = ~0u;
+
+	if (!l)
+		return -1;
+	n = l->nholds;
+	for (j = 0; j < FD_HOLDS; j++) {
+		struct fd_hold *h = &l->holds[j];
+
+		if (j >= n)
+			return FD_HOLDS + j;
+		if (h->ino == ino && h->dev == dev)
+			return j;
+		if (h->count < low) {
+			low = h->count;
+			min = j;
+		}
+	}
+	return FD_HOLDS + (min & (FD_HOLDS - 1));
+}
+
 /* Pass 1: count by kind and pick the FD_HOLDS candidates, most held
  * first, in one walk of unknown length (Space-Saving, Metwally et al.): a
  * file not yet held takes the slot of the least counted one. Any file
@@ -152,8 +178,9 @@ static long pick_holds(__u32 i, void *arg)
 	struct fd_hold *h;
 	struct fd_leak *l;
 	struct file *f;
-	__u32 kind, dev, j, n, min = 0;
+	__u32 kind, dev;
 	__u64 ino;
+	int s;
 
 	l = bpf_map_lookup_elem(&leaks, &sc->tgid);
 	if (!l)
@@ -162,29 +189,26 @@ static long pick_holds(__u32 i, void *arg)
 	if (!f)
 		return 0;
 	l->scanned++;
-	kind = file_kind(f);
+	kind = file_kind_at((__u64)f);
+	barrier_var(kind); /* clang knows the range; the verifier must see the check */
 	if (kind < FD_KINDS)
 		l->kinds[kind]++;
 	if (i < FD_STDIO)
 		return 0; /* stdio is not what leaked */
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
 	dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	n = l->nholds;
-	for (j = 0; j < FD_HOLDS && j < n; j++) {
-		h = &l->holds[j];
-		if (h->ino == ino && h->dev == dev) {
-			h->count++;
-			return 0;
-		}
-		if (h->count < l->holds[min & (FD_HOLDS - 1)].count)
-			min = j;
+	s = hold_slot(l, ino, dev);
+	if (s < 0)
+		return 1;
+	h = &l->holds[s & (FD_HOLDS - 1)];
+	if (s < FD_HOLDS) {
+		h->count++;
+		return 0;
 	}
-	if (n < FD_HOLDS) {
-		h = &l->holds[n & (FD_HOLDS - 1)];
+	if (l->nholds < FD_HOLDS) {
 		h->count = 1;
-		l->nholds = n + 1;
+		l->nholds++;
 	} else {
-		h = &l->holds[min & (FD_HOLDS - 1)];
 		h->count++; /* an upper bound until pass 2 recounts */
 	}
 	h->ino = ino;
@@ -214,8 +238,9 @@ static long count_holds(__u32 i, void *arg)
 	struct fd_hold *h;
 	struct fd_leak *l;
 	struct file *f;
-	__u32 dev, j;
+	__u32 dev;
 	__u64 ino;
+	int s;
 
 	if (i < FD_STDIO)
 		return 0;
@@ -227,15 +252,13 @@ static long count_holds(__u32 i, void *arg)
 		return 0;
 	ino = BPF_CORE_READ(f, f_inode, i_ino);
 	dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	for (j = 0; j < FD_HOLDS && j < l->nholds; j++) {
-		h = &l->holds[j];
-		if (h->ino != ino || h->dev != dev)
-			continue;
-		if (!h->count++) { /* fds are walked in order: this is the lowest */
-			h->lowest_fd = i;
-			hold_name(f, h);
-		}
-		return 0;
+	s = hold_slot(l, ino, dev);
+	if (s < 0 || s >= FD_HOLDS)
+		return 0; /* not a candidate */
+	h = &l->holds[s & (FD_HOLDS - 1)];
+	if (!h->count++) { /* fds are walked in order: this is the lowest */
+		h->lowest_fd = i;
+		hold_name(f, h);
 	}
 	return 0;
 }
