@@ -6,13 +6,17 @@
  * process group and directly inside a cgroup v2 group, and returns the pid
  * together with a pidfd (so exits are seen through epoll, never by polling).
  *
- * Fast path: clone3(CLONE_PIDFD | CLONE_INTO_CGROUP | CLONE_VFORK): the
+ * Fast path: clone3(CLONE_PIDFD | CLONE_INTO_CGROUP): the
  * child is placed into the cgroup before it runs a single instruction, so
  * not even a grandchild forked early can escape it. Fallback (old kernels,
  * clone3 refused): posix_spawn, then pidfd_open and a write to cgroup.procs.
  * pidfd_open on our own unreaped child cannot race with pid reuse.
  *
  * Every fd of the parent except the three given is closed in the child.
+ *
+ * No CLONE_VM|CLONE_VFORK (as posix_spawn does): tried, it gained nothing
+ * measurable, and with a shared mm the kernel records the parent's RSS
+ * high-water mark as the child's, so agents' RSS peaks read the master's.
  */
 #ifndef SWARM_SPAWN_PROCESS_H
 #define SWARM_SPAWN_PROCESS_H
@@ -48,8 +52,9 @@ struct spawn_req {
 	/* Non-NULL: the child becomes this user (groups, gid, uid) before it
 	 * opens its log or runs a single line of agent code (clone3 only). */
 	const struct priv_user *user;
-	/* 1: the child sets its nice value to nice (the parent raised its own
-	 * priority and children must not inherit that). */
+	/* 1: the child sets its nice value to nice and its policy to
+	 * SCHED_OTHER (the parent raised its own priority, maybe to realtime,
+	 * and children must not inherit that). */
 	int set_nice;
 	int nice;
 };

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -42,7 +43,8 @@ static void child_setup_fd(int from, int to)
 		_exit(127);
 }
 
-/* Runs in the child (its own copy of memory; the parent waits, CLONE_VFORK).
+/* Runs in the child (its own copy of memory; the parent goes on: no
+ * CLONE_VFORK, see the note in spawn_process.h).
  * Only async-signal-safe calls: the parent may have other threads. */
 static void child_exec(const struct spawn_req *r, pid_t parent)
 {
@@ -52,8 +54,13 @@ static void child_exec(const struct spawn_req *r, pid_t parent)
 				     SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2 };
 	int i;
 
-	if (r->set_nice)
+	if (r->set_nice) {
+		static const struct sched_param normal = { .sched_priority = 0 };
+
+		/* a realtime parent (coord_master.c) is never passed on */
+		sched_setscheduler(0, SCHED_OTHER, &normal);
 		setpriority(PRIO_PROCESS, 0, r->nice);
+	}
 	if (r->user && priv_child_become(r->user))
 		_exit(127);
 	if (fds[1] < 0 && fds[2] < 0 && r->log_name) {

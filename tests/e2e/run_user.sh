@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Privileges of `swarm run` as root: the master raises its own priority
-# (nice -5, agents keep the caller's); after the kernel tracing is attached the
+# (nice -5 and SCHED_RR, agents keep the caller's); after the kernel tracing is attached the
 # master drops every capability (so do its agents, bounding set included);
 # with --user NAME agents and coordinators run as NAME, the bus and logs are
 # NAME's (0700), the master keeps only setuid/setgid/kill, tracing still
@@ -35,7 +35,8 @@ echo "parent=$(ps -o user= -p $PPID)"
 cat '"$secret"' >/dev/null 2>&1 && echo secret=read || echo secret=denied
 echo x >> '"$rootfile"' 2>/dev/null && echo rootfile=written || echo rootfile=denied
 echo "home=$HOME user=$USER"
-echo "nice=$(nice) master_nice=$(cut -d")" -f2 /proc/$PPID/stat | cut -d" " -f18)"'
+echo "nice=$(nice) master_nice=$(cut -d")" -f2 /proc/$PPID/stat | cut -d" " -f18)"
+echo "policy=$(cut -d")" -f2 /proc/self/stat | cut -d" " -f40) master_policy=$(cut -d")" -f2 /proc/$PPID/stat | cut -d" " -f40)"'
 
 # outputs FILE KEY=VALUE: every result line holds the fragment.
 outputs() {
@@ -86,6 +87,16 @@ outputs "$TMP/root.jsonl" "master=0000000000000000 0000000000000000"
 outputs "$TMP/root.jsonl" "secret=denied"       # no CAP_DAC_OVERRIDE
 # The master raised its priority before the drop; agents did not inherit it.
 outputs "$TMP/root.jsonl" "nice=0 master_nice=-5"
+# ... and its realtime policy (SCHED_RR = 2): agents are SCHED_OTHER (0).
+outputs "$TMP/root.jsonl" "policy=0 master_policy=2"
+check_clean "$LAST"
+
+# 2b. Hybrid as root: coordinators keep the master's realtime policy (they
+# pass every answer on), their workers do not.
+LAST=$TMP/hybrid_root.json
+"$S" run --coordinators 2 --workers 2 --tasks "$TMP/tasks" --task-stdin \
+	--json --results "$TMP/hybrid_root.jsonl" -- sh -c "$probe" > "$LAST" || fail "hybrid root run failed"
+outputs "$TMP/hybrid_root.jsonl" "policy=0 master_policy=2"
 check_clean "$LAST"
 
 # 3. Hybrid, --user nobody: the coordinators are nobody's too.
@@ -96,6 +107,7 @@ outputs "$TMP/hybrid.jsonl" "uid=65534"
 outputs "$TMP/hybrid.jsonl" "parent=nobody"
 # Coordinators run as nobody: no raised priority for them, nor for workers.
 outputs "$TMP/hybrid.jsonl" "nice=0 master_nice=0"
+outputs "$TMP/hybrid.jsonl" "policy=0 master_policy=0"
 check_clean "$LAST"
 LAST=$TMP/demo.json
 "$S" run --coordinators 3 --workers 5 --user nobody --json -- "$S" demo-agent > "$LAST" ||
