@@ -359,7 +359,7 @@ static void signal_checks(struct doctor_report *r, const struct bpf_probe *p)
 		"fork/exec/exit latency and exit codes",
 		"flock wait histograms per inbox",
 		"open fds per process (fd leaks)",
-		"write->read latency per inbox",
+		"publish->consume latency per inbox",
 	};
 	int s, extra;
 	const char *why;

@@ -213,7 +213,7 @@ static void emit_text(FILE *f, void *arg)
 			fputs("    fd         no process grew its fd table\n", f);
 	}
 	if ((on & TRACE_LATENCY) && !tracer_latency_totals(rt->tr, &lt))
-		fprintf(f, "    latency    write->read p50 %.0f us, p95 %.0f us, p99 %.0f us "
+		fprintf(f, "    latency    publish->consume p50 %.0f us, p95 %.0f us, p99 %.0f us "
 			"(%llu samples)\n", hist_percentile(lt.lat_us, HIST_SLOTS, 0.5),
 			hist_percentile(lt.lat_us, HIST_SLOTS, 0.95),
 			hist_percentile(lt.lat_us, HIST_SLOTS, 0.99),

@@ -69,7 +69,7 @@ fi
 $S run -n 3 --logs "$TMP/lt" -- "$S" demo-agent > "$TMP/t.txt" 2>&1 || fail "text run"
 grep -q '^  kernel       traced: attach' "$TMP/t.txt" || { cat "$TMP/t.txt"; fail "text header"; }
 grep -q '^    spawn      3 forks' "$TMP/t.txt" || { cat "$TMP/t.txt"; fail "text spawn"; }
-grep -q '^    latency    write->read p50' "$TMP/t.txt" || { cat "$TMP/t.txt"; fail "text latency"; }
+grep -q '^    latency    publish->consume p50' "$TMP/t.txt" || { cat "$TMP/t.txt"; fail "text latency"; }
 
 # --no-trace: nothing loaded, nothing said, the report says why
 LAST=$TMP/n.json
