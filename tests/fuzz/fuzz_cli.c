@@ -1,10 +1,16 @@
 /* libFuzzer: the send/recv option parsers and the --batch line splitter,
- * on arbitrary argument vectors and stdin bytes. The command files are
- * included so their static parsers are reachable without widening the
- * CLI's interface. Accepted options must satisfy what cmd_send and
+ * on arbitrary argument vectors and stdin bytes (include/cli_args.h).
+ * Accepted options must satisfy what cmd_send and
  * cmd_recv rely on afterwards. Run with -close_fd_mask=3 (usage text). */
-#include "../../user/cmd_send.c"
-#include "../../user/cmd_recv.c"
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.h"
+#include "cli.h"
+#include "cli_args.h"
+#include "frame.h"
 
 #define MAX_ARGS 32
 
@@ -41,7 +47,7 @@ static void check_split(const uint8_t *data, size_t size)
 	if (!buf)
 		abort();
 	memcpy(buf, data, size);
-	err = split_lines(buf, size, &m, &n);
+	err = send_split_lines(buf, size, &m, &n);
 	if (!err) {
 		for (i = 0; i < n; i++) {
 			const char *p = m[i].data;

@@ -9,8 +9,9 @@
 
 #include <cmocka.h>
 
-#include "../../user/cmd_send.c"
-#include "../../user/cmd_recv.c"
+#include "cli.h"
+#include "cli_args.h"
+#include "swarm.h"
 
 static void test_send_parse_after_bad_cluster(void **state)
 {
