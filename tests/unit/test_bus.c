@@ -14,30 +14,10 @@
 
 #include <cmocka.h>
 
+#include "bus_fixture.h"
 #include "../../user/bus_impl.h"
 #include "bus.h"
 #include "frame.h"
-
-static int setup(void **state)
-{
-	struct bus *b;
-
-	assert_int_equal(bus_create(NULL, NULL, NULL, &b), 0);
-	*state = b;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return bus_destroy(*state);
-}
-
-static void send_str(struct inbox *to, struct inbox *from, const char *s, uint64_t seq)
-{
-	struct bus_out m = { .data = s, .len = (uint32_t)strlen(s), .type = MSG_DATA, .seq = seq };
-
-	assert_int_equal(inbox_send(to, from, &m), 0);
-}
 
 /* Read everything now available as "from:payload" lines. */
 static int drain(struct inbox *in, char out[][160], int max)
@@ -65,9 +45,9 @@ static void test_round_trip_order_batch(void **state)
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "c", &c), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "one", 0);
-	send_str(r, c, "uno", 0);
-	send_str(r, a, "two", 0);
+	bus_fixture_send(r, a, "one", 0);
+	bus_fixture_send(r, c, "uno", 0);
+	bus_fixture_send(r, a, "two", 0);
 	assert_int_equal(inbox_send_batch(r, c, batch, 3), 0);
 	assert_int_equal(inbox_reader_begin(r), 0);
 	assert_int_equal(drain(r, got, 16), 6);
@@ -142,7 +122,7 @@ static void test_rollover_frees_segments(void **state)
 	assert_int_equal(inbox_wait(r, 300), 0);
 	assert_int_equal(inbox_info(r, &info), 0);
 	assert_int_equal(info.segments, 0);
-	send_str(r, a, "after", 0);
+	bus_fixture_send(r, a, "after", 0);
 	assert_int_equal(inbox_next(r, &m), 1);
 	assert_memory_equal(m.data, "after", 5);
 	inbox_close(a);
@@ -229,8 +209,8 @@ static void test_reader_crash_redelivers_and_dedups(void **state)
 
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "m1", 0);
-	send_str(r, a, "m2", 0);
+	bus_fixture_send(r, a, "m1", 0);
+	bus_fixture_send(r, a, "m2", 0);
 	assert_int_equal(pipe(pipefd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -262,9 +242,9 @@ static void test_reader_crash_redelivers_and_dedups(void **state)
 	assert_string_equal(got[1], "a:m2");
 	assert_int_equal(inbox_commit(r), 0);
 	/* A sender retrying with explicit seqs: the repeat is suppressed. */
-	send_str(r, a, "retry", 100);
-	send_str(r, a, "retry", 100);
-	send_str(r, a, "next", 101);
+	bus_fixture_send(r, a, "retry", 100);
+	bus_fixture_send(r, a, "retry", 100);
+	bus_fixture_send(r, a, "next", 101);
 	assert_int_equal(drain(r, got, 8), 2);
 	assert_string_equal(got[0], "a:retry");
 	assert_string_equal(got[1], "a:next");
@@ -274,7 +254,7 @@ static void test_reader_crash_redelivers_and_dedups(void **state)
 	/* The seen-seqs survive a new reader. */
 	assert_int_equal(inbox_open(b, "r", &r), 0);
 	assert_int_equal(inbox_reader_begin(r), 0);
-	send_str(r, a, "retry", 101);
+	bus_fixture_send(r, a, "retry", 101);
 	assert_int_equal(drain(r, got, 8), 0);
 	inbox_close(r);
 	inbox_close(a);
@@ -333,7 +313,7 @@ static void test_torn_write_recovered(void **state)
 
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "before", 0);
+	bus_fixture_send(r, a, "before", 0);
 	/* Forge what a dying writer leaves: intent record + half a frame. */
 	frame_encode(frame, "a", MSG_DATA, 999, 1, "torn-payload-bytes", 18);
 	fd = seg_fd(b, "r", 1);
@@ -344,7 +324,7 @@ static void test_torn_write_recovered(void **state)
 	assert_int_equal(inbox_reader_begin(r), 0);
 	assert_int_equal(drain(r, got, 8), 1);
 	assert_string_equal(got[0], "a:before");
-	send_str(r, a, "after", 0);
+	bus_fixture_send(r, a, "after", 0);
 	assert_int_equal(drain(r, got, 8), 1);
 	assert_string_equal(got[0], "a:after");
 	assert_int_equal(inbox_read_stats(r)->corrupt, 0);
@@ -366,14 +346,14 @@ static void test_unpublished_whole_frame_adopted(void **state)
 
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "first", 0);
+	bus_fixture_send(r, a, "first", 0);
 	/* The dying writer had taken its seq from the sender's counter. */
 	frame_encode(frame, "a", MSG_DATA, atomic_fetch_add(&a->hdr->out_seq, 1) + 1, 1, "ghost", 5);
 	fd = seg_fd(b, "r", 1);
 	assert_int_equal(fstat(fd, &st), 0);
 	forge_intent(r, frame_size(5));
 	assert_int_equal(pwrite(fd, frame, frame_size(5), st.st_size), (ssize_t)frame_size(5));
-	send_str(r, a, "third", 0);
+	bus_fixture_send(r, a, "third", 0);
 	assert_int_equal(inbox_reader_begin(r), 0);
 	assert_int_equal(drain(r, got, 8), 3);
 	assert_string_equal(got[1], "a:ghost");
@@ -397,7 +377,7 @@ static void test_repair_without_writer(void **state)
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
 	assert_int_equal(inbox_repair(r), 0);   /* nothing to do */
-	send_str(r, a, "first", 0);
+	bus_fixture_send(r, a, "first", 0);
 	frame_encode(frame, "a", MSG_DATA, atomic_fetch_add(&a->hdr->out_seq, 1) + 1, 1, "whole", 5);
 	fd = seg_fd(b, "r", 1);
 	assert_int_equal(fstat(fd, &st), 0);
@@ -412,7 +392,7 @@ static void test_repair_without_writer(void **state)
 	inbox_close(r);
 	/* torn: half a frame after the tail, cut */
 	assert_int_equal(inbox_open(b, "t", &r), 0);
-	send_str(r, a, "kept", 0);
+	bus_fixture_send(r, a, "kept", 0);
 	frame_encode(frame, "a", MSG_DATA, 999, 1, "torn-payload-bytes", 18);
 	fd = seg_fd(b, "t", 1);
 	assert_true(fd >= 0);
@@ -442,9 +422,9 @@ static void test_corrupt_byte_skipped(void **state)
 
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "m1", 0);
-	send_str(r, a, "m2-will-be-hit", 0);
-	send_str(r, a, "m3", 0);
+	bus_fixture_send(r, a, "m1", 0);
+	bus_fixture_send(r, a, "m2-will-be-hit", 0);
+	bus_fixture_send(r, a, "m3", 0);
 	second = (off_t)frame_size(2);
 	fd = seg_fd(b, "r", 1);
 	assert_true(fd >= 0);
@@ -473,9 +453,9 @@ static void test_corrupt_length_resyncs(void **state)
 
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "m1", 0);
-	send_str(r, a, "m2", 0);
-	send_str(r, a, "m3", 0);
+	bus_fixture_send(r, a, "m1", 0);
+	bus_fixture_send(r, a, "m2", 0);
+	bus_fixture_send(r, a, "m3", 0);
 	fd = seg_fd(b, "r", 1);
 	/* Length field of the first frame claims 16 MiB. */
 	assert_int_equal(pwrite(fd, &bogus, 4, 4), 4);
@@ -499,9 +479,9 @@ static void test_full_inbox_backpressure(void **state)
 	assert_int_equal(bus_create(NULL, NULL, &lim, &b), 0);
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "1", 0);
-	send_str(r, a, "2", 0);
-	send_str(r, a, "3", 0);
+	bus_fixture_send(r, a, "1", 0);
+	bus_fixture_send(r, a, "2", 0);
+	bus_fixture_send(r, a, "3", 0);
 	{
 		struct bus_out o = { .data = "4", .len = 1 };
 		assert_int_equal(inbox_send(r, a, &o), -ENOBUFS);
@@ -534,7 +514,7 @@ static void test_names_and_symlinks_refused(void **state)
 		struct inbox *r;
 		char got[2][160];
 		assert_int_equal(inbox_open(b, "r64", &r), 0);
-		send_str(r, in, "long", 0);
+		bus_fixture_send(r, in, "long", 0);
 		assert_int_equal(inbox_reader_begin(r), 0);
 		assert_int_equal(drain(r, got, 2), 1);
 		assert_string_equal(got[0], "x123456789012345678901234567890123456789012345678901234567890123:long");
@@ -624,20 +604,20 @@ static void test_waiting_reader_wakes_at_once(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip_order_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_payload_and_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollover_frees_segments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_senders_exactly_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reader_crash_redelivers_and_dedups, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_second_reader_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_write_recovered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unpublished_whole_frame_adopted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_repair_without_writer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_byte_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_length_resyncs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_round_trip_order_batch, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_big_payload_and_limits, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_rollover_frees_segments, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_senders_exactly_once, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_reader_crash_redelivers_and_dedups, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_second_reader_refused, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_torn_write_recovered, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_unpublished_whole_frame_adopted, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_repair_without_writer, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_byte_skipped, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_length_resyncs, bus_fixture_setup, bus_fixture_teardown),
 		cmocka_unit_test(test_full_inbox_backpressure),
-		cmocka_unit_test_setup_teardown(test_names_and_symlinks_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_waiting_reader_wakes_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_and_symlinks_refused, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_waiting_reader_wakes_at_once, bus_fixture_setup, bus_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

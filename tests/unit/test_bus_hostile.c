@@ -14,30 +14,10 @@
 
 #include <cmocka.h>
 
+#include "bus_fixture.h"
 #include "../../user/bus_impl.h"
 #include "bus.h"
 #include "frame.h"
-
-static int setup(void **state)
-{
-	struct bus *b;
-
-	assert_int_equal(bus_create(NULL, NULL, NULL, &b), 0);
-	*state = b;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return bus_destroy(*state);
-}
-
-static void send_str(struct inbox *to, struct inbox *from, const char *s)
-{
-	struct bus_out m = { .data = s, .len = (uint32_t)strlen(s), .type = MSG_DATA };
-
-	assert_int_equal(inbox_send(to, from, &m), 0);
-}
 
 /* Append raw bytes at the tail and publish them, as a writer would. */
 static void inject(struct bus *b, struct inbox *to, const void *p, size_t n)
@@ -69,11 +49,11 @@ static void test_odd_length_garbage_keeps_later_frames(void **state)
 
 	assert_int_equal(inbox_open(b, "a", &a), 0);
 	assert_int_equal(inbox_open(b, "r", &r), 0);
-	send_str(r, a, "before");
+	bus_fixture_send(r, a, "before", 0);
 	inject(b, r, "EVILEVILEVILE", 13);
-	send_str(r, a, "after-1");
-	send_str(r, a, "after-2");
-	send_str(r, a, "after-3");
+	bus_fixture_send(r, a, "after-1", 0);
+	bus_fixture_send(r, a, "after-2", 0);
+	bus_fixture_send(r, a, "after-3", 0);
 	assert_int_equal(inbox_reader_begin(r), 0);
 	while ((k = inbox_next(r, &m)) == 1) {
 		assert_true(n < 4);
@@ -121,8 +101,8 @@ static void test_hard_linked_segment_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_odd_length_garbage_keeps_later_frames, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hard_linked_segment_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_odd_length_garbage_keeps_later_frames, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_hard_linked_segment_refused, bus_fixture_setup, bus_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

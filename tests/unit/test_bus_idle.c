@@ -13,21 +13,8 @@
 
 #include <cmocka.h>
 
+#include "bus_fixture.h"
 #include "bus.h"
-
-static int setup(void **state)
-{
-	struct bus *b;
-
-	assert_int_equal(bus_create(NULL, NULL, NULL, &b), 0);
-	*state = b;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return bus_destroy(*state);
-}
 
 static int seg_exists(struct bus *b, const char *name)
 {
@@ -71,7 +58,7 @@ static void test_short_waits_still_reclaim(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_short_waits_still_reclaim, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_short_waits_still_reclaim, bus_fixture_setup, bus_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "bus_fixture.h"
 #include "bus.h"
 
 #define SENDERS 3
@@ -25,20 +26,6 @@ struct sender_arg {
 	int id;
 	int err;
 };
-
-static int setup(void **state)
-{
-	struct bus *b;
-
-	assert_int_equal(bus_create(NULL, NULL, NULL, &b), 0);
-	*state = b;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	return bus_destroy(*state);
-}
 
 /* Each thread has its own handles, as separate agents would. */
 static void *sender_main(void *p)
@@ -195,9 +182,9 @@ static void test_threads_create_same_inbox(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_notify_fd_wakes_epoll_loop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify_start_stop_under_load, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_create_same_inbox, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify_fd_wakes_epoll_loop, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_notify_start_stop_under_load, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_threads_create_same_inbox, bus_fixture_setup, bus_fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
