@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "swarm.h"
 #include "util.h"
@@ -39,6 +40,7 @@
 #define BUS_DEF_MAX_MSGS  65536u           /* per inbox, until read */
 #define BUS_DEF_MAX_BYTES (64ull << 20)    /* per inbox, until read */
 #define BUS_DEFAULT_BASE  "/dev/shm"
+#define BUS_META_MAGIC    "swarm-bus 1"     /* first line of <bus>/meta */
 
 struct bus;    /* an opened swarm directory */
 struct inbox;  /* an opened inbox (as destination, own identity, or reader) */
@@ -72,6 +74,10 @@ int bus_remove(const char *base, const char *id);
 int bus_hold(struct bus *b);
 int bus_disown(struct bus *b);
 int bus_owner_gone(struct bus *b);
+/* The pid in <bus>/master.pid (written by a running master for other
+ * tools), read from the bus directory dirfd: 0, -ENOENT (no master wrote
+ * one), -EINVAL (not one pid), other -errno. Not proof the master lives. */
+int bus_master_pid(int dirfd, pid_t *out);
 /* The base bus_create uses when given NULL. */
 const char *bus_default_base(void);
 

@@ -13,13 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "priv.h"
 #include "swarm.h"
 #include "trace.h"
 #include "util.h"
 
 #define SCHEMA_VERSION 1
-#define BUS_META_MAGIC "swarm-bus 1"
 #define POLL_SLICE_MS 200
 
 static volatile sig_atomic_t stop_flag;
@@ -204,9 +204,8 @@ static int read_small_at(int dirfd, const char *name, char *buf, size_t len)
 /* --dir: check it is a swarm bus, take the master pid from master.pid. */
 static int master_from_dir(const char *dir, pid_t *out)
 {
-	char meta[64], pidtxt[32], *end;
+	char meta[64];
 	int dfd, err;
-	long v;
 
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
@@ -220,23 +219,12 @@ static int master_from_dir(const char *dir, pid_t *out)
 		err = -ENOENT;
 		goto out;
 	}
-	err = read_small_at(dfd, "master.pid", pidtxt, sizeof(pidtxt));
-	if (err) {
+	err = bus_master_pid(dfd, out);
+	if (err == -EINVAL)
+		fprintf(stderr, "swarm-trace: %s/master.pid does not hold a pid\n", dir);
+	else if (err)
 		fprintf(stderr, "swarm-trace: %s/master.pid: %s (is a master running?)\n", dir,
 			strerror(-err));
-		goto out;
-	}
-	errno = 0;
-	v = strtol(pidtxt, &end, 10);
-	while (*end == '\n' || *end == ' ')
-		end++;
-	if (errno || end == pidtxt || *end || v <= 0 || v > 4194304) {
-		fprintf(stderr, "swarm-trace: %s/master.pid does not hold a pid\n", dir);
-		err = -EINVAL;
-		goto out;
-	}
-	*out = (pid_t)v;
-	err = 0;
 out:
 	close(dfd);
 	return err;

@@ -14,7 +14,7 @@
 #include "priv.h"
 
 #define META_NAME  "meta"
-#define META_MAGIC "swarm-bus 1\n"
+#define META_MAGIC BUS_META_MAGIC "\n"
 
 const char *bus_default_base(void)
 {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -92,4 +93,28 @@ int bus_owner_gone(struct bus *b)
 	/* Keep the lock: a second gc now sees this bus as owned. */
 	b->ownerfd = fd;
 	return 1;
+}
+
+int bus_master_pid(int dirfd, pid_t *out)
+{
+	char buf[32], *end;
+	ssize_t n;
+	long v;
+	int fd = openat(dirfd, "master.pid", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno || end == buf || *end || v <= 0 || v > 4194304) /* PID_MAX_LIMIT */
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
 }

@@ -16,20 +16,11 @@
 
 static int master_alive(struct bus *b)
 {
-	char buf[32];
-	long pid;
-	ssize_t n;
-	int fd = openat(bus_dirfd(b), "master.pid", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	pid_t pid;
 
-	if (fd < 0)
+	if (bus_master_pid(bus_dirfd(b), &pid))
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	pid = strtol(buf, NULL, 10);
-	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
 static int request(const char *dir, const char *what, int json)
