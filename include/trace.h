@@ -77,6 +77,11 @@ int tracer_open(struct tracer **out, pid_t root, const struct tracer_opts *o,
 /* Follow pid and its existing descendants too. */
 int tracer_add_pid(struct tracer *t, pid_t pid);
 unsigned tracer_signals(const struct tracer *t); /* signals actually on */
+/* What the BPF object asks of the kernel, read from the object itself:
+ * fn(signal, section) for each of its programs, section as libbpf names
+ * it ("tp_btf/sched_process_fork", "iter/task_file", "uprobe"). Opens the
+ * object without loading it. 0 or -errno. */
+int tracer_hooks(void (*fn)(unsigned sig, const char *section, void *arg), void *arg);
 int tracer_event_fd(const struct tracer *t);     /* epoll-able, or -1 */
 int tracer_poll(struct tracer *t, int timeout_ms); /* drain ring buffer */
 /* Forget what was counted so far (histograms, counters, per-lock and

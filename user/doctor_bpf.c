@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "doctor_checks.h"
+#include "trace.h"
 #include "util.h"
 
 #ifndef CAP_PERFMON
@@ -33,18 +34,8 @@
 
 #define PROBE_TIMEOUT_MS 10000
 
-/* Raw tracepoints (tp_btf) the signals attach to, by signal: the bpf/
- * programs need the kernel's btf_trace_<name> type for each, not tracefs. */
+/* The signals, in the order of their TRACE_* bits (include/trace.h). */
 enum { SIG_SPAWN, SIG_FLOCK, SIG_FD, SIG_LATENCY, SIG_N };
-static const struct {
-	const char *name;
-	const char *tps[4];
-} signals[SIG_N] = {
-	[SIG_SPAWN] = { "spawn", { "sched_process_fork", "sched_process_exec", "sched_process_exit" } },
-	[SIG_FLOCK] = { "flock", { "flock_lock_inode" } },
-	[SIG_FD] = { "fd", { "sys_exit", "sched_process_exec" } },
-	[SIG_LATENCY] = { "latency", { "sys_exit" } },
-};
 
 /* What the child found; every field 0 or -errno. */
 struct bpf_probe {
@@ -229,18 +220,41 @@ static int probe_btf_prog(const struct btf *vmlinux, const char *target, int kin
 	return err;
 }
 
+struct hook_check {
+	struct bpf_probe *p;
+	const struct btf *vmlinux;
+};
+
+/* One program of the tracer's object: does the kernel have the type its
+ * section attaches to (btf_trace_<tp> for tp_btf, bpf_iter_<name> for an
+ * iterator)? The first one absent is noted for its signal. */
+static void check_hook(unsigned sig, const char *section, void *arg)
+{
+	struct hook_check *c = arg;
+	const char *tp = NULL, *it = NULL;
+	char type[128];
+	int s = __builtin_ffs((int)sig) - 1;
+
+	if (s < 0 || s >= SIG_N || c->p->missing[s][0])
+		return;
+	if (!strncmp(section, "tp_btf/", 7))
+		tp = section + 7;
+	else if (!strncmp(section, "iter/", 5))
+		it = section + 5;
+	else
+		return; /* uprobes name no kernel type */
+	snprintf(type, sizeof(type), tp ? "btf_trace_%s" : "bpf_iter_%s", tp ? tp : it);
+	if (!c->vmlinux || btf__find_by_name_kind(c->vmlinux, type, tp ? BTF_KIND_TYPEDEF
+									: BTF_KIND_FUNC) < 0)
+		snprintf(c->p->missing[s], sizeof(c->p->missing[s]), "%s %s",
+			 tp ? "raw tracepoint" : "iterator", tp ? tp : it);
+}
+
 static void probe_missing(struct bpf_probe *p, const struct btf *vmlinux)
 {
-	char type[128];
-	int s, i;
+	struct hook_check c = { p, vmlinux };
 
-	for (s = 0; s < SIG_N; s++)
-		for (i = 0; signals[s].tps[i] && !p->missing[s][0]; i++) {
-			snprintf(type, sizeof(type), "btf_trace_%s", signals[s].tps[i]);
-			if (!vmlinux || btf__find_by_name_kind(vmlinux, type, BTF_KIND_TYPEDEF) < 0)
-				snprintf(p->missing[s], sizeof(p->missing[s]), "raw tracepoint %s",
-					 signals[s].tps[i]);
-		}
+	tracer_hooks(check_hook, &c);
 }
 
 static void probe_child(int wfd)

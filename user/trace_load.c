@@ -63,6 +63,33 @@ static void set_autoload(struct swarm_bpf *s, unsigned sig)
 					      (enum bpf_attach_type)TRACE_UPROBE_MULTI);
 }
 
+/* The signal a program belongs to, by its name (set_autoload above). */
+static unsigned prog_signal(const char *name)
+{
+	if (!strncmp(name, "spawn_", 6))
+		return TRACE_SPAWN;
+	if (!strncmp(name, "fd_", 3))
+		return TRACE_FD;
+	if (!strcmp(name, "flock_attempt") || !strcmp(name, "posix_attempt"))
+		return TRACE_FLOCK;
+	if (!strcmp(name, "bus_probe"))
+		return TRACE_LATENCY;
+	return 0;
+}
+
+int tracer_hooks(void (*fn)(unsigned sig, const char *section, void *arg), void *arg)
+{
+	struct swarm_bpf *s = swarm_bpf__open();
+	struct bpf_program *p;
+
+	if (!s)
+		return -errno;
+	bpf_object__for_each_program(p, s->obj)
+		fn(prog_signal(bpf_program__name(p)), bpf_program__section_name(p), arg);
+	swarm_bpf__destroy(s);
+	return 0;
+}
+
 static int open_load(struct tracer *t, struct swarm_bpf **out, unsigned sig)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo);

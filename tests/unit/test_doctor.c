@@ -13,6 +13,7 @@
 
 #include "doctor.h"
 #include "json.h"
+#include "trace.h"
 
 static const struct doctor_check *find(const struct doctor_report *r, const char *name)
 {
@@ -109,6 +110,38 @@ static void test_json_valid(void **state)
 	free(r);
 }
 
+struct hooks_seen {
+	unsigned sigs, unowned, n;
+	int fork_tp, task_file_iter;
+};
+
+static void see_hook(unsigned sig, const char *section, void *arg)
+{
+	struct hooks_seen *h = arg;
+
+	h->n++;
+	h->sigs |= sig;
+	h->unowned += sig == 0;
+	h->fork_tp |= sig == TRACE_SPAWN && !strcmp(section, "tp_btf/sched_process_fork");
+	h->task_file_iter |= sig == TRACE_FD && !strcmp(section, "iter/task_file");
+}
+
+/* doctor checks the hooks the BPF object declares: every program of it
+ * belongs to a signal (a new one without would go unchecked), every
+ * signal has programs. */
+static void test_hooks_from_object(void **state)
+{
+	struct hooks_seen h = { 0 };
+
+	(void)state;
+	assert_int_equal(tracer_hooks(see_hook, &h), 0);
+	assert_true(h.n >= 4);
+	assert_int_equal(h.unowned, 0);
+	assert_int_equal(h.sigs, TRACE_SPAWN | TRACE_FLOCK | TRACE_FD | TRACE_LATENCY);
+	assert_true(h.fork_tp);
+	assert_true(h.task_file_iter);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -116,6 +149,7 @@ int main(void)
 		cmocka_unit_test(test_missing_dir_fails),
 		cmocka_unit_test(test_disk_dir_warns),
 		cmocka_unit_test(test_json_valid),
+		cmocka_unit_test(test_hooks_from_object),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
