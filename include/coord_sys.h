@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proc.h"  /* proc_fd_count and the rest, for the samplers */
 #include "util.h"
 
 /* The environment every agent gets: ours minus any SWARM_* of our own,
@@ -32,10 +33,6 @@ void coord_block_signals(void);
 /* A non-blocking signalfd for those signals; -1 with errno set on failure. */
 int coord_signalfd(void);
 
-unsigned proc_fd_count(void);     /* open fds of this process */
-uint64_t proc_rss_peak_kb(void);  /* ru_maxrss of this process */
-uint64_t proc_children_rss_peak_kb(void);
-int proc_self_exe(char *out, size_t len);
 
 struct priv_user;
 struct run_report;

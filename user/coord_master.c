@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "coord_master.h"
+#include "core_path.h"
 #include "coord_sys.h"
 #include "priv.h"
 #include "replace.h"
@@ -432,7 +433,7 @@ static int setup(struct master *m, const char **what)
 	if ((err = resolve_argv(m)))
 		return err;
 	*what = "locating the swarm binary";
-	if ((err = proc_self_exe(m->exe, sizeof(m->exe))))
+	if ((err = swarm_self_path(m->exe, sizeof(m->exe))))
 		return err;
 	*what = "finding the command";
 	if (m->o->user && (err = check_user(m)))

@@ -21,6 +21,7 @@
 #include "bus.h"
 #include "coord_nats.h"
 #include "coord_sys.h"
+#include "core_path.h"
 #include "nats_mesh.h"
 #include "priv.h"
 #include "run_logs.h"
@@ -624,7 +625,7 @@ static int setup(struct nmaster *m, const char **what)
 	if ((err = load_tasks(m)))
 		return err;
 	*what = "locating the swarm binary";
-	if ((err = proc_self_exe(m->exe, sizeof(m->exe))))
+	if ((err = swarm_self_path(m->exe, sizeof(m->exe))))
 		return err;
 	*what = "finding the command";
 	if (m->o->user && (err = check_user(m)))

@@ -78,43 +78,6 @@ void agent_env_free(struct agent_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
-unsigned proc_fd_count(void)
-{
-	char buf[8192];
-	unsigned n = 0;
-	long r, off;
-	int fd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return 0;
-	/* getdents64 directly: opendir would malloc a DIR per sample. */
-	while ((r = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (off = 0; off < r;) {
-			struct dirent64 *d = (struct dirent64 *)(buf + off);
-
-			if (d->d_name[0] != '.')
-				n++;
-			off += d->d_reclen;
-		}
-	}
-	close(fd);
-	return n ? n - 1 : 0; /* minus the fd used to read the directory */
-}
-
-uint64_t proc_rss_peak_kb(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_SELF, &ru) ? 0 : (uint64_t)ru.ru_maxrss;
-}
-
-uint64_t proc_children_rss_peak_kb(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_CHILDREN, &ru) ? 0 : (uint64_t)ru.ru_maxrss;
-}
-
 int coord_drop_privileges(const struct priv_user *u, struct run_report *rep)
 {
 	int r = priv_drop(u);
@@ -127,18 +90,6 @@ int coord_drop_privileges(const struct priv_user *u, struct run_report *rep)
 		rep->run_as_uid = (unsigned)u->uid;
 	}
 	priv_describe(rep->caps_kept, sizeof(rep->caps_kept));
-	return 0;
-}
-
-int proc_self_exe(char *out, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", out, len - 1);
-
-	if (n < 0)
-		return -errno;
-	if ((size_t)n >= len - 1)
-		return -ENAMETOOLONG;
-	out[n] = 0;
 	return 0;
 }
 

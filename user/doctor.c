@@ -7,6 +7,7 @@
 
 #include "doctor_checks.h"
 #include "json.h"
+#include "proc.h"
 
 #define PAGE 4096ull
 #define PAGEUP(x) (((x) + PAGE - 1) / PAGE * PAGE)
@@ -81,28 +82,15 @@ int find_mount(const char *fstype, const char *opt, char *out, size_t len)
 
 int own_cgroup_v2(char *root, size_t rlen, char *dir, size_t dlen)
 {
-	char line[4096], *path = NULL;
-	FILE *f;
+	char path[4096];
 	int err;
 
 	err = find_mount("cgroup2", NULL, root, rlen);
 	if (err)
 		return err;
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "0::", 3)) {
-			line[strcspn(line, "\n")] = '\0';
-			path = line + 3;
-			break;
-		}
-	fclose(f);
-	if (!path)
-		return -ENOENT;
-	if (!strcmp(path, "/"))
-		path = "";
-	if ((size_t)snprintf(dir, dlen, "%s%s", root, path) >= dlen)
+	if ((err = proc_cgroup(NULL, path, sizeof(path))))
+		return err;
+	if ((size_t)snprintf(dir, dlen, "%s%s", root, strcmp(path, "/") ? path : "") >= dlen)
 		return -ENAMETOOLONG;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "doctor_checks.h"
+#include "proc.h"
 
 /* Bytes to put in a --shm-size / sizeLimit fix: twice the need, in MiB. */
 static unsigned long long fix_mib(uint64_t need)
@@ -146,30 +147,13 @@ static int read_limit(const char *path, unsigned long long *v)
 static int own_cgroup_v1(const char *controller, char *root, size_t rlen,
 			 char *dir, size_t dlen)
 {
-	char line[4096], *ctl, *path;
-	FILE *f;
+	char path[4096];
 	int err = find_mount("cgroup", controller, root, rlen);
 
-	if (err)
+	if (err || (err = proc_cgroup(controller, path, sizeof(path))))
 		return err;
-	f = fopen("/proc/self/cgroup", "re");
-	if (!f)
-		return -errno;
-	err = -ENOENT;
-	while (err && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		ctl = strchr(line, ':');
-		path = ctl ? strchr(ctl + 1, ':') : NULL;
-		if (!path)
-			continue;
-		*path++ = '\0';
-		if (strcmp(ctl + 1, controller))   /* exact: "pids" */
-			continue;
-		err = (size_t)snprintf(dir, dlen, "%s%s", root, strcmp(path, "/") ? path : "")
-			>= dlen ? -ENAMETOOLONG : 0;
-	}
-	fclose(f);
-	return err;
+	return (size_t)snprintf(dir, dlen, "%s%s", root, strcmp(path, "/") ? path : "") >= dlen
+		       ? -ENAMETOOLONG : 0;
 }
 
 /* Tightest limit - usage (files `lim`, `use`) from dir up to root. */

@@ -9,57 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "soak_impl.h"
-
-/* ppid and starttime from /proc/PID/stat; comm may hold ')' and spaces,
- * so parse after the last ')'. */
-static int read_stat(pid_t pid, pid_t *ppid, uint64_t *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long st = 0;
-	int fd, ppid_i, i;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %d", &ppid_i) != 1)
-		return -EBADMSG;
-	/* the k-th space after ')' starts field k + 2: starttime (22) is
-	 * after the 20th */
-	for (i = 0; i < 20 && p; i++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &st) != 1)
-		return -EBADMSG;
-	*ppid = ppid_i;
-	*start = st;
-	return 0;
-}
-
-static int fd_count(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 static uint64_t rss_kb(pid_t pid)
 {
@@ -78,44 +29,7 @@ static uint64_t rss_kb(pid_t pid)
 	return v;
 }
 
-struct pp { pid_t pid, ppid; uint64_t start; };
-
-static int all_procs(struct pp **out, size_t *n)
-{
-	struct pp *v = NULL, *nv;
-	size_t cap = 0, k = 0;
-	struct dirent *e;
-	DIR *d = opendir("/proc");
-	char *end;
-	long pid;
-
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 0)
-			continue;
-		if (k == cap) {
-			cap = cap ? cap * 2 : 512;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[k].pid = (pid_t)pid;
-		if (read_stat(v[k].pid, &v[k].ppid, &v[k].start) == 0)
-			k++;
-	}
-	closedir(d);
-	*out = v;
-	*n = k;
-	return 0;
-}
-
-static int push(struct sproc **v, size_t *n, size_t *cap, const struct pp *p,
+static int push(struct sproc **v, size_t *n, size_t *cap, const struct proc_ent *p,
 		int role)
 {
 	struct sproc *nv;
@@ -137,7 +51,7 @@ static int push(struct sproc **v, size_t *n, size_t *cap, const struct pp *p,
 }
 
 /* Children of the entries [from, to) of out, with role. */
-static int add_level(const struct pp *all, size_t nall, struct sproc **out,
+static int add_level(const struct proc_ent *all, size_t nall, struct sproc **out,
 		     size_t *n, size_t *cap, size_t from, size_t to, int role)
 {
 	size_t i, j;
@@ -157,14 +71,14 @@ static int add_level(const struct pp *all, size_t nall, struct sproc **out,
 
 int sproc_scan(pid_t root, int hybrid, struct sproc **out, size_t *n)
 {
-	struct pp *all = NULL;
+	struct proc_ent *all = NULL;
 	struct sproc *v = NULL;
 	size_t nall = 0, k = 0, cap = 0, i, lvl;
 	struct timespec ts;
 	long hz;
 	int err;
 
-	err = all_procs(&all, &nall);
+	err = proc_list(&all, &nall);
 	if (err)
 		return err;
 	for (i = 0; i < nall && all[i].pid != root; i++)
@@ -187,7 +101,7 @@ int sproc_scan(pid_t root, int hybrid, struct sproc **out, size_t *n)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	hz = sysconf(_SC_CLK_TCK);
 	for (i = 0; i < k; i++) {
-		v[i].fds = fd_count(v[i].pid);
+		v[i].fds = proc_fd_count_of(v[i].pid);
 		v[i].rss_kb = rss_kb(v[i].pid);
 		/* starttime is in clock ticks since boot */
 		v[i].age_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 -

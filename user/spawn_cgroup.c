@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "proc.h"
 #include "spawn_cgroup.h"
 #include "util.h"
 
@@ -22,31 +23,6 @@ static int is_cgroup2(const char *path)
 	struct statfs sf;
 
 	return statfs(path, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
-}
-
-/* The caller's own v2 cgroup path ("0::/a/b" in /proc/self/cgroup). */
-static int own_cgroup(char *out, size_t len)
-{
-	char line[PATH_MAX + 16];
-	FILE *f = fopen("/proc/self/cgroup", "re");
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line[strcspn(line, "\n")] = 0;
-		if (strlen(line + 3) >= len) {
-			err = -ENAMETOOLONG;
-			break;
-		}
-		strcpy(out, line + 3);
-		err = 0;
-		break;
-	}
-	fclose(f);
-	return err;
 }
 
 int cgroup_open(const char *path, struct swarm_cgroup *cg)
@@ -94,7 +70,7 @@ static int parent_path(char *out, size_t len)
 	size_t i;
 	int err;
 
-	err = own_cgroup(own, sizeof(own));
+	err = proc_cgroup(NULL, own, sizeof(own));
 	if (err)
 		return err;
 	if (!strcmp(own, "/"))

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 
+#include "proc.h"
 #include "trace_int.h"
 
 #define CAP_SYS_ADMIN_BIT 21
@@ -52,66 +53,6 @@ int trace_env_check(char *why, size_t whylen)
 	return 0;
 }
 
-struct proc_ent {
-	pid_t pid, ppid;
-};
-
-static int read_ppid(pid_t pid, pid_t *ppid)
-{
-	char p[64], buf[512], *rp;
-	FILE *f;
-	size_t n;
-
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	f = fopen(p, "re");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* comm may contain spaces and ')': the state follows the LAST ')' */
-	rp = strrchr(buf, ')');
-	if (!rp || sscanf(rp + 1, " %*c %d", ppid) != 1)
-		return -EINVAL;
-	return 0;
-}
-
-static int list_procs(struct proc_ent **out, size_t *n)
-{
-	struct proc_ent *v = NULL, *nv;
-	size_t cap = 0, len = 0;
-	struct dirent *de;
-	DIR *d = opendir("/proc");
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		pid_t pid, ppid;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		pid = (pid_t)strtol(de->d_name, NULL, 10);
-		if (read_ppid(pid, &ppid))
-			continue; /* gone meanwhile */
-		if (len == cap) {
-			cap = cap ? cap * 2 : 512;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[len].pid = pid;
-		v[len++].ppid = ppid;
-	}
-	closedir(d);
-	*out = v;
-	*n = len;
-	return 0;
-}
-
 int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, pid_t ppid, void *arg), void *arg)
 {
 	struct proc_ent *v = NULL;
@@ -119,7 +60,7 @@ int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, pid_t ppid, void *arg), voi
 	size_t n = 0, ntree = 0, i, j;
 	int err;
 
-	err = list_procs(&v, &n);
+	err = proc_list(&v, &n);
 	if (err)
 		return err;
 	tree = calloc(n + 1, sizeof(*tree));

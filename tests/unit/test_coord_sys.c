@@ -1,4 +1,4 @@
-/* Agent environments and resource sampling. */
+/* Agent environments, and the path of our own binary. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "coord_sys.h"
+#include "core_path.h"
 
 static int count(char **envp, const char *prefix)
 {
@@ -59,39 +60,20 @@ static void test_env(void **state)
 	unsetenv("KEEP_ME");
 }
 
-static void test_fd_count(void **state)
-{
-	unsigned before, after;
-	int fds[5], i;
-
-	(void)state;
-	before = proc_fd_count();
-	assert_true(before >= 3);
-	for (i = 0; i < 5; i++)
-		fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	after = proc_fd_count();
-	assert_int_equal(after, before + 5);
-	for (i = 0; i < 5; i++)
-		close(fds[i]);
-	assert_int_equal(proc_fd_count(), before);
-	assert_true(proc_rss_peak_kb() > 0);
-}
-
 static void test_self_exe(void **state)
 {
 	char p[4096], small[4];
 
 	(void)state;
-	assert_int_equal(proc_self_exe(p, sizeof(p)), 0);
+	assert_int_equal(swarm_self_path(p, sizeof(p)), 0);
 	assert_non_null(strstr(p, "test_coord_sys"));
-	assert_int_equal(proc_self_exe(small, sizeof(small)), -ENAMETOOLONG);
+	assert_int_equal(swarm_self_path(small, sizeof(small)), -ENAMETOOLONG);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env),
-		cmocka_unit_test(test_fd_count),
 		cmocka_unit_test(test_self_exe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
