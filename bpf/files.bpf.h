@@ -43,26 +43,41 @@ static long count_word(__u32 i, void *arg)
 }
 
 /* Global (not static) functions here: the verifier checks each once,
- * alone, instead of once per call site and state of every caller. A task
- * comes in as a trusted pointer (the hooks' own argument); other kernel
- * pointers as plain numbers, read with probe reads. */
+ * alone, instead of once per call site and state of every caller. Kernel
+ * pointers come in as plain numbers, read with probe reads (the raw
+ * tracepoints' arguments are no more than that); an iterator's task as a
+ * trusted pointer. */
 #define __arg_trusted __attribute__((btf_decl_tag("arg:trusted")))
 
-/* Bits set in the task's fd table: the kernel's own count of open fds,
- * however they were made. A task past exit_files() has none. bpf_loop:
- * the verifier checks the word once, not once per word. */
-__noinline __s32 count_fds(struct task_struct *t __arg_trusted)
+/* Bits set in the fd table: the kernel's own count of open fds, however
+ * they were made. bpf_loop: the verifier checks the word once, not once
+ * per word. */
+static __always_inline __s32 fdt_count(struct fdtable *fdt)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 	struct fd_count c = { 0 };
 	__u32 words;
 
-	if (!t || !fdt)
+	if (!fdt)
 		return 0;
 	words = (BPF_CORE_READ(fdt, max_fds) + 63) / 64;
 	c.bits = BPF_CORE_READ(fdt, open_fds);
 	bpf_loop(words < FD_MAX_WORDS ? words : FD_MAX_WORDS, count_word, &c, 0);
 	return c.n;
+}
+
+/* Open fds of a task given as a trusted pointer (an iterator's). A task
+ * past exit_files() has none. */
+__noinline __s32 count_fds(struct task_struct *t __arg_trusted)
+{
+	return t ? fdt_count(BPF_CORE_READ(t, files, fdt)) : 0;
+}
+
+/* The same for a task given as a number (a raw tracepoint's argument). */
+__noinline __s32 count_fds_at(__u64 task)
+{
+	struct task_struct *t = (void *)task;
+
+	return t ? fdt_count(BPF_CORE_READ(t, files, fdt)) : 0;
 }
 
 static __always_inline __attribute__((unused)) __u32 file_kind(struct file *f)

@@ -148,7 +148,7 @@ static __always_inline int lock_attempt(struct inode *inode, struct file_lock *f
 		nc.start_ns = now;
 		nc.fl = fl;
 		nc.file = file;
-		nc.key.ino = inode->i_ino;
+		nc.key.ino = BPF_CORE_READ(inode, i_ino);
 		nc.key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 		nc.key.kind = kind;
 		bpf_map_update_elem(&calls, &tid, &nc, BPF_ANY);
@@ -159,14 +159,14 @@ static __always_inline int lock_attempt(struct inode *inode, struct file_lock *f
 		bpf_map_delete_elem(&calls, &tid);
 		return 0;
 	}
-	nc.key.ino = inode->i_ino;
+	nc.key.ino = BPF_CORE_READ(inode, i_ino);
 	nc.key.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	nc.key.kind = kind;
 	finish(&nc.key, file, 0, false, ret);
 	return 0;
 }
 
-SEC("tp_btf/flock_lock_inode")
+SEC("raw_tp/flock_lock_inode")
 int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
 {
 	return lock_attempt(inode, fl, ret);
@@ -174,7 +174,7 @@ int BPF_PROG(flock_attempt, struct inode *inode, struct file_lock *fl, int ret)
 
 /* POSIX and OFD locks: also called to unlock (filtered by type) and by
  * F_SETLK without wait (a conflict returns -EAGAIN at once). */
-SEC("tp_btf/posix_lock_inode")
+SEC("raw_tp/posix_lock_inode")
 int BPF_PROG(posix_attempt, struct inode *inode, struct file_lock *fl, int ret)
 {
 	return lock_attempt(inode, fl, ret);

@@ -56,14 +56,14 @@ static __always_inline void fd_sample(struct spawn_proc *p, __s32 n, __u64 now)
 	p->seen_ns = now;
 }
 
-/* tp_btf gives the child task_struct, so a new thread (same tgid) is told
- * apart from a new process without a lookup. The child's fd table is
- * already a copy of the parent's: that is its baseline. */
-SEC("tp_btf/sched_process_fork")
+/* The tracepoint gives the child task_struct, so a new thread (same tgid)
+ * is told apart from a new process without a lookup. The child's fd table
+ * is already a copy of the parent's: that is its baseline. */
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(spawn_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid;
-	__u32 ctgid = child->tgid;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
 	struct spawn_proc p = {}, *pp;
 	__u64 now;
 	__u8 one = 1;
@@ -83,13 +83,13 @@ int BPF_PROG(spawn_fork, struct task_struct *parent, struct task_struct *child)
 		p.agent = pp->agent;
 	else if (agent_depth && p.depth == agent_depth)
 		p.agent = ctgid;
-	p.fd_base = p.fd_now = p.fd_peak = count_fds(child);
+	p.fd_base = p.fd_now = p.fd_peak = count_fds_at((__u64)child);
 	p.fd_ns = p.seen_ns = now;
 	BPF_CORE_READ_STR_INTO(&p.comm, child, comm);
 	if (bpf_map_update_elem(&procs, &ctgid, &p, BPF_ANY))
 		__sync_fetch_and_add(&spawn_stats.map_full, 1);
 	if (pp)
-		fd_sample(pp, count_fds(parent), now);
+		fd_sample(pp, count_fds_at((__u64)parent), now);
 	__sync_fetch_and_add(&spawn_stats.forks, 1);
 	return 0;
 }
@@ -98,10 +98,10 @@ int BPF_PROG(spawn_fork, struct task_struct *parent, struct task_struct *child)
  * tracepoint fires). The first exec starts the program the process was
  * forked for: rebase there. Later execs (exec chains, bash's exec of its
  * last command) keep the baseline, so fds leaked before them still count. */
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(spawn_exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 tgid = task->tgid;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct spawn_proc *p;
 	__u64 now;
 	__s32 n;
@@ -113,7 +113,7 @@ int BPF_PROG(spawn_exec, struct task_struct *task, pid_t old_pid, struct linux_b
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	if (!p)
 		return 0;
-	n = count_fds(task);
+	n = count_fds_at((__u64)task);
 	if (!p->execs) {
 		if (p->fork_ns)
 			hist_add(spawn_stats.fork_exec_us, (now - p->fork_ns) / 1000);
@@ -265,8 +265,9 @@ static long count_holds(__u32 i, void *arg)
 
 /* A suspect is exiting: keep its record and what its fd table holds.
  * Global, so verified once on its own (see files.bpf.h). */
-__noinline int keep_leak(struct task_struct *t __arg_trusted, __u32 tgid, __u64 now)
+__noinline int keep_leak(__u64 task, __u32 tgid, __u64 now)
 {
+	struct task_struct *t = (void *)task;
 	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
 	struct leak_scan sc = { .tgid = tgid };
 	struct spawn_proc *p;
@@ -306,15 +307,16 @@ __noinline int keep_leak(struct task_struct *t __arg_trusted, __u32 tgid, __u64 
 	return 1;
 }
 
-/* Raw (tp_btf) hooks throughout: a perf tracepoint costs an RCU grace
- * period to detach, a raw one does not. This fires before exit_files():
+/* Raw tracepoints throughout: a perf tracepoint costs an RCU grace period
+ * to detach, a raw one does not; and raw_tp (not tp_btf) needs no kernel
+ * BTF to attach, so loading these parses none (trace_load.c). This fires before exit_files():
  * the fd table is still there to count. signal->live tells the last
  * thread of the process on every kernel (the group_dead argument is new),
  * but not always only the last one: see below. */
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(spawn_exit, struct task_struct *task)
 {
-	__u32 tgid = task->tgid;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct spawn_exit_event *e;
 	struct spawn_proc *p;
 	__u32 code;
@@ -330,7 +332,7 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 	if (bpf_map_delete_elem(&tracked, &tgid))
 		return 0;
 	now = bpf_ktime_get_ns();
-	code = task->exit_code;
+	code = BPF_CORE_READ(task, exit_code);
 	__sync_fetch_and_add(&spawn_stats.exits, 1);
 	if (code & 0x7f)
 		__sync_fetch_and_add(&spawn_stats.exit_signal[code & 0x3f], 1);
@@ -345,9 +347,9 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 			__sync_fetch_and_add(&spawn_stats.exits_no_exec, 1);
 		if (BPF_CORE_READ(task, real_parent, tgid) != p->ppid)
 			__sync_fetch_and_add(&spawn_stats.orphans, 1);
-		fd_sample(p, count_fds(task), now);
+		fd_sample(p, count_fds_at((__u64)task), now);
 		if (p->fd_now - p->fd_base >= FD_SUSPECT_GROWTH)
-			keep_leak(task, tgid, now);
+			keep_leak((__u64)task, tgid, now);
 	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (e) {

@@ -61,6 +61,11 @@ struct tracer_opts {
 	 * each, ~0.1 s) to a background process: for a caller that exits
 	 * right after, as `swarm run`. Events after close are not counted. */
 	int detach_background;
+	/* 1: reports do not wait for the fd iterators, which the loader
+	 * brings ~20 ms after tracer_open returns (a report before then has
+	 * live processes' fds as of their last fork, exec or exit): for a
+	 * caller whose run is timed, as `swarm run`. */
+	int lazy_fd_truth;
 	unsigned top;         /* rows in top-N tables (0: 10) */
 	/* Optional: agent name of a pid for the reports (NULL if unknown). */
 	const char *(*agent_name)(pid_t pid, void *arg);

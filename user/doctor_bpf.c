@@ -1,7 +1,7 @@
 /* BPF checks: privileges, and a real probe in a child process: load a
  * counting tracepoint program, attach it to sched/sched_process_fork, fork
- * and see the count move; load and attach tp_btf and iter/task_file
- * programs; create a ring buffer. kprobes are not probed (libbpf's kprobe
+ * and see the count move; load and attach a raw_tp and an iter/task_file
+ * program; create a ring buffer. kprobes are not probed (libbpf's kprobe
  * probe reports support on kernels without them, and swarm uses none). */
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -42,7 +42,7 @@ struct bpf_probe {
 	int tracefs;          /* 0 mounted; 1 mounted privately for the probe */
 	int tp_load, tp_attach, tp_fired;
 	uint64_t tp_events;
-	int tp_btf, ringbuf, iter, vmlinux_btf;
+	int raw_tp, ringbuf, iter, vmlinux_btf;
 	char missing[SIG_N][96];   /* first absent tracepoint per signal */
 };
 
@@ -181,16 +181,16 @@ out:
 	close(map);
 }
 
-/* A trivial BTF-typed program: load it against `target` and attach. */
-static int probe_btf_prog(const struct btf *vmlinux, const char *target, int kind,
-			  enum bpf_attach_type type)
+/* A trivial iterator program against the kernel's bpf_iter_<name>: load,
+ * attach and run it once (it prints nothing, so EOF at once). */
+static int probe_iter(const struct btf *vmlinux, const char *name)
 {
 	struct bpf_insn p[] = {
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = type);
-	int id = btf__find_by_name_kind(vmlinux, target, kind);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_TRACE_ITER);
+	int id = btf__find_by_name_kind(vmlinux, name, BTF_KIND_FUNC);
 	int prog, link, it, err = 0;
 	char buf[64];
 
@@ -200,21 +200,37 @@ static int probe_btf_prog(const struct btf *vmlinux, const char *target, int kin
 	prog = bpf_prog_load(BPF_PROG_TYPE_TRACING, "swarm_doctor", "GPL", p, 2, &o);
 	if (prog < 0)
 		return -errno;
-	if (type == BPF_TRACE_ITER)
-		link = bpf_link_create(prog, 0, BPF_TRACE_ITER, NULL);
-	else
-		link = bpf_raw_tracepoint_open(NULL, prog);
+	link = bpf_link_create(prog, 0, BPF_TRACE_ITER, NULL);
 	if (link < 0) {
 		err = -errno;
-	} else if (type == BPF_TRACE_ITER) {
-		/* Run the iterator once: it prints nothing, so EOF at once. */
+	} else {
 		it = bpf_iter_create(link);
 		if (it < 0 || read(it, buf, sizeof(buf)) < 0)
 			err = -errno;
 		if (it >= 0)
 			close(it);
+		close(link);
 	}
-	if (link >= 0)
+	close(prog);
+	return err;
+}
+
+/* A two-instruction raw tracepoint program, loaded and attached by name. */
+static int probe_raw_tp(const char *tp)
+{
+	struct bpf_insn p[] = {
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	int prog, link, err = 0;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_RAW_TRACEPOINT, "swarm_doctor", "GPL", p, 2, NULL);
+	if (prog < 0)
+		return -errno;
+	link = bpf_raw_tracepoint_open(tp, prog);
+	if (link < 0)
+		err = -errno;
+	else
 		close(link);
 	close(prog);
 	return err;
@@ -226,7 +242,7 @@ struct hook_check {
 };
 
 /* One program of the tracer's object: does the kernel have the type its
- * section attaches to (btf_trace_<tp> for tp_btf, bpf_iter_<name> for an
+ * section attaches to (btf_trace_<tp> for a raw tracepoint, bpf_iter_<name> for an
  * iterator)? The first one absent is noted for its signal. */
 static void check_hook(unsigned sig, const char *section, void *arg)
 {
@@ -237,7 +253,7 @@ static void check_hook(unsigned sig, const char *section, void *arg)
 
 	if (s < 0 || s >= SIG_N || c->p->missing[s][0])
 		return;
-	if (!strncmp(section, "tp_btf/", 7))
+	if (!strncmp(section, "raw_tp/", 7) || !strncmp(section, "tp_btf/", 7))
 		tp = section + 7;
 	else if (!strncmp(section, "iter/", 5))
 		it = section + 5;
@@ -275,10 +291,8 @@ static void probe_child(int wfd)
 	vmlinux = btf__load_vmlinux_btf();
 	p.vmlinux_btf = vmlinux ? 0 : -errno;
 	probe_missing(&p, vmlinux);
-	p.tp_btf = vmlinux ? probe_btf_prog(vmlinux, "btf_trace_sched_process_fork",
-					    BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP) : p.vmlinux_btf;
-	p.iter = vmlinux ? probe_btf_prog(vmlinux, "bpf_iter_task_file", BTF_KIND_FUNC,
-					  BPF_TRACE_ITER) : p.vmlinux_btf;
+	p.raw_tp = probe_raw_tp("sched_process_fork");
+	p.iter = vmlinux ? probe_iter(vmlinux, "bpf_iter_task_file") : p.vmlinux_btf;
 	btf__free(vmlinux);
 	rb = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "swarm_doctor", 0, 0, 4096, NULL);
 	p.ringbuf = rb < 0 ? -errno : 0;
@@ -358,10 +372,10 @@ static const char *res(int err)
 static void features_check(struct doctor_report *r, const struct bpf_probe *p)
 {
 	check_add(r, "bpf_features",
-		  p->tp_btf || p->iter || p->ringbuf ? DOCTOR_WARN : DOCTOR_OK,
+		  p->raw_tp || p->iter || p->ringbuf ? DOCTOR_WARN : DOCTOR_OK,
 		  "needs BTF and BPF privileges (see btf, bpf_privileges); kernel >= 5.8",
-		  "tp_btf/sched_process_fork attach: %s; iter/task_file run: %s; ring buffer: %s",
-		  res(p->tp_btf), res(p->iter), res(p->ringbuf));
+		  "raw_tp/sched_process_fork attach: %s; iter/task_file run: %s; ring buffer: %s",
+		  res(p->raw_tp), res(p->iter), res(p->ringbuf));
 }
 
 /* One line per signal: what it needs, and whether this host has it. */
@@ -379,11 +393,11 @@ static void signal_checks(struct doctor_report *r, const struct bpf_probe *p)
 	const char *why;
 
 	for (s = 0; s < SIG_N; s++) {
-		/* The programs are tp_btf (no tracefs needed) + CO-RE; fd also
-		 * runs an iter/task_file snapshot. */
+		/* The programs are raw tracepoints (no tracefs needed) + CO-RE;
+		 * fd also runs task and task_file iterators. */
 		extra = s == SIG_FD ? p->iter : 0;
 		why = p->vmlinux_btf ? "no kernel BTF for CO-RE" :
-		      p->tp_btf ? "tp_btf programs do not load or attach" :
+		      p->raw_tp ? "raw tracepoint programs do not load or attach" :
 		      p->missing[s][0] ? p->missing[s] : NULL;
 		if (why)
 			check_add(r, names[s], DOCTOR_WARN, "see btf, bpf_privileges and bpf_features",

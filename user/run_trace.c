@@ -223,7 +223,7 @@ static void emit_text(FILE *f, void *arg)
 int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FILE *err)
 {
 	struct tracer_opts o = { .signals = TRACE_ALL, .agent_depth = agent_depth,
-				 .detach_background = 1 };
+				 .detach_background = 1, .lazy_fd_truth = 1 };
 	struct run_trace *rt;
 	uint64_t t0;
 	int r;

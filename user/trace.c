@@ -51,7 +51,8 @@ int tracer_add_pid(struct tracer *t, pid_t pid)
 	if (!err)
 		err = trace_proc_tree(pid, seed_one, t);
 	if (!err && (t->on & TRACE_FD))
-		trace_fd_refresh(t); /* the seeded ones' fd counts, now */
+		trace_fd_refresh(t, 0); /* the seeded ones' fd counts, now if we can:
+					   their baseline is stdio until then */
 	return err;
 }
 
@@ -167,7 +168,7 @@ int tracer_poll(struct tracer *t, int timeout_ms)
 	/* the kernel's fd counts, about once a second: one walk of the
 	 * host's task list, a few microseconds per tracked process */
 	if ((t->on & TRACE_FD) && now - t->refreshed_ns >= 1000000000ull)
-		trace_fd_refresh(t);
+		trace_fd_refresh(t, 0);
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
@@ -191,7 +192,7 @@ int tracer_report_json(struct tracer *t, FILE *f)
 		return -EINVAL;
 	tracer_poll(t, 0);
 	if (on & TRACE_FD)
-		trace_fd_refresh(t);
+		trace_fd_refresh(t, t->opts.lazy_fd_truth ? 0 : TRACE_ITERS_WAIT_MS);
 	fprintf(f, "{\"signals\":[");
 	for (unsigned s = 1, n = 0; s <= TRACE_LATENCY; s <<= 1)
 		if (on & s)
@@ -225,7 +226,7 @@ int tracer_report_text(struct tracer *t, FILE *f)
 		return -EINVAL;
 	tracer_poll(t, 0);
 	if (on & TRACE_FD)
-		trace_fd_refresh(t);
+		trace_fd_refresh(t, t->opts.lazy_fd_truth ? 0 : TRACE_ITERS_WAIT_MS);
 	if (on & TRACE_SPAWN && ++n)
 		trace_spawn_text(t, f);
 	if (on & TRACE_FLOCK) {

@@ -27,14 +27,17 @@ static const char *kind_name(unsigned k)
 	return k < FD_KINDS ? kind_names[k] : "other";
 }
 
-/* Run the task iterator once: every tracked process's fd_now and peak. */
-int trace_fd_refresh(struct tracer *t)
+/* Run the task iterator once: every tracked process's fd_now and peak,
+ * waiting up to wait_ms for the iterator to arrive (trace_iters_take). */
+int trace_fd_refresh(struct tracer *t, int wait_ms)
 {
 	char buf[64];
-	int fd;
+	int fd, err;
 
 	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
+	if (t->refresh < 0 && (err = trace_iters_take(t, wait_ms)))
+		return err;
 	if (t->refresh < 0) {
 		t->refresh = bpf_link_create(t->fd.fd_refresh, 0, BPF_TRACE_ITER, NULL);
 		if (t->refresh < 0)
@@ -55,7 +58,7 @@ int trace_fd_refresh(struct tracer *t)
 
 int tracer_fd_refresh(struct tracer *t)
 {
-	return trace_fd_refresh(t);
+	return trace_fd_refresh(t, TRACE_ITERS_WAIT_MS);
 }
 
 static void from_proc(const struct spawn_proc *s, struct fd_proc *p)
@@ -137,6 +140,8 @@ int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 	*n = 0;
 	if (!t || !t->bss || !(t->on & TRACE_FD))
 		return -ENOENT;
+	if ((err = trace_iters_take(t, TRACE_ITERS_WAIT_MS)))
+		return err;
 	memset(&linfo, 0, sizeof(linfo));
 	linfo.task.pid = (__u32)pid; /* the kernel walks only this process */
 	opts.iter_info = &linfo;

@@ -55,6 +55,7 @@ struct tracer {
 	int holder;             /* socket to the process holding the links */
 	int holder_pidfd;
 	bool posix_locks;       /* posix_lock_inode attached too */
+	bool iters_pending;     /* the fd iterators are still to come */
 	uint64_t exit_events;
 	struct trace_slow slow[TRACE_TOP_MAX];
 	unsigned nslow;
@@ -77,7 +78,10 @@ int trace_spawn_text(struct tracer *t, FILE *f);
 void trace_spawn_clear(struct tracer *t);
 
 /* trace_fd.c */
-int trace_fd_refresh(struct tracer *t); /* recount every tracked process */
+/* Recount every tracked process, waiting up to wait_ms for the iterator
+ * (TRACE_ITERS_WAIT_MS: it is bound to come, if it loads at all). */
+#define TRACE_ITERS_WAIT_MS 5000
+int trace_fd_refresh(struct tracer *t, int wait_ms);
 int trace_fd_json(struct tracer *t, FILE *f);
 int trace_fd_text(struct tracer *t, FILE *f);
 
@@ -116,6 +120,10 @@ void trace_latency_clear(struct tracer *t);
  * object and hands over the fds in struct tracer_fds; it then holds the
  * links until the tracer closes (or dies). */
 int trace_load(struct tracer *t, char *why, size_t whylen);
+/* The fd iterators (fd_refresh, fd_snapshot), which the holder sends in a
+ * second reply: take them if they came within wait_ms. 0 they are here,
+ * -EAGAIN not yet, -ENOTSUP they will not come. */
+int trace_iters_take(struct tracer *t, int wait_ms);
 /* Give the holder a link to keep (closed here); kept here if it cannot. */
 void trace_hold(struct tracer *t, int link_fd);
 /* Let the holder go; wait for the programs to be off unless background. */

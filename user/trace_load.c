@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -32,10 +33,15 @@
 
 #include "priv.h"
 #include "trace_int.h"
+#include "util.h"
 #include "swarm.skel.h"
 
 #define NFDS (sizeof(struct tracer_fds) / sizeof(int))
 #define RELEASE_WAIT_MS 5000
+
+struct iter_reply {
+	int err;
+};
 
 struct load_reply {
 	int err;
@@ -46,21 +52,85 @@ struct load_reply {
 	char why[256];
 };
 
-/* Programs of each optional signal; spawn's three are the tree itself. */
+/* Programs of each optional signal; spawn's three are the tree itself.
+ * The fd signal's iterators are not among them: they are the only
+ * programs that need the kernel's own BTF (iterators attach by BTF id;
+ * the raw tracepoints by name, CO-RE uses the cut BTF), whose parse costs
+ * ~10 ms here besides their own verification. The caller needs them for
+ * its first recount, not to start, so the holder loads them after its
+ * first reply, into a second object sharing every map (load_iters). */
 static void set_autoload(struct swarm_bpf *s, unsigned sig)
 {
-	bpf_program__set_autoload(s->progs.fd_refresh, sig & TRACE_FD);
-	bpf_program__set_autoload(s->progs.fd_snapshot, sig & TRACE_FD);
+	bpf_program__set_autoload(s->progs.fd_refresh, false);
+	bpf_program__set_autoload(s->progs.fd_snapshot, false);
 	bpf_program__set_autoload(s->progs.flock_attempt, sig & TRACE_FLOCK);
 	bpf_program__set_autoload(s->progs.posix_attempt, sig & TRACE_FLOCK);
 	bpf_program__set_autoload(s->progs.bus_probe, sig & TRACE_LATENCY);
-	/* iterators run on demand; the probe program is attached to the
-	 * binaries with probes, by a uprobe_multi link (trace_usdt.c) */
-	bpf_program__set_autoattach(s->progs.fd_refresh, false);
-	bpf_program__set_autoattach(s->progs.fd_snapshot, false);
+	/* the probe program is attached to the binaries with probes, by a
+	 * uprobe_multi link (trace_usdt.c) */
 	bpf_program__set_autoattach(s->progs.bus_probe, false);
 	bpf_program__set_expected_attach_type(s->progs.bus_probe,
 					      (enum bpf_attach_type)TRACE_UPROBE_MULTI);
+}
+
+/* The iterators alone, on the maps of `first` (already loaded). */
+static int share_maps(struct swarm_bpf *s, const struct swarm_bpf *first)
+{
+	struct bpf_program *p;
+	struct bpf_map *m, *m1;
+
+	bpf_object__for_each_program(p, s->obj)
+		bpf_program__set_autoload(p, p == s->progs.fd_refresh || p == s->progs.fd_snapshot);
+	bpf_object__for_each_map(m, s->obj) {
+		m1 = bpf_object__find_map_by_name(first->obj, bpf_map__name(m));
+		if (!m1 || bpf_map__reuse_fd(m, bpf_map__fd(m1)))
+			return m1 ? -errno : -ENOENT;
+	}
+	return 0;
+}
+
+/* Open and load the object: the signals in sig, or (first non-NULL) the
+ * iterators on first's maps. */
+static int open_load(struct tracer *t, struct swarm_bpf **out, unsigned sig,
+		     const struct swarm_bpf *first)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	int btf = trace_btf_open(), err;
+	struct swarm_bpf *s;
+	char path[32];
+
+	for (;;) {
+		if (btf >= 0) {
+			snprintf(path, sizeof(path), "/proc/self/fd/%d", btf);
+			oo.btf_custom_path = path;
+		}
+		s = swarm_bpf__open_opts(&oo);
+		if (!s) {
+			err = -errno;
+			break;
+		}
+		s->rodata->agent_depth = t->agent_depth;
+		if (first)
+			err = share_maps(s, first);
+		else
+			set_autoload(s, sig), err = 0;
+		if (!err)
+			err = swarm_bpf__load(s);
+		if (!err)
+			break;
+		swarm_bpf__destroy(s);
+		s = NULL;
+		if (btf < 0)
+			break;
+		/* the cut BTF did not do: once more against the whole one */
+		close(btf);
+		btf = -1;
+		oo.btf_custom_path = NULL;
+	}
+	if (btf >= 0)
+		close(btf);
+	*out = s;
+	return err;
 }
 
 /* The signal a program belongs to, by its name (set_autoload above). */
@@ -90,55 +160,18 @@ int tracer_hooks(void (*fn)(unsigned sig, const char *section, void *arg), void 
 	return 0;
 }
 
-static int open_load(struct tracer *t, struct swarm_bpf **out, unsigned sig)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, oo);
-	int btf = trace_btf_open(), err;
-	struct swarm_bpf *s;
-	char path[32];
-
-	for (;;) {
-		if (btf >= 0) {
-			snprintf(path, sizeof(path), "/proc/self/fd/%d", btf);
-			oo.btf_custom_path = path;
-		}
-		s = swarm_bpf__open_opts(&oo);
-		if (!s) {
-			err = -errno;
-			break;
-		}
-		s->rodata->agent_depth = t->agent_depth;
-		set_autoload(s, sig);
-		err = swarm_bpf__load(s);
-		if (!err)
-			break;
-		swarm_bpf__destroy(s);
-		s = NULL;
-		if (btf < 0)
-			break;
-		/* the cut BTF did not do: once more against the whole one */
-		close(btf);
-		btf = -1;
-		oo.btf_custom_path = NULL;
-	}
-	if (btf >= 0)
-		close(btf);
-	*out = s;
-	return err;
-}
-
 /* Load every wanted signal at once; if the kernel refuses (a hook it lacks,
  * a verifier it is older than), fall back to spawn alone and say so. */
 static int load(struct tracer *t, struct swarm_bpf **s, struct load_reply *r)
 {
 	unsigned opt = t->want & (TRACE_FLOCK | TRACE_FD | TRACE_LATENCY);
-	int err = open_load(t, s, opt);
+	int err = open_load(t, s, opt, NULL);
 
 	if (!err) {
 		r->on = t->want;
 		return 0;
 	}
-	if (opt && !open_load(t, s, 0)) {
+	if (opt && !open_load(t, s, 0, NULL)) {
 		for (unsigned sig = TRACE_FLOCK; sig <= TRACE_LATENCY; sig <<= 1)
 			if (opt & sig)
 				trace_note_off(r->why, sizeof(r->why), sig, strerror(-err));
@@ -164,8 +197,7 @@ static void collect(struct swarm_bpf *s, struct tracer_fds *f)
 	f->locks = bpf_map__fd(s->maps.locks);
 	f->inodes = bpf_map__fd(s->maps.inodes);
 	f->bss = bpf_map__fd(s->maps.bss);
-	f->fd_refresh = prog_fd(s->progs.fd_refresh);
-	f->fd_snapshot = prog_fd(s->progs.fd_snapshot);
+	f->fd_refresh = f->fd_snapshot = -1; /* later: load_iters */
 	f->bus_probe = prog_fd(s->progs.bus_probe);
 }
 
@@ -245,6 +277,23 @@ static void keep_only(int sock)
 	syscall(SYS_close_range, (unsigned)sock + 1, ~0u, 0u);
 }
 
+/* The second reply: the fd iterators' programs (or why not). The caller
+ * holds them; ours go with the second object. */
+static void load_iters(struct tracer *t, const struct swarm_bpf *first, int sock)
+{
+	struct iter_reply r = { 0 };
+	struct swarm_bpf *it = NULL;
+	int fds[2];
+
+	r.err = open_load(t, &it, 0, first);
+	if (!r.err) {
+		fds[0] = bpf_program__fd(it->progs.fd_refresh);
+		fds[1] = bpf_program__fd(it->progs.fd_snapshot);
+	}
+	send_fds(sock, &r, sizeof(r), fds, r.err ? 0 : 2);
+	swarm_bpf__destroy(it);
+}
+
 static void holder_main(struct tracer *t, int sock)
 {
 	struct load_reply r = { .holder = getpid() };
@@ -284,6 +333,8 @@ static void holder_main(struct tracer *t, int sock)
 	}
 	if (send_fds(sock, &r, sizeof(r), fds, n) || r.err)
 		_exit(0);
+	if (r.on & TRACE_FD)
+		load_iters(t, s, sock);
 	/* holding fds needs no privilege: keep none */
 	priv_keep_only(NULL, 0);
 	/* hold: every link stays until the caller is gone; links it made
@@ -322,6 +373,7 @@ static int take_reply(struct tracer *t, char *why, size_t whylen)
 		}
 	t->on = r.on;
 	t->posix_locks = r.posix_locks;
+	t->iters_pending = (r.on & TRACE_FD) != 0; /* the second reply */
 	/* to wait for the programs to be off at close, unless nobody does */
 	t->holder_pidfd = t->opts.detach_background ? -1
 			  : (int)syscall(SYS_pidfd_open, r.holder, 0);
@@ -374,6 +426,33 @@ int trace_load(struct tracer *t, char *why, size_t whylen)
 		t->holder = -1;
 	}
 	return err;
+}
+
+int trace_iters_take(struct tracer *t, int wait_ms)
+{
+	struct pollfd p = { t->holder, POLLIN, 0 };
+	struct iter_reply r;
+	int fds[2];
+	unsigned n;
+	ssize_t got;
+
+	if (!t->iters_pending)
+		return t->fd.fd_snapshot >= 0 ? 0 : -ENOTSUP;
+	if (t->holder < 0 || RETRY_EINTR(poll(&p, 1, wait_ms)) != 1)
+		return -EAGAIN;
+	t->iters_pending = false;
+	got = recv_fds(t->holder, &r, sizeof(r), fds, 2, &n);
+	if (got != (ssize_t)sizeof(r) || r.err || n != 2) {
+		for (unsigned i = 0; i < n; i++)
+			close(fds[i]);
+		if (getenv("SWARM_TRACE_DEBUG"))
+			fprintf(stderr, "swarm: fd iterators not loaded: %s\n",
+				strerror(got != (ssize_t)sizeof(r) ? EPIPE : r.err ? -r.err : EPROTO));
+		return -ENOTSUP;
+	}
+	t->fd.fd_refresh = fds[0];
+	t->fd.fd_snapshot = fds[1];
+	return 0;
 }
 
 void trace_hold(struct tracer *t, int link_fd)

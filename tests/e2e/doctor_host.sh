@@ -52,7 +52,7 @@ out=$(unshare -m --propagation private bash -c \
 expect tracefs WARN "$out"
 expect bpf_tracepoint WARN "$out"
 printf '%s\n' "$out" | grep -q 'bpf_tracepoint .*tracefs is not mounted' || fail "tracefs not named as the cause"
-# The signals are raw (tp_btf) tracepoints: they work without tracefs.
+# The signals are raw tracepoints (raw_tp): they work without tracefs.
 expect signal_spawn OK "$out"
 expect signal_latency OK "$out"
 echo "doctor on this host: OK as root, WARN without BPF capabilities"

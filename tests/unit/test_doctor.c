@@ -122,7 +122,7 @@ static void see_hook(unsigned sig, const char *section, void *arg)
 	h->n++;
 	h->sigs |= sig;
 	h->unowned += sig == 0;
-	h->fork_tp |= sig == TRACE_SPAWN && !strcmp(section, "tp_btf/sched_process_fork");
+	h->fork_tp |= sig == TRACE_SPAWN && !strcmp(section, "raw_tp/sched_process_fork");
 	h->task_file_iter |= sig == TRACE_FD && !strcmp(section, "iter/task_file");
 }
 
