@@ -2,7 +2,8 @@
  * A worker pool: the part of a coordinator that spawns W agent processes
  * ("slots"), hands each at most one task at a time over the bus (or on the
  * command line / stdin for plain commands), matches answers to tasks, and
- * sees exits through pidfds registered in the owner's epoll set.
+ * sees exits through one SIGCHLD signalfd registered in the owner's epoll
+ * set (no fd per agent; every child of the owner's process is its agent).
  *
  * Used by the flat master (slots w1..wN) and by every hybrid coordinator
  * (slots cK-w1..cK-wW). The owner runs the epoll loop, drains its own inbox
@@ -40,16 +41,14 @@
 #include "report.h"
 #include "tasks.h"
 
-#define POOL_EV_SLOT 0x534c4f54   /* tag of struct pool_slot in epoll data */
+#define POOL_EV_CHILD 0x43484c44  /* tag of the pool's fd in epoll data */
 
 struct priv_user;
 
 struct pool_slot {
-	int ev_kind;                  /* POOL_EV_SLOT: must stay first */
 	unsigned idx;
 	char name[NAME_MAX_LEN + 1];
-	pid_t pid;
-	int pidfd;                    /* -1: no process */
+	pid_t pid;                    /* 0: no process */
 	struct task *task;            /* outstanding task, NULL when idle */
 	unsigned answered;            /* answers from the current process */
 	int stop_sent, hung, used;
@@ -99,6 +98,10 @@ struct pool_cfg {
 	void (*on_spool)(void *arg, struct task *t, int out_fd, int err_fd);
 	/* A process was started in a slot (may be NULL). */
 	void (*on_spawn)(void *arg, pid_t pid, const char *name);
+	/* The owner's inbox drain (pool_on_msg for each message): called
+	 * before exits are acted on, so an agent that answered and exited
+	 * is seen answering first (pool_on_children). */
+	void (*drain)(void *arg);
 	void *arg;
 };
 
@@ -118,7 +121,8 @@ void pool_no_more(struct pool *p);
 int pool_fill(struct pool *p);
 /* 1 if the message came from one of our slots (and was handled). */
 int pool_on_msg(struct pool *p, const struct bus_msg *m);
-void pool_on_exit(struct pool *p, struct pool_slot *s);
+/* Reap every agent that exited, and act on each exit. */
+void pool_on_children(struct pool *p);
 /* Heartbeat checks; returns ms until the next check is due (-1: none). */
 int pool_tick(struct pool *p, uint64_t now);
 /* Queued or running tasks left. */

@@ -26,8 +26,9 @@ void agent_env_set(struct agent_env *e, const char *agent, const char *parent,
 void agent_env_free(struct agent_env *e);
 
 /* The signals that stop a coordinator (INT, TERM, HUP) are events of its
- * loop: block them (before any thread starts, or that thread would take
- * them with the default action) and ignore SIGPIPE. Agents get an empty
+ * loop, and so is SIGCHLD (a pool's exits): block them (before any thread
+ * starts, or that thread would take them with the default action) and
+ * ignore SIGPIPE. Agents get an empty
  * mask back at spawn. */
 void coord_block_signals(void);
 /* A non-blocking signalfd for those signals; -1 with errno set on failure. */

@@ -59,9 +59,10 @@ struct doctor_report {
  * live is an assumption (default 64 KiB: ~128 unread 512 B messages per
  * inbox); the bus's hard bound is 64 MiB per inbox. */
 uint64_t doctor_shm_need(uint64_t agents, uint64_t live_bytes);
-/* File descriptors the master of a flat swarm holds: 64 of its own plus,
- * per agent, a pidfd, the agent's inbox header and current segment, and
- * one output pipe:  need = 64 + 4 * N. */
+/* File descriptors the master of a flat swarm holds at most: 64 of its
+ * own plus, per agent, the agent's inbox header and current segment and
+ * one output pipe (exits come through one signalfd, not a pidfd each):
+ * need = 64 + 3 * N. */
 uint64_t doctor_fd_need(uint64_t agents);
 
 /* Run every check. Returns 0 (the verdicts are in r), or -errno. */

@@ -4,7 +4,8 @@
  * spawn_process() starts argv with the given stdio fds, an emptied signal
  * mask and default signal dispositions, optionally as the leader of a new
  * process group and directly inside a cgroup v2 group, and returns the pid
- * together with a pidfd (so exits are seen through epoll, never by polling).
+ * together with a pidfd (so exits are seen through epoll, never by
+ * polling), unless the caller reaps on SIGCHLD (no_pidfd).
  *
  * Fast path: clone3(CLONE_PIDFD | CLONE_INTO_CGROUP): the
  * child is placed into the cgroup before it runs a single instruction, so
@@ -57,11 +58,15 @@ struct spawn_req {
 	 * and children must not inherit that). */
 	int set_nice;
 	int nice;
+	/* 1: no pidfd (out->pidfd is -1); the caller reaps by pid, on
+	 * SIGCHLD (coord_pool.c: one fd for every agent). */
+	int no_pidfd;
 };
 
 struct spawned {
 	pid_t pid;
-	int pidfd;              /* O_CLOEXEC; readable when the child exits */
+	int pidfd;              /* O_CLOEXEC; readable when the child exits;
+				   -1 with no_pidfd */
 };
 
 /* 0 or -errno. */

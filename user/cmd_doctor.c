@@ -32,7 +32,7 @@ static void doctor_usage(FILE *f)
 "\n"
 "Estimates (printed with the checks):\n"
 "  shm need = (N+1) x (4 KiB inbox header + pageup(live)) + pageup(72 B x N)\n"
-"  fd need  = 64 + 4 x N (master of a flat swarm: pidfd, inbox, segment, pipe)\n"
+"  fd need  = 64 + 3 x N (master of a flat swarm: inbox, segment, output pipe)\n"
 "\n"
 "EXIT CODES: 0 all OK or warnings only, 1 at least one FAIL (or a WARN with\n"
 "  --strict), 2 usage, 3 the checks themselves could not run\n"

@@ -507,6 +507,12 @@ static int setup(struct master *m, const char **what)
 	return 0;
 }
 
+/* The pool reads our inbox before it acts on exits (coord_pool.h). */
+static void flat_drain(void *arg)
+{
+	master_drain(arg);
+}
+
 static int flat_start(struct master *m)
 {
 	struct pool_cfg c = {
@@ -520,7 +526,7 @@ static int flat_start(struct master *m)
 		.cgroup_fd = m->have_cg ? m->cg.dirfd : -1, .new_pgroup = 1,
 		.user = m->o->user, .set_nice = m->boosted, .nice = m->nice0,
 		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
-		.on_done = flat_done, .on_spawn = flat_spawned, .arg = m,
+		.on_done = flat_done, .on_spawn = flat_spawned, .drain = flat_drain, .arg = m,
 	};
 	const struct plain_opts *g = m->o->gnu;
 	size_t i;
@@ -590,8 +596,8 @@ static void dispatch(struct master *m, void *ptr)
 	int kind = *(int *)ptr;
 
 	switch (kind) {
-	case POOL_EV_SLOT:
-		pool_on_exit(m->pool, ptr);
+	case POOL_EV_CHILD:
+		pool_on_children(m->pool);
 		break;
 	case EV_COORD:
 		hybrid_on_exit(m, ptr);
@@ -808,8 +814,9 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	 * a thread (the bus's notify helper), or that thread would take them
 	 * with the default action; agents get an empty mask back. */
 	coord_block_signals();
-	/* One pidfd per live agent: 1000 agents need more than the usual
-	 * soft limit of 1024 fds. */
+	/* A hybrid master holds a pidfd per coordinator, and a flat one may
+	 * hold an inbox and an output pipe per running agent: 1000 agents can
+	 * need more than the usual soft limit of 1024 fds. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);

@@ -120,6 +120,11 @@ static void drain_inbox(struct nnode *n)
 	inbox_commit(n->self);
 }
 
+static void node_drain(void *arg)
+{
+	drain_inbox(arg);
+}
+
 /* The same checks as swarm run's logs directory (run_logs.h): the default
  * name is predictable, so one made first by another user, or a symlink
  * planted there, is refused rather than written into. */
@@ -204,7 +209,7 @@ static int setup_loop(struct nnode *n, const char **what)
 			.applet = o->applet, .applet_argv = n->argv + 1,
 			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
 			.journal_fd = -1, .lat = NULL,
-			.on_done = node_done, .on_hung = NULL, .arg = n,
+			.on_done = node_done, .on_hung = NULL, .drain = node_drain, .arg = n,
 		};
 		while (n->argv[c.applet_argc + 1])
 			c.applet_argc++;
@@ -247,8 +252,8 @@ static void run(struct nnode *n)
 		for (i = 0; i < k; i++) {
 			int *kind = evs[i].data.ptr;
 
-			if (*kind == POOL_EV_SLOT)
-				pool_on_exit(n->pool, evs[i].data.ptr);
+			if (*kind == POOL_EV_CHILD)
+				pool_on_children(n->pool);
 			else if (kind == &n->ev_signal &&
 				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
 				n->stop_sig = (int)si.ssi_signo;

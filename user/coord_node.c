@@ -148,6 +148,11 @@ static void drain(struct node *n)
 		pool_no_more(n->pool);
 }
 
+static void node_drain(void *arg)
+{
+	drain(arg);
+}
+
 static int setup(struct node *n)
 {
 	const struct node_opts *o = n->o;
@@ -203,7 +208,7 @@ static int setup(struct node *n)
 			.applet = o->applet, .applet_argv = o->argv + 1,
 			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
 			.journal_fd = n->journal_fd, .lat = NULL,
-			.on_done = node_done, .on_hung = node_hung, .arg = n,
+			.on_done = node_done, .on_hung = node_hung, .drain = node_drain, .arg = n,
 		};
 		while (o->argv[c.applet_argc + 1])
 			c.applet_argc++;
@@ -242,8 +247,8 @@ static void run(struct node *n)
 		for (i = 0; i < k; i++) {
 			int *kind = evs[i].data.ptr;
 
-			if (*kind == POOL_EV_SLOT)
-				pool_on_exit(n->pool, evs[i].data.ptr);
+			if (*kind == POOL_EV_CHILD)
+				pool_on_children(n->pool);
 			else if (kind == &n->ev_signal &&
 				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
 				n->stop_sig = (int)si.ssi_signo;

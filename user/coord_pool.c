@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "coord_pool.h"
@@ -19,8 +21,10 @@
 #include "spawn_process.h"
 
 struct pool {
+	int ev_kind;                  /* POOL_EV_CHILD: epoll data of chldfd */
 	struct pool_cfg cfg;
 	int epfd;
+	int chldfd;                   /* signalfd for SIGCHLD */
 	struct pool_slot *slots;
 	struct task **q;              /* FIFO of queued tasks */
 	size_t qhead, qlen, qcap;
@@ -42,6 +46,32 @@ static void slot_kill(struct pool *p, struct pool_slot *s, int sig);
 static void drop_queued(struct pool *p, const char *why);
 static int heartbeat_tick(struct pool *p, uint64_t now);
 
+/* Exits are seen through one signalfd for SIGCHLD, not a pidfd per agent:
+ * a master of 1000 live agents held 1000 fds for nothing else. Every child
+ * of a pool's process is one of its agents (the tracer's holder is a
+ * grandchild, setup helpers are reaped before the first spawn), so
+ * waitpid(-1) reaps only ours; a pid cannot be reused before we reap it,
+ * so kill(pid) stays safe. SIGCHLD is blocked (coord_block_signals does it
+ * before any thread starts; here too for this thread). The owner reads
+ * its inbox before it hands us the signal: an agent's answer is written
+ * before its exit, so an exit is never taken for one without an answer.
+ * (Reaping on a timer instead would break that order.) */
+static int child_fd(struct pool *p)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &p->ev_kind };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	p->chldfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (p->chldfd < 0)
+		return -errno;
+	if (p->epfd >= 0 && epoll_ctl(p->epfd, EPOLL_CTL_ADD, p->chldfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
 int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 {
 	struct pool *p = calloc(1, sizeof(*p));
@@ -52,6 +82,8 @@ int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 		return -ENOMEM;
 	p->cfg = *cfg;
 	p->epfd = epfd;
+	p->ev_kind = POOL_EV_CHILD;
+	p->chldfd = -1;
 	if (!p->cfg.max_parallel || p->cfg.max_parallel > p->cfg.nslots)
 		p->cfg.max_parallel = p->cfg.nslots;
 	if (!p->cfg.spawn_burst)
@@ -64,9 +96,7 @@ int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 	for (i = 0; i < cfg->nslots; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		s->ev_kind = POOL_EV_SLOT;
 		s->idx = i;
-		s->pidfd = -1;
 		s->spool[0] = s->spool[1] = -1;
 		if ((size_t)snprintf(s->name, sizeof(s->name), "%s%u", cfg->prefix,
 				     i + 1) >= sizeof(s->name) || name_valid(s->name)) {
@@ -75,6 +105,9 @@ int pool_new(const struct pool_cfg *cfg, int epfd, struct pool **out)
 		}
 	}
 	err = agent_env_init(&p->env, bus_path(cfg->bus), cfg->swarm_id);
+	if (err)
+		goto fail;
+	err = child_fd(p);
 	if (err)
 		goto fail;
 	*out = p;
@@ -99,11 +132,10 @@ void pool_free(struct pool *p)
 
 	if (!p)
 		return;
-	for (i = 0; p->slots && i < p->cfg.nslots; i++) {
-		if (p->slots[i].pidfd >= 0)
-			close(p->slots[i].pidfd);
+	for (i = 0; p->slots && i < p->cfg.nslots; i++)
 		spool_close(&p->slots[i]);
-	}
+	if (p->chldfd >= 0)
+		close(p->chldfd);
 	agent_env_free(&p->env);
 	free(p->slots);
 	free(p->freeslots);
@@ -315,9 +347,9 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 			       .cgroup_fd = p->cfg.cgroup_fd,
 			       .new_pgroup = p->cfg.new_pgroup,
 			       .die_with_parent = 1, .user = p->cfg.user,
-			       .set_nice = p->cfg.set_nice, .nice = p->cfg.nice };
+			       .set_nice = p->cfg.set_nice, .nice = p->cfg.nice,
+			       .no_pidfd = 1 };
 	struct spawned sp;
-	struct epoll_event ev = { .events = EPOLLIN };
 	char **argv = NULL;
 	struct stat st;
 	char logname[NAME_MAX_LEN + 8];
@@ -364,19 +396,7 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	err = spawn_process(&r, &sp);
 	if (err)
 		goto out;
-	ev.data.ptr = s;
-	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, sp.pidfd, &ev) < 0) {
-		/* An exit we could not see would hang the run: undo. */
-		int ws;
-
-		err = -errno;
-		kill(sp.pid, SIGKILL);
-		spawn_reap(sp.pidfd, &ws);
-		close(sp.pidfd);
-		goto out;
-	}
 	s->pid = sp.pid;
-	s->pidfd = sp.pidfd;
 	if (p->cfg.on_spawn)
 		p->cfg.on_spawn(p->cfg.arg, sp.pid, s->name);
 	s->answered = 0;
@@ -413,7 +433,7 @@ static void run_on_slot(struct pool *p, struct pool_slot *s, struct task *t)
 		return;
 	if (p->cfg.stdout_mode)
 		start_task(p, s, t);
-	if (s->pidfd >= 0)
+	if (s->pid > 0)
 		return;
 	err = spawn_slot(p, s, t);
 	if (err) {
@@ -434,7 +454,7 @@ static struct pool_slot *find_idle(struct pool *p)
 	for (i = 0; i < p->next_unused; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		if (s->pidfd >= 0 && !s->task && !s->stop_sent)
+		if (s->pid > 0 && !s->task && !s->stop_sent)
 			return s;
 	}
 	return NULL;
@@ -468,7 +488,7 @@ int pool_fill(struct pool *p)
 			s = &p->slots[p->freeslots[--p->nfree]];
 		if (!s)
 			return 0;
-		if (s->pidfd < 0)
+		if (s->pid <= 0)
 			spawned++;
 		t = q_pop(p);
 		run_on_slot(p, s, t);
@@ -488,7 +508,7 @@ void pool_no_more(struct pool *p)
 	for (i = 0; i < p->next_unused; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		if (s->pidfd >= 0 && !s->task && !s->stop_sent) {
+		if (s->pid > 0 && !s->task && !s->stop_sent) {
 			s->stop_sent = 1;
 			slot_send(p, s, MSG_STOP, "", 0);
 		}
@@ -511,13 +531,13 @@ static void after_answer(struct pool *p, struct pool_slot *s)
 {
 	struct task *t;
 
-	if (s->pidfd < 0)
+	if (s->pid <= 0)
 		return;
 	if (p->cfg.stdout_mode)
 		return;
 	/* Unused slots come first (see pool_fill); then this agent. If the
 	 * unused slots will take every queued task, this agent is done: stop
-	 * it now rather than keep it (and its pidfd) until the last spawn. */
+	 * it now rather than keep it until the last spawn. */
 	if (p->qlen && p->next_unused < p->cfg.nslots &&
 	    p->alive < p->cfg.max_parallel) {
 		if (p->no_more && p->qlen <= p->cfg.nslots - p->next_unused &&
@@ -686,19 +706,13 @@ static void exit_stdout_mode(struct pool *p, struct pool_slot *s, int wstatus)
 	spool_close(s);
 }
 
-void pool_on_exit(struct pool *p, struct pool_slot *s)
+/* Slot s's process ended with wstatus (already reaped). */
+static void slot_exited(struct pool *p, struct pool_slot *s, int wstatus)
 {
 	struct task *t = s->task;
-	int wstatus = 0;
 	char why[128];
 
-	if (s->pidfd < 0)
-		return;
-	if (spawn_reap(s->pidfd, &wstatus))
-		wstatus = 0;
-	epoll_ctl(p->epfd, EPOLL_CTL_DEL, s->pidfd, NULL);
-	close(s->pidfd);
-	s->pidfd = -1;
+	s->pid = 0;
 	p->alive--;
 	if (t && p->cfg.stdout_mode) {
 		exit_stdout_mode(p, s, wstatus);
@@ -737,7 +751,7 @@ static int tick_timeouts(struct pool *p, uint64_t now)
 	for (i = 0; i < p->next_unused; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		if (!s->task || s->pidfd < 0 || (!s->deadline_ns && !s->halted))
+		if (!s->task || s->pid <= 0 || (!s->deadline_ns && !s->halted))
 			continue;
 		if (!s->timed_out && !s->halted && s->deadline_ns && now >= s->deadline_ns) {
 			s->timed_out = 1;
@@ -781,7 +795,7 @@ static int heartbeat_tick(struct pool *p, uint64_t now)
 	for (i = 0; i < p->next_unused; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		if (!s->task || s->hung || s->pidfd < 0)
+		if (!s->task || s->hung || s->pid <= 0)
 			continue;
 		if (now - s->last_seen_ns > p->cfg.heartbeat_ns) {
 			s->hung = 1;
@@ -806,7 +820,7 @@ unsigned pool_alive(const struct pool *p)
 
 static void slot_kill(struct pool *p, struct pool_slot *s, int sig)
 {
-	if (s->pidfd < 0)
+	if (s->pid <= 0)
 		return;
 	/* The pid cannot be reused while we hold it unreaped. */
 	if (p->cfg.new_pgroup)
@@ -876,7 +890,7 @@ void pool_halt(struct pool *p, int kill_running, const char *why)
 	for (i = 0; i < p->next_unused; i++) {
 		struct pool_slot *s = &p->slots[i];
 
-		if (s->task && s->pidfd >= 0 && !s->halted) {
+		if (s->task && s->pid > 0 && !s->halted) {
 			s->halted = 1;
 			slot_kill(p, s, SIGTERM);
 			/* pool_tick sends the SIGKILL if it is still there */
@@ -886,44 +900,57 @@ void pool_halt(struct pool *p, int kill_running, const char *why)
 	}
 }
 
+static struct pool_slot *slot_of_pid(struct pool *p, pid_t pid)
+{
+	unsigned i;
+
+	/* a scan: 1000 exits of 1000 agents are a million compares, ~1 ms */
+	for (i = 0; i < p->next_unused; i++)
+		if (p->slots[i].pid == pid)
+			return &p->slots[i];
+	return NULL;
+}
+
+void pool_on_children(struct pool *p)
+{
+	struct signalfd_siginfo si;
+	struct pool_slot *s;
+	pid_t pid[64];
+	int ws[64], n, i;
+
+	/* SIGCHLDs coalesce: the signal says "some", waitpid says which */
+	while (read(p->chldfd, &si, sizeof(si)) == sizeof(si))
+		;
+	do {
+		for (n = 0; n < 64 && (pid[n] = waitpid(-1, &ws[n], WNOHANG)) > 0; n++)
+			;
+		if (!n)
+			return;
+		/* An agent writes its answer before it exits; one that exited
+		 * after the owner's last drain has it still unread: read it
+		 * now, or the exit would count as one without an answer. */
+		if (p->cfg.drain)
+			p->cfg.drain(p->cfg.arg);
+		for (i = 0; i < n; i++)
+			if ((s = slot_of_pid(p, pid[i])))
+				slot_exited(p, s, ws[i]);
+	} while (n == 64);
+}
+
 /* Reap whatever exits within ms; returns live agents left. */
 static unsigned wait_exits(struct pool *p, int ms)
 {
 	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
-	struct pollfd *pf = calloc(p->cfg.nslots, sizeof(*pf));
-	unsigned i, n;
-	int r, left;
+	struct pollfd pf = { p->chldfd, POLLIN, 0 };
+	int left;
 
-	if (!pf)
-		return p->alive;
+	pool_on_children(p);
 	while (p->alive) {
-		for (n = 0, i = 0; i < p->next_unused; i++)
-			if (p->slots[i].pidfd >= 0) {
-				pf[n].fd = p->slots[i].pidfd;
-				pf[n].events = POLLIN;
-				pf[n].revents = 0;
-				n++;
-			}
 		left = (int)(((int64_t)end - (int64_t)now_ns()) / 1000000);
-		if (left < 0)
+		if (left < 0 || poll(&pf, 1, left) <= 0)
 			break;
-		r = poll(pf, n, left);
-		if (r <= 0)
-			break;
-		for (i = 0; i < p->next_unused; i++) {
-			struct pool_slot *s = &p->slots[i];
-			unsigned j;
-
-			if (s->pidfd < 0)
-				continue;
-			for (j = 0; j < n; j++)
-				if (pf[j].fd == s->pidfd && pf[j].revents)
-					break;
-			if (j < n)
-				pool_on_exit(p, s);
-		}
+		pool_on_children(p);
 	}
-	free(pf);
 	return p->alive;
 }
 
@@ -956,9 +983,9 @@ void pool_status(struct pool *p, FILE *f, int json)
 
 	for (i = 0; i < p->cfg.nslots; i++) {
 		struct pool_slot *s = &p->slots[i];
-		const char *st = s->pidfd < 0 ? (s->used ? "exited" : "not-started")
+		const char *st = s->pid <= 0 ? (s->used ? "exited" : "not-started")
 			       : s->hung ? "hung" : s->task ? "busy" : "idle";
-		int pid = s->pidfd >= 0 ? s->pid : 0;
+		int pid = s->pid;
 
 		if (json) {
 			fprintf(f, "%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\","

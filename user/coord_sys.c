@@ -106,6 +106,7 @@ void coord_block_signals(void)
 	sigset_t set;
 
 	stop_signals(&set);
+	sigaddset(&set, SIGCHLD); /* read from the pool's signalfd (coord_pool.c) */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }

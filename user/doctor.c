@@ -19,7 +19,7 @@ uint64_t doctor_shm_need(uint64_t agents, uint64_t live_bytes)
 
 uint64_t doctor_fd_need(uint64_t agents)
 {
-	return 64 + 4 * agents;
+	return 64 + 3 * agents;
 }
 
 void check_add(struct doctor_report *r, const char *name, enum doctor_status s,

@@ -119,7 +119,7 @@ static void nofile_check(struct doctor_report *r)
 		 need, max >= need ? "" : " (as root: ulimit -Hn first)", need, need, need);
 	check_add(r, "nofile", cur >= need ? DOCTOR_OK : max >= need ? DOCTOR_WARN : DOCTOR_FAIL,
 		  fix, "ulimit -n soft %llu, hard %llu; the master of a flat swarm needs ~%llu "
-		  "= 64 + 4 x %llu agents (pidfd, inbox, segment, output pipe)",
+		  "= 64 + 3 x %llu agents (inbox, segment, output pipe)",
 		  cur, max, need, (unsigned long long)r->opts.agents);
 }
 

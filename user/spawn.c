@@ -115,9 +115,10 @@ static int spawn_clone3(const struct spawn_req *r, struct spawned *out)
 	pid_t self = getpid();
 
 	memset(&ca, 0, sizeof(ca));
-	ca.flags = CLONE_PIDFD;
-
-	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	if (!r->no_pidfd) {
+		ca.flags = CLONE_PIDFD;
+		ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	}
 	ca.exit_signal = SIGCHLD;
 	if (r->cgroup_fd >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
@@ -197,14 +198,15 @@ static int spawn_posix(const struct spawn_req *r, struct spawned *out)
 	posix_spawnattr_destroy(&at);
 	if (err)
 		return -err;
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0) {
+	pidfd = r->no_pidfd ? -1 : (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 && !r->no_pidfd) {
 		err = -errno;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		return err;
 	}
-	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	if (pidfd >= 0)
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	/* Small window: the child runs before it is moved. Only the fallback
 	 * path has it; clone3 places the child atomically. */
 	if (r->cgroup_fd >= 0)

@@ -13,7 +13,7 @@ rc, text = int(sys.argv[1]), sys.argv[2].splitlines()
 d = json.load(sys.stdin)
 assert d["schema_version"] == 1
 assert d["agents"] == 50 and d["shm_path"]
-assert d["shm_need_bytes"] > 0 and d["fd_need"] == 64 + 4 * 50
+assert d["shm_need_bytes"] > 0 and d["fd_need"] == 64 + 3 * 50
 names = [c["name"] for c in d["checks"]]
 assert len(names) == len(set(names)) >= 12, names
 for c in d["checks"]:

@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# ulimit -n against the fd need (64 + 4 x N): hard limit too low -> FAIL
+# ulimit -n against the fd need (64 + 3 x N): hard limit too low -> FAIL
 # (exit 1); soft too low but hard enough -> WARN (exit 0); enough -> OK.
 # A cgroup pids.max or memory limit below what the plan needs -> FAIL.
 set -u
 . "$(dirname "$0")/doctor_lib.sh.inc"
 hard=$(ulimit -Hn)
-[ "$hard" = unlimited ] || [ "$hard" -ge 4064 ] ||
-	{ echo "hard fd limit $hard < 4064: cannot set up the WARN case"; exit 77; }
+[ "$hard" = unlimited ] || [ "$hard" -ge 3064 ] ||
+	{ echo "hard fd limit $hard < 3064: cannot set up the WARN case"; exit 77; }
 
 out=$(ulimit -n 256; $S doctor -n 1000); rc=$?
 [ $rc -eq 1 ] || fail "ulimit -n 256 with 1000 agents must exit 1, got $rc"
 expect nofile FAIL "$out"
-printf '%s\n' "$out" | grep -q 'needs ~4064 = 64 + 4 x 1000' || fail "formula not printed"
+printf '%s\n' "$out" | grep -q 'needs ~3064 = 64 + 3 x 1000' || fail "formula not printed"
 
 out=$(ulimit -Sn 1024; $S doctor -n 1000); rc=$?
 expect nofile WARN "$out"
-printf '%s\n' "$out" | grep -q 'raise the soft limit: ulimit -n 4064' || fail "soft fix not given"
+printf '%s\n' "$out" | grep -q 'raise the soft limit: ulimit -n 3064' || fail "soft fix not given"
 
 out=$(ulimit -Sn 1024; $S doctor -n 200)
 expect nofile OK "$out"

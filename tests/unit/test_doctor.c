@@ -35,8 +35,8 @@ static void test_formulas(void **state)
 	assert_int_equal(doctor_shm_need(10, 0), 11 * 4096 + 4096);
 	/* 1000 agents with the default backlog do not fit Docker's 64 MiB */
 	assert_true(doctor_shm_need(1000, DOCTOR_DEF_LIVE_BYTES) > (64ull << 20));
-	assert_int_equal(doctor_fd_need(1000), 4064);
-	assert_int_equal(doctor_fd_need(1), 68);
+	assert_int_equal(doctor_fd_need(1000), 3064);
+	assert_int_equal(doctor_fd_need(1), 67);
 }
 
 static void run(struct doctor_report *r, const char *shm, uint64_t agents)
