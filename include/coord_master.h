@@ -94,6 +94,10 @@ void hybrid_signal(struct master *m, int sig);
 void hybrid_status(struct master *m, FILE *f, int json);
 void hybrid_free(struct master *m);
 
+/* coord_top.c: swarm top's snapshot (include/top.h) into buf; its
+ * length, or a negative errno. */
+int master_top(struct master *m, uint32_t seq, char *buf, size_t cap);
+
 /* coord_ctl.c: a MSG_CONTROL from "ctl-*": 1 if handled. */
 int ctl_on_msg(struct master *m, const struct bus_msg *msg);
 

@@ -58,6 +58,7 @@ struct pool_slot {
 	int spool[2];                 /* spool mode: stdout, stderr memfds */
 	uint64_t deadline_ns, kill_ns;  /* --task-timeout: TERM, then KILL */
 	int timed_out, halted;
+	int heard, failed;            /* swarm top: spoke yet; died failing */
 };
 
 #define POOL_KILL_GRACE_NS 1000000000ull
@@ -139,6 +140,9 @@ void pool_signal(struct pool *p, int sig);
 void pool_touch(struct pool *p);
 /* Status text: one line per slot "name pid state task". */
 void pool_status(struct pool *p, FILE *f, int json);
+
+/* The slots that ever ran a process (*n of them), for swarm top. */
+const struct pool_slot *pool_slots(const struct pool *p, unsigned *n);
 
 struct pool_stats {
 	unsigned agents;              /* slots that ever ran a process */

@@ -382,6 +382,9 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	s->answered = 0;
 	s->stop_sent = 0;
 	s->used = 1;
+	/* swarm top's "starting": an agent not heard from yet (a plain
+	 * command never speaks: it is busy from the start). */
+	s->heard = p->cfg.stdout_mode;
 	p->alive++;
 	p->processes++;
 	p->spawn_last_ns = now_ns();
@@ -552,6 +555,7 @@ int pool_on_msg(struct pool *p, const struct bus_msg *m)
 	now = now_ns();
 	s->last_seen_ns = now;
 	s->hung = 0;
+	s->heard = 1;
 	if (m->type == MSG_HEARTBEAT || m->type == MSG_CONTROL ||
 	    m->type == MSG_STOP || m->type == MSG_TASK)
 		return 1;
@@ -700,6 +704,8 @@ void pool_on_exit(struct pool *p, struct pool_slot *s)
 	close(s->pidfd);
 	s->pidfd = -1;
 	p->alive--;
+	/* For swarm top: gone with its task unanswered, or failing it. */
+	s->failed = t && (!p->cfg.stdout_mode || spawn_exit_code(wstatus) != 0);
 	if (t && p->cfg.stdout_mode) {
 		exit_stdout_mode(p, s, wstatus);
 	} else if (t && s->answered && inbox_depth(p, s->name)) {
@@ -975,6 +981,12 @@ void pool_status(struct pool *p, FILE *f, int json)
 			fprintf(f, " task %u", s->task->id + 1);
 		fputc('\n', f);
 	}
+}
+
+const struct pool_slot *pool_slots(const struct pool *p, unsigned *n)
+{
+	*n = p->next_unused;
+	return p->slots;
 }
 
 void pool_get_stats(const struct pool *p, struct pool_stats *st)
