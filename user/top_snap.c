@@ -96,6 +96,7 @@ int top_snap_encode(const struct top_snap *s, char *buf, size_t cap)
 
 struct in {
 	const char *p, *end;      /* the current line, without its '\n' */
+	int bad;                  /* a separator with nothing after it */
 };
 
 /* The next space-separated token of the line; 0 if there is none. */
@@ -110,6 +111,8 @@ static int tok(struct in *l, const char **t, size_t *n)
 	*t = l->p;
 	*n = (size_t)(q - l->p);
 	l->p = q < l->end ? q + 1 : q;
+	if (q < l->end && l->p == l->end)
+		l->bad = 1;
 	return *n > 0;
 }
 
@@ -182,7 +185,7 @@ static int tok_name(struct in *l, char *out, int allow_dash)
 
 static int at_end(const struct in *l)
 {
-	return l->p == l->end ? 0 : -EBADMSG;
+	return l->p == l->end && !l->bad ? 0 : -EBADMSG;
 }
 
 static int dec_run(struct in *l, struct top_snap *s)
@@ -335,7 +338,7 @@ int top_snap_decode(const void *data, size_t len, struct top_snap *s)
 
 		if (!nl || ended)
 			return -EBADMSG;   /* a line without '\n', or after "end" */
-		l = (struct in){ p, nl };
+		l = (struct in){ p, nl, 0 };
 		if (line == 0) {
 			uint32_t v;
 
