@@ -18,7 +18,12 @@
  *   lock <wait_us> <max_us> <contended> <acquisitions> <path>
  *                           0..TOP_MAX_LOCKS; path is the rest of the line
  *   fd <agent|-> <pid> <growth> <exited 0|1>            0..TOP_MAX_FDS
+ *   final                   the run is over: the master's last word
  *   end
+ *
+ * The master remembers its last TOP_WATCHERS askers and, when the run is
+ * over, sends each a last snapshot marked final (the seq of its last
+ * request), so a watcher sees the end state and not the one before it.
  *
  * Bounded by construction (top-N lists, never one line per agent): well
  * under TOP_SNAP_MAX bytes for any swarm. A frame from the bus is never
@@ -48,6 +53,7 @@
 #define TOP_MAX_LOCKS  5
 #define TOP_MAX_FDS    5
 #define TOP_PATH_LEN   96     /* a lock file's path: its tail is kept */
+#define TOP_WATCHERS   4      /* askers the master sends the final snapshot */
 
 enum top_state {
 	TOP_STARTING, TOP_BUSY, TOP_IDLE, TOP_HUNG, TOP_EXITED, TOP_FAILED,
@@ -81,7 +87,7 @@ struct top_fd {
 struct top_snap {
 	uint32_t seq;
 	int32_t pid;
-	uint32_t hybrid, paused, traced;
+	uint32_t hybrid, paused, traced, final;
 	uint64_t elapsed_ms;
 	uint64_t expected, done, delivered, failed, msgs;
 	uint32_t states[TOP_STATES];

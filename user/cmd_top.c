@@ -258,7 +258,7 @@ static int on_answer(struct top_ctx *c, const struct bus_msg *m)
 	/* A malformed frame, or an answer older than one already shown, is
 	 * dropped: the next interval asks again. */
 	if (top_snap_decode(m->data, m->len, &s) || s.seq > c->seq ||
-	    (c->shown_seq && s.seq <= c->shown_seq))
+	    (!s.final && c->shown_seq && s.seq <= c->shown_seq))
 		return 0;
 	c->shown_seq = s.seq;
 	if (c->have_cur) {
@@ -267,7 +267,10 @@ static int on_answer(struct top_ctx *c, const struct bus_msg *m)
 	}
 	c->cur = s;
 	c->have_cur = 1;
-	return show(c);
+	if (show(c))
+		return DONE_RC;
+	/* The master's last word: the end state is on screen. */
+	return s.final ? stop(c, WHY_ENDED, EXIT_OK) : 0;
 }
 
 static int drain(struct top_ctx *c)

@@ -102,7 +102,7 @@ static void top(struct master *m, const struct bus_msg *msg)
 	buf = malloc(TOP_SNAP_MAX);
 	if (!buf)
 		return;
-	n = master_top(m, (uint32_t)seq, buf, TOP_SNAP_MAX);
+	n = master_top(m, msg->from, (uint32_t)seq, buf, TOP_SNAP_MAX);
 	if (n > 0)
 		reply(m, msg->from, buf, (size_t)n);
 	free(buf);

@@ -93,15 +93,39 @@ static int hybrid(struct master *m, struct top_snap *s)
 	return 0;
 }
 
-int master_top(struct master *m, uint32_t seq, char *buf, size_t cap)
+struct top_watch {
+	char name[TOP_WATCHERS][NAME_MAX_LEN + 1];
+	uint32_t seq[TOP_WATCHERS];
+	uint64_t at[TOP_WATCHERS];
+};
+
+/* Remember who asked (the same asker in place, else the oldest goes):
+ * they get the final snapshot. */
+static void remember(struct master *m, const char *from, uint32_t seq, uint64_t now)
+{
+	struct top_watch *w = m->top_watch;
+	unsigned i, slot = 0;
+
+	if (!w && !(w = m->top_watch = calloc(1, sizeof(*w))))
+		return;   /* no final snapshot: the watcher sees the bus go */
+	for (i = 0; i < TOP_WATCHERS; i++) {
+		if (!strcmp(w->name[i], from)) {
+			slot = i;
+			break;
+		}
+		if (w->at[i] < w->at[slot])
+			slot = i;
+	}
+	snprintf(w->name[slot], sizeof(w->name[slot]), "%s", from);
+	w->seq[slot] = seq;
+	w->at[slot] = now;
+}
+
+static int build(struct master *m, struct top_snap *s, uint32_t seq, uint64_t now)
 {
 	const struct run_hooks *h = m->o->hooks;
-	struct top_snap *s = calloc(1, sizeof(*s));
-	uint64_t now = now_ns();
-	int n = 0;
+	int err = 0;
 
-	if (!s)
-		return -ENOMEM;
 	s->seq = seq;
 	s->pid = (int32_t)getpid();
 	s->hybrid = m->o->hybrid;
@@ -115,14 +139,66 @@ int master_top(struct master *m, uint32_t seq, char *buf, size_t cap)
 	if (m->pool)
 		flat(m, s, now);
 	else if (m->coords)
-		n = hybrid(m, s);
-	if (n) {
-		free(s);
-		return n;
-	}
-	if (h && h->top_sample && h->top_sample(h->arg, s) == 0)
+		err = hybrid(m, s);
+	if (!err && h && h->top_sample && h->top_sample(h->arg, s) == 0)
 		s->traced = 1;
-	n = top_snap_encode(s, buf, cap);
+	return err;
+}
+
+int master_top(struct master *m, const char *from, uint32_t seq, char *buf, size_t cap)
+{
+	struct top_snap *s = calloc(1, sizeof(*s));
+	uint64_t now = now_ns();
+	int n;
+
+	if (!s)
+		return -ENOMEM;
+	remember(m, from, seq, now);
+	n = build(m, s, seq, now);
+	if (!n)
+		n = top_snap_encode(s, buf, cap);
 	free(s);
 	return n;
+}
+
+void master_top_final(struct master *m)
+{
+	struct top_watch *w = m->top_watch;
+	struct top_snap *s;
+	char *buf;
+	uint64_t now = now_ns();
+	unsigned i;
+
+	/* One that has quit costs a message into an inbox nobody reads,
+	 * on a bus about to go. */
+	if (!w)
+		return;
+	s = calloc(1, sizeof(*s));
+	buf = malloc(TOP_SNAP_MAX);
+	for (i = 0; s && buf && i < TOP_WATCHERS; i++) {
+		struct bus_out o = { .data = buf, .type = MSG_CONTROL };
+		struct inbox *in;
+		int n;
+
+		if (!w->name[i][0])
+			continue;
+		memset(s, 0, sizeof(*s));
+		if (build(m, s, w->seq[i], now))
+			break;
+		s->final = 1;
+		if ((n = top_snap_encode(s, buf, TOP_SNAP_MAX)) <= 0 ||
+		    inbox_open(m->bus, w->name[i], &in))
+			continue;
+		o.len = (uint32_t)n;
+		inbox_send(in, m->self, &o);
+		inbox_close(in);
+	}
+	free(buf);
+	free(s);
+}
+
+void master_top_free(struct master *m)
+{
+	free(m->top_watch);
+	m->top_watch = NULL;
 }

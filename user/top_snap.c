@@ -88,6 +88,8 @@ int top_snap_encode(const struct top_snap *s, char *buf, size_t cap)
 	    (unsigned long long)s->failed, (unsigned long long)s->msgs);
 	put(&o, "states %u %u %u %u %u %u\n", st[0], st[1], st[2], st[3], st[4], st[5]);
 	put_lists(&o, s);
+	if (s->final)
+		put(&o, "final\n");
 	put(&o, "end\n");
 	return o.full ? -ENOSPC : (int)o.len;
 }
@@ -316,6 +318,12 @@ static int dec_item(struct in *l, struct top_snap *s, int *ended)
 		return dec_lock(l, s);
 	if (IS("fd"))
 		return dec_fd(l, s);
+	if (IS("final")) {
+		if (s->final)
+			return -EBADMSG;
+		s->final = 1;
+		return at_end(l);
+	}
 	if (IS("end")) {
 		*ended = 1;
 		return at_end(l);

@@ -108,6 +108,11 @@ static void test_round_trip(void **state)
 	assert_string_equal(b.coords[1].name, "c2r1");
 	assert_int_equal(b.coords[1].hung, 2);
 	assert_int_equal(b.coords[1].alive, 0);
+	assert_int_equal(b.final, 0);
+	a.final = 1;
+	n = encode(&a, buf, sizeof(buf));
+	assert_int_equal(top_snap_decode(buf, (size_t)n, &b), 0);
+	assert_int_equal(b.final, 1);
 }
 
 /* The largest snapshot the master can make still fits a small frame. */
@@ -197,6 +202,8 @@ static void test_decode_rejects_malformed(void **state)
 		HEAD "fd w1 3 -x 0\nend\n",
 		HEAD "fd w1 3 5 2\nend\n",
 		HEAD "fd - 3 --5 0\nend\n",
+		HEAD "final\nfinal\nend\n",
+		HEAD "final 1\nend\n",
 		"swarm-top 1 3\nrun 5 hybrid 0 0 100 20 10 8 2 50\nstates 1 2 3 0 4 0\n"
 		"coord c1 1 1 0 0 0\ncoords 0\nend\n",  /* more listed than exist */
 	};
