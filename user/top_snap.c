@@ -334,13 +334,14 @@ static int dec_item(struct in *l, struct top_snap *s, int *ended)
 
 int top_snap_decode(const void *data, size_t len, struct top_snap *s)
 {
-	const char *p = data, *end = p + len;
+	const char *p = data, *end;
 	struct in l;
 	int line = 0, ended = 0, err = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (!data || len > TOP_SNAP_MAX || memchr(p, '\0', len))
 		return -EBADMSG;
+	end = p + len;
 	while (p < end && !err) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 

@@ -204,8 +204,8 @@ static void test_decode_rejects_malformed(void **state)
 		HEAD "fd - 3 --5 0\nend\n",
 		HEAD "final\nfinal\nend\n",
 		HEAD "final 1\nend\n",
-		"swarm-top 1 3\nrun 5 hybrid 0 0 100 20 10 8 2 50\nstates 1 2 3 0 4 0\n"
-		"coord c1 1 1 0 0 0\ncoords 0\nend\n",  /* more listed than exist */
+		("swarm-top 1 3\nrun 5 hybrid 0 0 100 20 10 8 2 50\nstates 1 2 3 0 4 0\n"
+		 "coord c1 1 1 0 0 0\ncoords 0\nend\n"),  /* more listed than exist */
 	};
 	char many[4096];
 	size_t i, n;
