@@ -33,6 +33,7 @@ enum life { LIFE_RUNNING, LIFE_ENDED, LIFE_MASTER_GONE };
 enum why { WHY_NONE, WHY_ENDED, WHY_COUNT, WHY_QUIT, WHY_SIGNAL, WHY_GONE, WHY_ERROR };
 
 #define DONE_RC 1000          /* loop finished: ctx.rc holds the exit code */
+#define NO_ANSWER_WARN 5      /* unanswered requests before a pipe is told */
 
 struct top_ctx {
 	const char *dir;
@@ -214,15 +215,29 @@ static int open_signals(struct top_ctx *c)
 	return -1;
 }
 
+static void waiting_screen(struct top_ctx *c, int cols)
+{
+	int n = snprintf(c->screen, TOP_SNAP_MAX - 1, "swarm top %s: %s", c->title,
+			 c->note[0] ? c->note : "asking the master...");
+
+	if (n > cols)
+		n = cols > 0 ? cols : 0;
+	c->screen[n] = '\n';
+	c->screen[n + 1] = '\0';
+}
+
 static void draw(struct top_ctx *c)
 {
 	int cols, rows;
 
-	if (c->mode != MODE_TTY || !c->have_cur || !c->tty.on)
+	if (c->mode != MODE_TTY || !c->tty.on)
 		return;
 	top_tty_size(&c->tty, &cols, &rows);
-	top_view_screen(&c->cur, &c->rates, c->title, c->note, cols, rows, c->screen,
-			TOP_SNAP_MAX);
+	if (c->have_cur)
+		top_view_screen(&c->cur, &c->rates, c->title, c->note, cols, rows,
+				c->screen, TOP_SNAP_MAX);
+	else   /* not one answer yet: say so rather than show a blank screen */
+		waiting_screen(c, cols);
 	top_tty_draw(&c->tty, c->screen);
 }
 
@@ -330,6 +345,10 @@ static int tick(struct top_ctx *c)
 	if (c->seq && c->shown_seq < c->seq && c->mode == MODE_TTY) {
 		snprintf(c->note, sizeof(c->note), "master not answering (busy?)");
 		draw(c);
+	} else if (c->seq == c->shown_seq + NO_ANSWER_WARN) {
+		/* Once: a pipe's reader should know why no line comes. */
+		die_msg("top: the master has not answered %d requests (busy or stuck?)",
+			NO_ANSWER_WARN);
 	}
 	o.len = (uint32_t)snprintf(req, sizeof(req), "top %u", ++c->seq);
 	inbox_send(c->master, c->self, &o);   /* full or gone: next tick */
@@ -405,6 +424,7 @@ int cmd_top(int argc, char **argv)
 		top_tty_leave(&c.tty);
 		c.mode = MODE_PLAIN;
 	}
+	draw(&c);
 	rc = loop(&c);
 	finish(&c);
 out:
