@@ -58,7 +58,7 @@ struct pool_slot {
 	int spool[2];                 /* spool mode: stdout, stderr memfds */
 	uint64_t deadline_ns, kill_ns;  /* --task-timeout: TERM, then KILL */
 	int timed_out, halted;
-	int heard, failed;            /* swarm top: spoke yet; died failing */
+	int heard, failed;            /* swarm top: read or spoke yet; died failing */
 };
 
 #define POOL_KILL_GRACE_NS 1000000000ull
@@ -141,6 +141,9 @@ void pool_touch(struct pool *p);
 /* Status text: one line per slot "name pid state task". */
 void pool_status(struct pool *p, FILE *f, int json);
 
+/* swarm top: a slot whose agent has read its task (its inbox is empty)
+ * is no longer "starting"; looks at up to max such slots. */
+void pool_probe_started(struct pool *p, unsigned max);
 /* The slots that ever ran a process (*n of them), for swarm top. */
 const struct pool_slot *pool_slots(const struct pool *p, unsigned *n);
 

@@ -30,7 +30,9 @@
  * trusted: top_snap_decode checks every field, count and bound and
  * returns -EBADMSG on anything else.
  *
- * States: starting (spawned, not heard from yet), busy (has a task), idle
+ * States: starting (spawned, its task not read yet and nothing sent: the
+ * master looks at the slot's inbox, at most 256 per request), busy (has
+ * a task), idle
  * (alive, no task), hung (silent past --heartbeat), exited (gone after
  * its work), failed (gone with a task unanswered). A hybrid master sees
  * its coordinators, not their workers: there the states count

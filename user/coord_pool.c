@@ -382,8 +382,8 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	s->answered = 0;
 	s->stop_sent = 0;
 	s->used = 1;
-	/* swarm top's "starting": an agent not heard from yet (a plain
-	 * command never speaks: it is busy from the start). */
+	/* swarm top's "starting": an agent that has neither read its task
+	 * nor spoken (a plain command never does: busy from the start). */
 	s->heard = p->cfg.stdout_mode;
 	p->alive++;
 	p->processes++;
@@ -980,6 +980,23 @@ void pool_status(struct pool *p, FILE *f, int json)
 		if (s->task)
 			fprintf(f, " task %u", s->task->id + 1);
 		fputc('\n', f);
+	}
+}
+
+void pool_probe_started(struct pool *p, unsigned max)
+{
+	unsigned i;
+
+	/* Bounded: a swarm of slow starters costs at most max inbox opens
+	 * per request, and each slot is probed only until it has read. */
+	for (i = 0; i < p->next_unused && max; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (s->pidfd < 0 || s->heard || !s->task)
+			continue;
+		max--;
+		if (!inbox_depth(p, s->name))
+			s->heard = 1;
 	}
 }
 

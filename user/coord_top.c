@@ -35,10 +35,15 @@ static enum top_state slot_state(const struct pool_slot *s)
 	return s->task ? TOP_BUSY : TOP_IDLE;
 }
 
+#define PROBE_MAX 256   /* inbox opens per request, at most */
+
 static void flat(struct master *m, struct top_snap *s, uint64_t now)
 {
 	unsigned n, i;
-	const struct pool_slot *v = pool_slots(m->pool, &n);
+	const struct pool_slot *v;
+
+	pool_probe_started(m->pool, PROBE_MAX);
+	v = pool_slots(m->pool, &n);
 
 	for (i = 0; i < n; i++) {
 		if (!v[i].used)

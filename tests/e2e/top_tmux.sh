@@ -4,9 +4,11 @@
 # columns, q and Ctrl-C give the screen back), one line per interval on
 # a pipe until the swarm ends, --json and -n, hybrid coordinator rows,
 # and exit 3 when the master is killed.
-# The agents answer a task only once the test creates its gate file, so
-# every number the test waits for is one it caused; waits are bounded
-# polls on content, never sleeps that assume a speed.
+# An agent reads its first task only once the test opens its start gate
+# (till then it is "starting"), and answers a task only once the test
+# opens that task's gate: every number the test waits for is one it
+# caused. Waits are bounded polls on content, never sleeps that assume a
+# speed.
 set -u
 . "$(dirname "$0")/lib/run_common.bash"
 command -v tmux > /dev/null || { echo "SKIP top_tmux: tmux missing (tools/deps.sh installs it)"; exit 77; }
@@ -19,6 +21,7 @@ GATE=$TMP/gate
 mkdir -p "$GATE"
 cat > "$TMP/agent.sh" <<EOF
 #!/bin/sh
+while [ ! -e "$GATE/start.\$SWARM_AGENT" ]; do sleep 0.05; done
 while t=\$(swarm recv --wait 120 --count 1); do
 	while [ ! -e "$GATE/go.\$t" ]; do sleep 0.05; done
 	swarm send --to "\$SWARM_PARENT" "ok \$t"
@@ -26,6 +29,7 @@ done
 EOF
 chmod +x "$TMP/agent.sh"
 release() { local t; for t in "$@"; do : > "$GATE/go.$t"; done; }
+start() { local a; for a in "$@"; do : > "$GATE/start.$a"; done; }
 
 bus_of() {
 	local f
@@ -61,10 +65,11 @@ wait_pane top '^agents 4: starting 4  busy 0  idle 0  hung 0  exited 0  failed 0
 [ "$(flag top alternate_on)" = 1 ] || fail "top did not take the alternate screen"
 [ "$(flag top cursor_flag)" = 0 ] || fail "top did not hide the cursor"
 pane top | head -n 1 | grep -q "^swarm top swarm-.* flat .* pid $master" || { pane top; fail "header"; }
-# Tasks 1 and 2 answered: w1, w2 took tasks 5, 6 and are busy, not starting.
+# w1 and w2 read their tasks (busy), answer 1 and 2, and take 5 and 6.
+start w1 w2
+wait_pane top '^agents 4: starting 2  busy 2  idle 0  hung 0  exited 0  failed 0$'
 release 1 2
 wait_pane top '^delivery 2/20 10\.0%'
-wait_pane top '^agents 4: starting 2  busy 2  idle 0'
 pane top | grep -qE '^  w[12] +[56] ' || { pane top; fail "slowest lists w1/w2 on tasks 5/6"; }
 [ "$(pane top | grep -cE '^  w[1-4] +[0-9]+ +[0-9.]+s$')" = 4 ] || { pane top; fail "4 slowest rows"; }
 
@@ -78,8 +83,10 @@ grep -qx 'agents 4: starting 2 busy 2 idle 0' "$TMP/narrow" || { cat "$TMP/narro
 grep -qxE '\[[#.x]{38}\]' "$TMP/narrow" || { cat "$TMP/narrow"; fail "narrow: bar not 40 columns"; }
 [ "$(grep -v '^$' "$TMP/narrow" | tail -n 1)" = "q quit" ] || { cat "$TMP/narrow"; fail "narrow: footer"; }
 [ "$(wc -l < "$TMP/narrow")" -le 15 ] || fail "narrow: more than 15 rows"
+start w3
 release 3
 wait_pane top '^delivery 3/20 15\.0%'   # still live after the resize
+wait_pane top '^agents 4: starting 1 busy 3 idle 0$'
 
 tm send-keys -t top q
 wait_pane top '^TOP_EXIT=0$'
@@ -115,6 +122,7 @@ PY
 "$S" top --dir "$bus" -i 0.2 > "$TMP/plain" 2> "$TMP/plain.err" &
 top=$!
 for i in $(seq 400); do [ -s "$TMP/plain" ] && break; sleep 0.05; done
+start w4
 release $(seq 4 20)
 wait $master || fail "run exit $?"
 wait $top; rc=$?
@@ -137,6 +145,7 @@ rm -f "$GATE"/go.*
 	--logs "$TMP/logs2" -- "$TMP/agent.sh" > "$TMP/hy.json" 2> "$TMP/hy.err" &
 master=$!
 wait_bus $master
+start c1-w1 c1-w2 c2-w1 c2-w2
 release 1 2 3
 for i in $(seq 400); do
 	"$S" top --dir "$bus" --json -n 1 > "$TMP/hj" &&
