@@ -102,6 +102,23 @@ wait_pane top:c '^TOP_EXIT=130$'
 [ "$(flag top:c alternate_on)" = 0 ] || fail "Ctrl-C left the alternate screen on"
 [ "$(flag top:c cursor_flag)" = 1 ] || fail "Ctrl-C left the cursor hidden"
 
+# SIGTERM and SIGHUP: the same way out, 128+N. (Started in the background
+# of the pane's shell to learn its pid; stdout is still the terminal.)
+for sig in TERM HUP; do
+	tm new-window -t top -n $sig "$S top --dir $bus & echo \$! > $TMP/pid.$sig; wait \$!; echo TOP_EXIT=\$?; sleep 600"
+	wait_pane top:$sig '^delivery 3/20'
+	[ "$(flag top:$sig alternate_on)" = 1 ] || fail "top ($sig): no alternate screen"
+	kill -$sig "$(cat "$TMP/pid.$sig")"
+	want=$((128 + $(kill -l $sig)))
+	wait_pane top:$sig "^TOP_EXIT=$want\$"
+	[ "$(flag top:$sig alternate_on)" = 0 ] || fail "SIG$sig left the alternate screen on"
+	[ "$(flag top:$sig cursor_flag)" = 1 ] || fail "SIG$sig left the cursor hidden"
+done
+
+# A full-screen top still running when the swarm ends (below).
+tm new-window -t top -n end "$S top --dir $bus; echo TOP_EXIT=\$?; sleep 600"
+wait_pane top:end '^delivery 3/20'
+
 # --- pipes -----------------------------------------------------------------------
 "$S" top --dir "$bus" --json -n 2 -i 0.2 > "$TMP/j" || fail "top --json exit $?"
 python3 - "$TMP/j" <<'PY' || fail "top --json"
@@ -135,6 +152,12 @@ bad=$(grep -vcE "$re" "$TMP/plain")
 [ "$(head -n 1 "$TMP/plain" | grep -oE 'delivery [0-9]+/20')" != "delivery 20/20" ] ||
 	fail "first line already at the end: delivery never moved"
 grep -q 'the swarm has ended' "$TMP/plain.err" || fail "no end message"
+# The full-screen one: screen given back, the end state left as a line.
+wait_pane top:end '^TOP_EXIT=0$'
+[ "$(flag top:end alternate_on)" = 0 ] || fail "the end of the swarm left the alternate screen on"
+[ "$(flag top:end cursor_flag)" = 1 ] || fail "the end of the swarm left the cursor hidden"
+tm capture-pane -p -J -t top:end | grep -qE 'Z starting 0 busy 0 idle 0 hung 0 exited 4 failed 0 msgs/s [0-9.]+ delivery 20/20 100.0%' ||
+	{ pane top:end; fail "no end-state line after the full screen"; }   # -J: joined if wrapped
 "$S" top --dir "$bus" --plain -n 1 2> "$TMP/gone.err"; rc=$?
 [ $rc = 3 ] || fail "top on a removed bus: exit $rc, want 3"
 [ "$(jget "$LAST" 'd["delivered"]')" = 20 ] || fail "the watched run lost tasks"
@@ -177,8 +200,7 @@ cg=$(cat "$bus/cgroup" 2>/dev/null)
 top=$!
 for i in $(seq 400); do [ -s "$TMP/k" ] && break; sleep 0.05; done
 [ -s "$TMP/k" ] || fail "top printed nothing before the kill"
-kill -9 $master
-wait $master 2>/dev/null
+{ kill -9 $master; wait $master; } 2> /dev/null
 wait $top; rc=$?
 [ $rc = 3 ] || { cat "$TMP/k.err"; fail "top after kill -9 of the master: exit $rc, want 3"; }
 grep -q "is gone" "$TMP/k.err" || { cat "$TMP/k.err"; fail "no 'master is gone' line"; }
