@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Short libFuzzer pass over every harness in tests/fuzz (a few seconds each):
 # the frame decoder, the inbox reader on hostile segments, the CLI parsers,
-# the JSON/UTF-8 writers, the task-file parser, the coordinator wire lines
+# the JSON/UTF-8 writers, the task-file parser, the coordinator wire lines,
+# swarm top's snapshot
 # and the small parsers (journal, --type, durations, sizes, NATS URLs,
 # run shape). The long campaign is `make fuzz FUZZ_SECONDS=N`.
 set -u
