@@ -118,6 +118,14 @@ done
 # A full-screen top still running when the swarm ends (below).
 tm new-window -t top -n end "$S top --dir $bus; echo TOP_EXIT=\$?; sleep 600"
 wait_pane top:end '^delivery 3/20'
+# Paused: the full screen and --json say so; resumed: they stop saying it.
+"$S" pause --dir "$bus" > /dev/null || fail "pause"
+wait_pane top:end '^swarm top swarm-.*  PAUSED'
+"$S" top --dir "$bus" --json -n 1 > "$TMP/pj" || fail "top --json while paused"
+[ "$(jget "$TMP/pj" 'd["paused"]')" = True ] || fail "top --json does not show the pause"
+"$S" resume --dir "$bus" > /dev/null || fail "resume"
+for i in $(seq 400); do pane top:end | head -n 1 | grep -q PAUSED || break; sleep 0.05; done
+pane top:end | head -n 1 | grep -q PAUSED && fail "still PAUSED after resume"
 
 # --- pipes -----------------------------------------------------------------------
 "$S" top --dir "$bus" --json -n 2 -i 0.2 > "$TMP/j" || fail "top --json exit $?"
