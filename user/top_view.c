@@ -107,8 +107,9 @@ static void head(struct screen *sc, const struct top_snap *s, const struct top_r
 	fmt_dur(el, sizeof(el), s->elapsed_ms);
 	fmt_rate(mr, sizeof(mr), r->msgs_per_s);
 	fmt_rate(tr, sizeof(tr), r->tasks_per_s);
-	line(sc, "swarm top %s  %s %s pid %d%s%s", title, s->hybrid ? "hybrid" : "flat",
-	     el, (int)s->pid, s->paused ? "  PAUSED" : "", s->traced ? "  traced" : "");
+	line(sc, "swarm top %s  %s  elapsed %s  pid %d%s%s", title,
+	     s->hybrid ? "hybrid" : "flat", el, (int)s->pid, s->paused ? "  PAUSED" : "",
+	     s->final ? "  ENDED" : s->traced ? "  traced" : "");
 	line(sc, "delivery %llu/%llu %.1f%%  failed %llu", (unsigned long long)s->delivered,
 	     (unsigned long long)s->expected, pct(s), (unsigned long long)s->failed);
 	line(sc, "msgs/s %s  tasks/s %s", mr, tr);
@@ -333,9 +334,10 @@ void top_view_json(FILE *f, const struct top_snap *s, const struct top_rates *r,
 
 	iso_time(ts, sizeof(ts), wall);
 	fprintf(f, "{\"schema_version\":1,\"time\":\"%s\",\"pid\":%d,\"topology\":\"%s\","
-		"\"paused\":%s,\"traced\":%s,\"elapsed_s\":%.3f,\"states\":{", ts,
-		(int)s->pid, s->hybrid ? "hybrid" : "flat", s->paused ? "true" : "false",
-		s->traced ? "true" : "false", (double)s->elapsed_ms / 1e3);
+		"\"paused\":%s,\"traced\":%s,\"final\":%s,\"elapsed_s\":%.3f,\"states\":{",
+		ts, (int)s->pid, s->hybrid ? "hybrid" : "flat", s->paused ? "true" : "false",
+		s->traced ? "true" : "false", s->final ? "true" : "false",
+		(double)s->elapsed_ms / 1e3);
 	for (i = 0; i < TOP_STATES; i++)
 		fprintf(f, "%s\"%s\":%u", i ? "," : "", top_state_names[i], s->states[i]);
 	fprintf(f, "},\"expected\":%llu,\"done\":%llu,\"delivered\":%llu,\"failed\":%llu,"

@@ -189,6 +189,8 @@ d = json.load(open(sys.argv[1]))
 assert d["topology"] == "hybrid" and d["delivered"] == 3, d
 c = d["coordinators"]
 assert [x["name"] for x in c] == ["c1", "c2"], c
+assert d["msgs"] >= 20 + 3, d["msgs"]   # 20 tasks out, 3 results in
+assert d["final"] is False
 assert all(x["state"] == "running" and x["pid"] > 0 for x in c), c
 assert sum(x["done"] for x in c) == 3 and sum(x["open"] for x in c) == 17, c
 assert d["states"]["busy"] == 2, d["states"]

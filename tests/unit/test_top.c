@@ -426,6 +426,7 @@ static void test_view_line_and_json(void **state)
 	assert_non_null(strstr(buf, "\"states\":{\"starting\":3,\"busy\":10,\"idle\":2,"
 				    "\"hung\":0,\"exited\":4,\"failed\":1}"));
 	assert_non_null(strstr(buf, "\"delivered\":15,"));
+	assert_non_null(strstr(buf, "\"final\":false,"));
 	assert_non_null(strstr(buf, "\"msgs_per_s\":250.000"));
 	assert_non_null(strstr(buf, "\"path\":\"/dev/shm/swarm-x/master.inbox\""));
 	assert_non_null(strstr(buf, "\"fd_suspects\":[{\"agent\":\"w9\",\"pid\":77,\"growth\":12,"
