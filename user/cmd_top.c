@@ -338,6 +338,11 @@ static int tick(struct top_ctx *c)
 	struct bus_out o = { .data = req, .type = MSG_CONTROL };
 	enum life l = swarm_life(c);
 
+	/* The master sends its final snapshot and then removes the bus: read
+	 * what is still in our inbox (mapped, so readable with the directory
+	 * gone) before calling it the end, or the last picture is lost. */
+	if (l != LIFE_RUNNING && drain(c))
+		return DONE_RC;
 	if (l == LIFE_ENDED)
 		return stop(c, WHY_ENDED, EXIT_OK);
 	if (l == LIFE_MASTER_GONE)
