@@ -69,7 +69,7 @@ BPF_SKELS := $(BUILD)/swarm.skel.h
 # binaries: build/swarm, the commands agents call (bus only, libc only:
 # FRONT_LDLIBS), and build/swarm-core, which the front execs for the
 # commands that coordinate.
-FRONT_SRCS := user/main.c $(addprefix user/cmd_,init.c send.c recv.c ls.c ctl.c gc.c demo_agent.c)
+FRONT_SRCS := user/main.c $(addprefix user/cmd_,init.c send.c recv.c ls.c ctl.c gc.c demo_agent.c top.c)
 CORE_SRCS  := user/core_main.c $(addprefix user/cmd_,run.c coordinator.c soak.c doctor.c demo_agent.c)
 CLI_SRCS  := $(sort $(FRONT_SRCS) $(CORE_SRCS))
 LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))

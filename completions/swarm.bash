@@ -67,7 +67,7 @@ _swarm()
 		COMPREPLY=($(compgen -f -- "$cur")); return;;
 	--logs|--base|--shm) COMPREPLY=($(compgen -d -- "$cur")); return;;
 	--bus|--join) COMPREPLY=($(compgen -W 'nats://' -- "$cur")); compopt -o nospace 2>/dev/null; return;;
-	-n|--agents|--workers|--coordinators|--count|--wait|--timeout|--heartbeat|\
+	-n|-i|--agents|--workers|--coordinators|--count|--wait|--timeout|--heartbeat|\
 	--interval|--duration|--seq|--id|--max-msgs|--max-bytes|--max-parallel|\
 	--metrics-listen|--swarm|--ack-wait|--max-deliver|--live|--name|--parent|\
 	--rounds|--sleep|--exit|--only|--leak-mem|--bus-id|--connect-timeout)

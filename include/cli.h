@@ -17,6 +17,7 @@ int cmd_demo_agent(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 /* The built-in agent CMD names, if CMD is this binary or its `swarm` front
  * ("swarm demo-agent ..."), so it can run without exec; NULL otherwise or
  * when SWARM_NO_APPLET is set. */

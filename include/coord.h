@@ -16,6 +16,7 @@
 
 struct coord_kernel;
 struct priv_user;
+struct top_snap;
 
 #define COORD_DEFAULT_TIMEOUT_S 600.0
 #define COORD_STOP_GRACE_MS     2000   /* agents get this long to exit on STOP */
@@ -40,6 +41,9 @@ struct run_hooks {
 	/* Kernel histograms for --metrics-*, read when they are published;
 	 * returns 0 when *k was filled. */
 	int (*kernel_sample)(void *arg, struct coord_kernel *k);
+	/* swarm top: the top lock waits and fd-growth suspects into s
+	 * (include/top.h), on request only; 0 when traced. */
+	int (*top_sample)(void *arg, struct top_snap *s);
 	int event_fd;
 	void *arg;
 };

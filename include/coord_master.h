@@ -75,6 +75,7 @@ struct master {
 	int64_t wall_off;           /* wall_ns() - now_ns() */
 	size_t n_ok, n_failed;
 	int halt_pending, halted, halted_success;
+	struct top_watch *top_watch;  /* swarm top's askers (coord_top.c) */
 };
 
 /* Record a task's outcome (both topologies; drops duplicates). */
@@ -93,6 +94,15 @@ void hybrid_finish(struct master *m, int grace_ms);
 void hybrid_signal(struct master *m, int sig);
 void hybrid_status(struct master *m, FILE *f, int json);
 void hybrid_free(struct master *m);
+
+/* coord_top.c: swarm top's snapshot (include/top.h) for asker `from`
+ * into buf; its length, or a negative errno. master_top_final sends the
+ * last snapshot to the recent askers once the run is over; _free forgets
+ * them. */
+int master_top(struct master *m, const char *from, uint32_t seq, char *buf,
+	       size_t cap);
+void master_top_final(struct master *m);
+void master_top_free(struct master *m);
 
 /* coord_ctl.c: a MSG_CONTROL from "ctl-*": 1 if handled. */
 int ctl_on_msg(struct master *m, const struct bus_msg *msg);

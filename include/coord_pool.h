@@ -7,9 +7,9 @@
  *
  * Used by the flat master (slots w1..wN) and by every hybrid coordinator
  * (slots cK-w1..cK-wW). The owner runs the epoll loop, drains its own inbox
- * and feeds each message to pool_on_msg(), and calls pool_on_exit() for a
- * readable pidfd (epoll data.ptr is the struct pool_slot, whose first field
- * is POOL_EV_SLOT).
+ * and feeds each message to pool_on_msg(), and calls pool_on_children()
+ * when the pool's fd is readable (epoll data.ptr points to an int holding
+ * POOL_EV_CHILD).
  *
  * Agent protocol (bus mode): the slot's inbox gets MSG_TASK with the task
  * text; the agent's next MSG_DATA/MSG_RESULT is the answer, MSG_FAIL a
@@ -57,6 +57,7 @@ struct pool_slot {
 	int spool[2];                 /* spool mode: stdout, stderr memfds */
 	uint64_t deadline_ns, kill_ns;  /* --task-timeout: TERM, then KILL */
 	int timed_out, halted;
+	int heard, failed;            /* swarm top: read or spoke yet; died failing */
 };
 
 #define POOL_KILL_GRACE_NS 1000000000ull
@@ -143,6 +144,12 @@ void pool_signal(struct pool *p, int sig);
 void pool_touch(struct pool *p);
 /* Status text: one line per slot "name pid state task". */
 void pool_status(struct pool *p, FILE *f, int json);
+
+/* swarm top: a slot whose agent has read its task (its inbox is empty)
+ * is no longer "starting"; looks at up to max such slots. */
+void pool_probe_started(struct pool *p, unsigned max);
+/* The slots that ever ran a process (*n of them), for swarm top. */
+const struct pool_slot *pool_slots(const struct pool *p, unsigned *n);
 
 struct pool_stats {
 	unsigned agents;              /* slots that ever ran a process */

@@ -105,6 +105,13 @@ int tracer_spawn_totals(struct tracer *t, struct spawn_totals *out);
 int tracer_flock_get(struct tracer *t, uint32_t kdev, uint64_t ino, enum lock_kind kind,
 		     struct flock_stat *out);
 int tracer_flock_totals(struct tracer *t, struct flock_totals *out);
+/* Lock files by total wait, largest first (swarm top). */
+struct flock_top {
+	uint32_t kind;          /* enum lock_kind */
+	struct flock_stat st;
+	char path[256];
+};
+int tracer_flock_top(struct tracer *t, struct flock_top *out, size_t max, size_t *n);
 /* pid's fd record: live (from the tree) or, for a suspect that exited,
  * kept at its exit. */
 int tracer_fd_get(struct tracer *t, pid_t pid, struct fd_proc *out);

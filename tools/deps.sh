@@ -10,6 +10,7 @@ pkgs=(
   libcmocka-dev libcap-ng-dev
   libclang-rt-14-dev
   util-linux procps psmisc jq
+  tmux                         # tests/e2e/top_tmux.sh drives swarm top in a terminal
   parallel                     # tests compare plain commands against GNU parallel
   prometheus python3
   bpftrace                     # bench/bpftrace_check.sh cross-checks the tracer against it

@@ -109,6 +109,7 @@ struct inbox {
 	int efd;
 	pthread_t thread;
 	int thread_running;
+	uint32_t notify_seen;        /* wake word when the thread was armed */
 	_Atomic int thread_stop;
 };
 

@@ -81,7 +81,7 @@ static void *notify_main(void *arg)
 {
 	struct inbox *in = arg;
 	struct inbox_hdr *h = in->hdr;
-	uint32_t seen = atomic_load(&h->wake);
+	uint32_t seen = in->notify_seen;
 
 	while (!atomic_load(&in->thread_stop)) {
 		uint32_t w = atomic_load(&h->wake);
@@ -110,6 +110,10 @@ int inbox_notify_fd(struct inbox *in)
 	if (in->efd < 0)
 		return -errno;
 	atomic_store(&in->thread_stop, 0);
+	/* Taken here, not when the thread first runs: a publish between our
+	 * return and the thread's start must tick, or the caller, which
+	 * drains after arming, sleeps on a message it never sees. */
+	in->notify_seen = atomic_load(&in->hdr->wake);
 	if ((err = pthread_create(&in->thread, NULL, notify_main, in))) {
 		close(in->efd);
 		in->efd = -1;

@@ -1,7 +1,7 @@
-/* pause / resume / status requests to a running master. A client
- * ("ctl-<pid>") sends MSG_CONTROL "pause", "resume", "status" or
- * "status json" to "master"; the master answers MSG_CONTROL into the
- * client's inbox. */
+/* pause / resume / status / top requests to a running master. A client
+ * ("ctl-<pid>") sends MSG_CONTROL "pause", "resume", "status",
+ * "status json" or "top <seq>" (include/top.h) to "master"; the master
+ * answers MSG_CONTROL into the client's inbox. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "coord_master.h"
+#include "top.h"
 
 static void reply(struct master *m, const char *to, const char *text, size_t len)
 {
@@ -79,6 +80,34 @@ static void status(struct master *m, FILE *f, int json)
 		fputs("]}\n", f);
 }
 
+/* "top <seq>": seq is echoed so the client can drop late answers. */
+static void top(struct master *m, const struct bus_msg *msg)
+{
+	char num[12], *end, *buf;
+	unsigned long seq;
+	int n;
+
+	if (msg->len < 5 || msg->len - 4 >= sizeof(num)) {
+		reply(m, msg->from, "error: bad top request\n", 23);
+		return;
+	}
+	memcpy(num, (const char *)msg->data + 4, msg->len - 4);
+	num[msg->len - 4] = '\0';
+	errno = 0;
+	seq = strtoul(num, &end, 10);
+	if (errno || *end || num[0] < '0' || num[0] > '9' || seq > UINT32_MAX) {
+		reply(m, msg->from, "error: bad top request\n", 23);
+		return;
+	}
+	buf = malloc(TOP_SNAP_MAX);
+	if (!buf)
+		return;
+	n = master_top(m, msg->from, (uint32_t)seq, buf, TOP_SNAP_MAX);
+	if (n > 0)
+		reply(m, msg->from, buf, (size_t)n);
+	free(buf);
+}
+
 int ctl_on_msg(struct master *m, const struct bus_msg *msg)
 {
 	char *text = NULL;
@@ -102,6 +131,8 @@ int ctl_on_msg(struct master *m, const struct bus_msg *msg)
 		fclose(f);
 		reply(m, msg->from, text, len);
 		free(text);
+	} else if (msg->len > 4 && !memcmp(msg->data, "top ", 4)) {
+		top(m, msg);
 	} else {
 		reply(m, msg->from, "error: unknown request\n", 23);
 	}

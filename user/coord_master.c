@@ -769,6 +769,7 @@ static void fill_report(struct master *m)
 
 static void cleanup(struct master *m)
 {
+	master_top_free(m);
 	coord_metrics_free(m->metrics);
 	if (m->pool)
 		pool_free(m->pool);
@@ -858,6 +859,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	rep->interrupted = m.stop_sig != 0;
 	stop_everything(&m);
 	master_sample(&m, 1);
+	master_top_final(&m);
 	publish_metrics(&m, 0);
 	if (o->hooks && o->hooks->finished)
 		o->hooks->finished(o->hooks->arg);

@@ -402,6 +402,9 @@ static int spawn_slot(struct pool *p, struct pool_slot *s, struct task *t)
 	s->answered = 0;
 	s->stop_sent = 0;
 	s->used = 1;
+	/* swarm top's "starting": an agent that has neither read its task
+	 * nor spoken (a plain command never does: busy from the start). */
+	s->heard = p->cfg.stdout_mode;
 	p->alive++;
 	p->processes++;
 	p->spawn_last_ns = now_ns();
@@ -572,6 +575,7 @@ int pool_on_msg(struct pool *p, const struct bus_msg *m)
 	now = now_ns();
 	s->last_seen_ns = now;
 	s->hung = 0;
+	s->heard = 1;
 	if (m->type == MSG_HEARTBEAT || m->type == MSG_CONTROL ||
 	    m->type == MSG_STOP || m->type == MSG_TASK)
 		return 1;
@@ -714,6 +718,8 @@ static void slot_exited(struct pool *p, struct pool_slot *s, int wstatus)
 
 	s->pid = 0;
 	p->alive--;
+	/* For swarm top: gone with its task unanswered, or failing it. */
+	s->failed = t && (!p->cfg.stdout_mode || spawn_exit_code(wstatus) != 0);
 	if (t && p->cfg.stdout_mode) {
 		exit_stdout_mode(p, s, wstatus);
 	} else if (t && s->answered && inbox_depth(p, s->name)) {
@@ -1002,6 +1008,29 @@ void pool_status(struct pool *p, FILE *f, int json)
 			fprintf(f, " task %u", s->task->id + 1);
 		fputc('\n', f);
 	}
+}
+
+void pool_probe_started(struct pool *p, unsigned max)
+{
+	unsigned i;
+
+	/* Bounded: a swarm of slow starters costs at most max inbox opens
+	 * per request, and each slot is probed only until it has read. */
+	for (i = 0; i < p->next_unused && max; i++) {
+		struct pool_slot *s = &p->slots[i];
+
+		if (s->pid <= 0 || s->heard || !s->task)
+			continue;
+		max--;
+		if (!inbox_depth(p, s->name))
+			s->heard = 1;
+	}
+}
+
+const struct pool_slot *pool_slots(const struct pool *p, unsigned *n)
+{
+	*n = p->next_unused;
+	return p->slots;
 }
 
 void pool_get_stats(const struct pool *p, struct pool_stats *st)

@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "pause", cmd_pause, "freeze the agents of a running swarm" },
 	{ "resume", cmd_resume, "thaw the agents of a running swarm" },
 	{ "status", cmd_status, "list the agents of a running swarm and their states" },
+	{ "top", cmd_top, "live view of a running swarm: states, msgs/s, delivery, slowest" },
 	{ "doctor", NULL, "preflight checks for this host or container" },
 	{ "soak", NULL, "run rounds of a swarm for hours; judge fd leaks, memory, crashes" },
 };

@@ -9,6 +9,7 @@
 #include "run_trace.h"
 #include "coord_metrics.h"
 #include "hist.h"
+#include "top.h"
 #include "trace.h"
 #include "util.h"
 
@@ -109,6 +110,45 @@ static int kernel_sample(void *arg, struct coord_kernel *k)
 		memcpy(k->flock_wait_us, fl.wait_us, sizeof(k->flock_wait_us));
 	if (!tracer_latency_totals(rt->tr, &lt))
 		memcpy(k->write_read_us, lt.lat_us, sizeof(k->write_read_us));
+	return 0;
+}
+
+static const char *agent_name(pid_t pid, void *arg);
+
+/* swarm top: contended locks by total wait, then fd-growth suspects. */
+static int top_sample(void *arg, struct top_snap *s)
+{
+	struct run_trace *rt = arg;
+	struct flock_top lk[TOP_MAX_LOCKS];
+	struct fd_top fd[TOP_MAX_FDS];
+	size_t n = 0, i;
+
+	tracer_poll(rt->tr, 0);
+	if (!tracer_flock_top(rt->tr, lk, TOP_MAX_LOCKS, &n))
+		for (i = 0; i < n && lk[i].st.wait_ns_total; i++) {
+			struct top_lock *l = &s->locks[s->nlocks++];
+			size_t pl = strlen(lk[i].path);
+
+			l->wait_us = lk[i].st.wait_ns_total / 1000;
+			l->max_us = lk[i].st.wait_ns_max / 1000;
+			l->acquisitions = lk[i].st.acquisitions;
+			/* Read while the BPF side counts: keep them coherent. */
+			l->contended = lk[i].st.contended < l->acquisitions
+				       ? lk[i].st.contended : l->acquisitions;
+			snprintf(l->path, sizeof(l->path), "%s", pl >= sizeof(l->path)
+				 ? lk[i].path + pl - (sizeof(l->path) - 1) : lk[i].path);
+		}
+	n = 0;
+	if ((tracer_signals(rt->tr) & TRACE_FD) && !tracer_fd_top(rt->tr, fd, TOP_MAX_FDS, &n))
+		for (i = 0; i < n && fd[i].p.now - fd[i].p.base >= FD_SUSPECT_GROWTH; i++) {
+			struct top_fd *f = &s->fds[s->nfds++];
+			const char *a = agent_name(fd[i].pid, rt);
+
+			snprintf(f->agent, sizeof(f->agent), "%s", a && !name_valid(a) ? a : "-");
+			f->pid = (int32_t)fd[i].pid;
+			f->growth = (int64_t)(fd[i].p.now - fd[i].p.base);
+			f->exited = fd[i].p.exit_ns != 0;
+		}
 	return 0;
 }
 
@@ -258,6 +298,7 @@ int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FI
 	rt->hooks.spawned = on_spawned;
 	rt->hooks.tick = on_tick;
 	rt->hooks.kernel_sample = kernel_sample;
+	rt->hooks.top_sample = top_sample;
 	rt->hooks.event_fd = tracer_event_fd(rt->tr);
 	rt->hooks.arg = rt;
 	*out = rt;

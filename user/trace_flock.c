@@ -101,6 +101,27 @@ static double max_wait_us(const struct lock_row *rows, size_t n)
 	return m / 1e3;
 }
 
+int tracer_flock_top(struct tracer *t, struct flock_top *out, size_t max, size_t *n)
+{
+	struct lock_row *rows;
+	size_t len, i;
+	int err;
+
+	*n = 0;
+	if (!t || !t->bss || !(t->on & TRACE_FLOCK))
+		return -ENOENT;
+	if ((err = read_locks(t, &rows, &len)))
+		return err;
+	for (i = 0; i < len && i < max; i++) {
+		out[i].kind = rows[i].key.kind;
+		out[i].st = rows[i].st;
+		memcpy(out[i].path, rows[i].path, sizeof(out[i].path));
+	}
+	*n = i;
+	free(rows);
+	return 0;
+}
+
 int trace_flock_json(struct tracer *t, FILE *f)
 {
 	struct lock_row *rows;

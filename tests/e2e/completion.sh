@@ -33,10 +33,13 @@ out=$(complete_line _swarm swarm run --); for o in --tasks --metrics-listen --no
 out=$(complete_line _swarm swarm recv --); has "$out" --peek "swarm recv --"; hasnt "$out" --batch "swarm recv --"
 out=$(complete_line _swarm swarm run --topology ""); has "$out" hybrid "--topology"
 out=$(complete_line _swarm swarm send --type s); has "$out" stop "--type s"
+out=$(complete_line _swarm swarm t); has "$out" top "swarm t"
+out=$(complete_line _swarm swarm top --); for o in --dir --interval --count --plain --json; do has "$out" "$o" "swarm top --"; done
 
 dir=$("$S" init) || fail "init"
 "$S" send --dir "$dir" --from alice --to bob hi || fail "send"
 out=$(complete_line _swarm swarm recv --dir ""); has "$out" "$dir" "--dir"
+out=$(complete_line _swarm swarm top --dir ""); has "$out" "$dir" "top --dir"
 out=$(complete_line _swarm swarm send --dir "$dir" --to b); has "$out" bob "--to b"; hasnt "$out" alice "--to b"
 out=$(SWARM_DIR=$dir complete_line _swarm swarm recv --as a); has "$out" alice "--as a (SWARM_DIR)"
 out=$(complete_line _swarm swarm run -n 2 -- sh -c); [ -n "$out" ] || true   # after --: the command's own

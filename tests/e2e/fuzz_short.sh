@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Short libFuzzer pass over every harness in tests/fuzz (a few seconds each):
 # the frame decoder, the inbox reader on hostile segments, the CLI parsers,
-# the JSON/UTF-8 writers, the task-file parser, the coordinator wire lines
-# and the small parsers (journal, --type, durations, sizes, NATS URLs,
-# run shape). The long campaign is `make fuzz FUZZ_SECONDS=N`.
+# the JSON/UTF-8 writers, the task-file parser, the coordinator wire lines,
+# swarm top's snapshot and the small parsers (journal, --type, durations,
+# sizes, NATS URLs, run shape). The long campaign is `make fuzz FUZZ_SECONDS=N`.
 set -u
 root=${SWARM_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 secs=${FUZZ_SHORT_SECONDS:-3}

@@ -61,6 +61,7 @@ for c in run send recv soak doctor gc coordinator; do
 done
 for c in init ls; do check "$S" "$c" --help -- swarm-init.1 "EXIT STATUS"; done
 for c in status pause resume; do check "$S" "$c" --help -- swarm-status.1 "EXIT STATUS"; done
+check "$S" top --help -- swarm-top.1 "EXIT STATUS"
 check "$S" demo-agent --help -- swarm.1 "BUILT-IN AGENT"
 # destroy's help is one line without codes: its options at least.
 for opt in $("$S" destroy --help | options); do

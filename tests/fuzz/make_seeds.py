@@ -57,3 +57,7 @@ w("fuzz_parsers", "bytes", b"\x0416MiB")
 w("fuzz_parsers", "url", b"\x05nats://user:pw@h-1.example:4222,tls://[::1]:1")
 w("fuzz_parsers", "shape-hybrid", b"\x06\x02\x014\x00\x03100\x07\x0230s\x01\x06hybrid")
 w("fuzz_parsers", "shape-stdin", b"\x06\x05\x05tasks\x06\x00\x08\x011")
+HEAD = b"swarm-top 1 3\nrun 5 flat 0 1 100 20 10 8 2 50\nstates 1 2 3 0 4 0\n"
+w("fuzz_top", "flat", HEAD + b"slow w3 3 9000\nslow w17 17 1500\nlock 2500 900 4 40 /dev/shm/swarm-x/master.inbox\nfd w9 77 12 1\nend\n")
+w("fuzz_top", "hybrid", b"swarm-top 1 1\nrun 10 hybrid 1 0 500 100 40 40 0 99\nstates 0 3 0 0 0 1\ncoord c1 11 1 15 10 0\ncoord c2r1 0 0 25 0 2\ncoords 4\nfinal\nend\n")
+w("fuzz_top", "minimal", HEAD + b"end\n")

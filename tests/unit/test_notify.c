@@ -2,7 +2,9 @@
  * eventfd ticks for epoll loops, driven by sender threads in the same
  * process. Also built and run under ThreadSanitizer by `make tsan`. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -179,11 +181,65 @@ static void test_threads_create_same_inbox(void **state)
 	assert_int_equal(failures, 0);
 }
 
+/* Hold the new notify thread off the CPU until we block: pin ourselves to
+ * one CPU as SCHED_FIFO (the thread inherits both, so it waits behind us).
+ * Without CAP_SYS_NICE, pinning alone still makes the window likely. */
+static int hold_new_threads(cpu_set_t *old, int *old_policy, struct sched_param *old_sp)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	cpu_set_t one;
+
+	sched_getaffinity(0, sizeof(*old), old);
+	*old_policy = sched_getscheduler(0);
+	sched_getparam(0, old_sp);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+	sched_setaffinity(0, sizeof(one), &one);
+	return sched_setscheduler(0, SCHED_FIFO, &sp) == 0;
+}
+
+/* A message published right after inbox_notify_fd() returned, before the
+ * helper thread first ran, must still tick the eventfd: the thread used
+ * to take its "seen" value of the wake word when it started, so such a
+ * message was counted as seen and the epoll loop slept on it (until the
+ * next message, maybe forever). */
+static void test_notify_fd_sees_message_sent_at_once(void **state)
+{
+	struct bus *b = *state;
+	struct inbox *r, *to, *from;
+	struct bus_out o = { .data = "x", .len = 1, .type = MSG_DATA };
+	struct pollfd pfd = { .events = POLLIN };
+	struct sched_param old_sp;
+	cpu_set_t old;
+	int round, missed = 0, old_policy, fifo;
+
+	fifo = hold_new_threads(&old, &old_policy, &old_sp);
+	for (round = 0; round < (fifo ? 3 : 40) && !missed; round++) {
+		assert_int_equal(inbox_open(b, "r", &r), 0);
+		assert_int_equal(inbox_reader_begin(r), 0);
+		assert_int_equal(inbox_open(b, "r", &to), 0);
+		assert_int_equal(inbox_open(b, "s", &from), 0);
+		pfd.fd = inbox_notify_fd(r);
+		assert_true(pfd.fd >= 0);
+		assert_int_equal(inbox_send(to, from, &o), 0);
+		/* The thread's fallback poll is 1 s and did not help: wait
+		 * longer than that. */
+		missed += poll(&pfd, 1, 1500) != 1;
+		inbox_close(to);
+		inbox_close(from);
+		inbox_close(r);
+	}
+	sched_setscheduler(0, old_policy, &old_sp);
+	sched_setaffinity(0, sizeof(old), &old);
+	assert_int_equal(missed, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_notify_fd_wakes_epoll_loop, bus_fixture_setup, bus_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_notify_start_stop_under_load, bus_fixture_setup, bus_fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_notify_fd_sees_message_sent_at_once, bus_fixture_setup, bus_fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_threads_create_same_inbox, bus_fixture_setup, bus_fixture_teardown),
 	};
 
