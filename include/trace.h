@@ -65,6 +65,13 @@ struct tracer_opts {
 	/* Optional: agent name of a pid for the reports (NULL if unknown). */
 	const char *(*agent_name)(pid_t pid, void *arg);
 	void *agent_arg;
+	/* Optional, for a timeline: every traced exit, and every lock wait
+	 * of lock_event_min_ns or more (0: none are sent), as the ring is
+	 * drained by tracer_poll. */
+	void (*on_exit)(const struct spawn_exit_event *e, void *arg);
+	void (*on_lock_wait)(const struct flock_wait_event *e, void *arg);
+	uint64_t lock_event_min_ns;
+	void *event_arg;
 };
 
 struct tracer;

@@ -700,6 +700,8 @@ void pool_on_exit(struct pool *p, struct pool_slot *s)
 	close(s->pidfd);
 	s->pidfd = -1;
 	p->alive--;
+	if (p->cfg.on_exit)
+		p->cfg.on_exit(p->cfg.arg, s->pid, wstatus);
 	if (t && p->cfg.stdout_mode) {
 		exit_stdout_mode(p, s, wstatus);
 	} else if (t && s->answered && inbox_depth(p, s->name)) {

@@ -1,0 +1,91 @@
+/* Private to user/run_timeline*.c: the records a timeline keeps during a
+ * run (run_timeline.c) and the writer turns into JSON (run_timeline_json.c).
+ * Public API: include/run_timeline.h. */
+#ifndef SWARM_RUN_TIMELINE_INT_H
+#define SWARM_RUN_TIMELINE_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "run_timeline.h"
+#include "util.h"
+
+#define TL_HASH      (1u << 17)  /* open-addressing slots: > 2 x TL_MAX_PROCS */
+#define TL_SYNTH_TID 5000000     /* tids of tracks without a pid: above pid_max */
+
+/* One track: the master, a coordinator, or an agent slot (w3, c1-w3), or
+ * a process only the kernel saw ("pid N", a hybrid worker). */
+struct tl_track {
+	char name[NAME_MAX_LEN + 1];
+	int32_t pid;                /* first process seen in it, 0: none */
+	int32_t group;              /* track of its master/coordinator */
+	int32_t ppid;               /* kernel-only tracks: parent pid */
+	int32_t first_proc, last_proc;
+	uint32_t tasks;
+	uint8_t kind, failed, detail;
+};
+
+/* One process of a track, in spawn order (next: the track's next one). */
+struct tl_proc {
+	int32_t pid, track, next;
+	int32_t wstatus;
+	uint64_t spawn_ns, fork_ns, exec_ns, exit_ns;
+	uint8_t exited, kexited;
+	char comm[TRACE_COMM_LEN];
+};
+
+/* A task's times, on the master's clock. Flat: send (master) -> answer
+ * (agent) -> cread = mread (master). Hybrid: send (coordinator) ->
+ * answer (worker) -> cread (coordinator) -> mread (master). */
+struct tl_task {
+	uint32_t id;
+	int32_t track;
+	uint64_t send_ns, answer_ns, cread_ns, mread_ns;
+	uint8_t status;
+};
+
+struct tl_lock {
+	int32_t tgid, agent;
+	uint64_t start_ns, wait_ns;
+};
+
+struct tl_sample {
+	uint64_t ns, shm;
+	uint32_t fds;
+};
+
+struct tl_mark {
+	uint64_t start_ns, end_ns;
+	char name[NAME_MAX_LEN + 16];
+};
+
+struct timeline {
+	FILE *f;
+	int32_t master;
+	char topology[8];
+	uint64_t t0, end;
+	struct tl_track *tracks;
+	size_t ntracks, captracks;
+	struct tl_proc *procs;
+	size_t nprocs, capprocs;
+	struct tl_task *tasks;
+	size_t ntasks, captasks;
+	struct tl_lock *locks;
+	size_t nlocks, caplocks;
+	struct tl_sample *samples;
+	size_t nsamples;
+	uint64_t sample_every;      /* keep one sample per this many */
+	uint64_t sample_seen;
+	struct tl_mark marks[64];
+	size_t nmarks;
+	int32_t *by_pid;            /* TL_HASH slots: proc index + 1, 0 empty */
+	int32_t *by_name;           /* TL_HASH slots: track index + 1 */
+	uint64_t lost;              /* records refused (a cap or no memory) */
+};
+
+/* Track of name, created with kind when new; -1 when full. */
+int32_t tl_track_get(struct timeline *tl, const char *name, int kind);
+/* Process record of pid (newest), or -1. */
+int32_t tl_proc_find(const struct timeline *tl, int32_t pid);
+
+#endif
