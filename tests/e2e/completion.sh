@@ -29,7 +29,7 @@ hasnt() { ! grep -qxF -- "$2" <<< "$1" || fail "completing '$3': '$2' should not
 out=$(complete_line _swarm swarm ""); for c in init send recv run soak doctor gc status; do has "$out" "$c" "swarm"; done
 out=$(complete_line _swarm swarm r); has "$out" run "swarm r"; has "$out" recv "swarm r"; hasnt "$out" send "swarm r"
 out=$(complete_line _swarm swarm --v); has "$out" --version "swarm --v"
-out=$(complete_line _swarm swarm run --); for o in --tasks --metrics-listen --no-trace --coordinators; do has "$out" "$o" "swarm run --"; done
+out=$(complete_line _swarm swarm run --); for o in --tasks --metrics-listen --no-trace --coordinators --timeline; do has "$out" "$o" "swarm run --"; done
 out=$(complete_line _swarm swarm recv --); has "$out" --peek "swarm recv --"; hasnt "$out" --batch "swarm recv --"
 out=$(complete_line _swarm swarm run --topology ""); has "$out" hybrid "--topology"
 out=$(complete_line _swarm swarm send --type s); has "$out" stop "--type s"
