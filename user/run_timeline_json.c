@@ -222,15 +222,17 @@ static void put_counter(struct out *o, const char *name, const char *key,
 	unit_end(o);
 }
 
-/* Agents alive and tasks done at each sample: from every record, not
- * only the detailed tracks. */
+/* The master's samples, and agents alive and tasks done from every
+ * record, not only the detailed tracks. */
 static int write_counters(struct out *o)
 {
 	struct timeline *tl = o->tl;
 	uint64_t *up = malloc((tl->nprocs + 1) * sizeof(*up));
 	uint64_t *down = malloc((tl->nprocs + 1) * sizeof(*down));
 	uint64_t *done = malloc((tl->ntasks + 1) * sizeof(*done));
-	size_t i, nup = 0, ndown = 0, iu = 0, id = 0, it = 0, step;
+	size_t i, nup = 0, ndown = 0, iu = 0, id = 0, it = 0, step, k;
+	size_t last_alive = 0, last_done = 0;
+	uint64_t width;
 	int err = -ENOMEM;
 
 	if (!up || !down || !done)
@@ -251,13 +253,24 @@ static int write_counters(struct out *o)
 	qsort(done, tl->ntasks, sizeof(*done), cmp_u64);
 	step = (tl->nsamples + MAX_POINTS - 1) / MAX_POINTS;
 	for (i = 0; i < tl->nsamples; i += step ? step : 1) {
-		const struct tl_sample *s = &tl->samples[i];
+		put_counter(o, "/dev/shm bytes", "bytes", tl->samples[i].ns, tl->samples[i].shm);
+		put_counter(o, "master fds", "fds", tl->samples[i].ns, tl->samples[i].fds);
+	}
+	/* The other two change at every spawn, exit and answer: their value
+	 * at the end of each of MAX_POINTS equal steps of the run, written
+	 * when it changed. */
+	width = (tl->end - tl->t0) / MAX_POINTS + 1;
+	for (k = 0; k <= MAX_POINTS; k++) {
+		uint64_t ts = tl->t0 + k * width;
+		size_t alive = upto(up, nup, &iu, ts) - upto(down, ndown, &id, ts);
+		size_t n = upto(done, tl->ntasks, &it, ts);
 
-		put_counter(o, "/dev/shm bytes", "bytes", s->ns, s->shm);
-		put_counter(o, "master fds", "fds", s->ns, s->fds);
-		put_counter(o, "agents alive", "agents",
-			    s->ns, upto(up, nup, &iu, s->ns) - upto(down, ndown, &id, s->ns));
-		put_counter(o, "tasks done", "tasks", s->ns, upto(done, tl->ntasks, &it, s->ns));
+		if (alive != last_alive || !k)
+			put_counter(o, "agents alive", "agents", ts, alive);
+		if (n != last_done || !k)
+			put_counter(o, "tasks done", "tasks", ts, n);
+		last_alive = alive;
+		last_done = n;
 	}
 	err = 0;
 out:
