@@ -580,16 +580,18 @@ static void quantiles(FILE *f, const char *key, uint64_t *v, size_t n, uint64_t 
 static int write_summary(struct out *o)
 {
 	struct timeline *tl = o->tl;
-	size_t n = tl->nprocs > tl->ntasks ? tl->nprocs : tl->ntasks, i, k = 0;
+	size_t n = tl->nprocs > tl->ntasks ? tl->nprocs : tl->ntasks, i, k = 0, c = 0;
 	uint64_t *v = malloc((n + 1) * sizeof(*v));
 
 	if (!v)
 		return -ENOMEM;
+	for (i = 0; i < tl->ntracks; i++)
+		c += tl->tracks[i].kind == TL_COORD;
 	fprintf(o->f, "\n],\"swarm\":{\"schema_version\":1,\"topology\":\"%s\","
-		"\"agents\":%zu,\"tracks_detailed\":%zu,\"stride\":%zu,\"tasks\":%zu,"
+		"\"coordinators\":%zu,\"agents\":%zu,\"tracks_detailed\":%zu,\"stride\":%zu,\"tasks\":%zu,"
 		"\"lock_waits\":%zu,\"max_bytes\":%u,\"dropped_events\":%" PRIu64 ","
 		"\"records_lost\":%" PRIu64 ",\"clipped\":%" PRIu64 ",\"run_ms\":%.3f",
-		tl->topology, o->agents, o->detailed, o->stride, tl->ntasks, tl->nlocks,
+		tl->topology, c, o->agents, o->detailed, o->stride, tl->ntasks, tl->nlocks,
 		TL_MAX_BYTES, o->dropped, tl->lost, o->clipped,
 		(double)(tl->end - tl->t0) / 1e6);
 	for (i = 0; i < tl->nprocs; i++)
