@@ -100,7 +100,7 @@ int32_t tl_track_get(struct timeline *tl, const char *name, int kind)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	t->kind = (uint8_t)kind;
-	t->first_proc = t->last_proc = -1;
+	t->first_proc = t->last_proc = t->cursor = -1;
 	t->group = kind == TL_AGENT ? -1 : (int32_t)tl->ntracks;
 	tl->by_name[h] = (int32_t)++tl->ntracks;
 	return (int32_t)tl->ntracks - 1;

@@ -21,6 +21,8 @@ struct tl_track {
 	int32_t group;              /* track of its master/coordinator */
 	int32_t ppid;               /* kernel-only tracks: parent pid */
 	int32_t first_proc, last_proc;
+	int32_t cursor;             /* writer: last proc_at answer, or -1 */
+	uint64_t cursor_ns;
 	uint32_t tasks;
 	uint8_t kind, failed, detail;
 };

@@ -305,21 +305,28 @@ static void add(struct slices *s, int32_t tr, int kind, int32_t ref,
 				       .track = tr, .ref = ref, .kind = (uint8_t)kind };
 }
 
-/* The process of track tr alive at ns (the last started by then), or -1. */
-static int32_t proc_at(const struct timeline *tl, int32_t tr, uint64_t ns)
+/* The process of track tr alive at ns (the last started by then), or -1.
+ * A track's tasks are asked for in answer order, so the walk resumes where
+ * the last one stopped: linear over a slot's one-shot processes, not
+ * quadratic. */
+static int32_t proc_at(struct timeline *tl, int32_t tr, uint64_t ns)
 {
-	int32_t p, found = -1;
+	struct tl_track *t = &tl->tracks[tr];
+	int32_t p = t->first_proc, found = -1;
 
-	for (p = tl->tracks[tr].first_proc; p >= 0; p = tl->procs[p].next)
-		if (proc_start(&tl->procs[p]) <= ns)
-			found = p;
+	if (t->cursor >= 0 && ns >= t->cursor_ns)
+		p = found = t->cursor;
+	for (; p >= 0 && proc_start(&tl->procs[p]) <= ns; p = tl->procs[p].next)
+		found = p;
+	t->cursor = found;
+	t->cursor_ns = ns;
 	return found;
 }
 
 /* A task's slice on its agent: from the send, or, when the task waited
  * in the inbox for it, from when the process that answered could first
  * read it (its exec, or its start for a built-in agent). */
-static uint64_t task_start(const struct timeline *tl, const struct tl_task *t)
+static uint64_t task_start(struct timeline *tl, const struct tl_task *t)
 {
 	int32_t p = proc_at(tl, t->track, t->answer_ns);
 	uint64_t ps = p >= 0 ? proc_start(&tl->procs[p]) : 0;
@@ -452,7 +459,7 @@ static void slice_name(struct out *o, const struct slice *c, char *buf, size_t l
 
 static void slice_args(struct out *o, const struct slice *c)
 {
-	const struct timeline *tl = o->tl;
+	struct timeline *tl = o->tl;
 	const struct tl_task *t = c->kind == S_TASK ? &tl->tasks[c->ref] : NULL;
 	const struct tl_proc *p = c->kind <= S_EXEC ? &tl->procs[c->ref] : NULL;
 
