@@ -186,22 +186,41 @@ void timeline_exited(struct timeline *tl, pid_t pid, uint64_t ns, int wstatus)
 	tl->procs[i].exited = 1;
 }
 
-/* An agent the master did not start (a hybrid worker): its own track
- * "pid N" under the coordinator that is its parent. */
-static int32_t kernel_only(struct timeline *tl, const struct spawn_exit_event *e)
+static int tracing_tree(const struct timeline *tl)
+{
+	return tl->topology[0] == 't';   /* swarm-trace: every process */
+}
+
+/* A process known only by its pid: a track "pid N" under group g. */
+static int32_t pid_track(struct timeline *tl, int32_t pid, int32_t ppid, int32_t g,
+			 uint64_t ns)
 {
 	char name[32];
-	int32_t parent = tl_proc_find(tl, (int32_t)e->ppid), tr;
+	int32_t tr;
 
-	if (parent < 0 || tl->tracks[tl->procs[parent].track].kind != TL_COORD)
-		return -1;
-	snprintf(name, sizeof(name), "pid %u", e->tgid);
+	snprintf(name, sizeof(name), "pid %d", (int)pid);
 	tr = tl_track_get(tl, name, TL_AGENT);
 	if (tr < 0)
 		return -1;
-	tl->tracks[tr].group = tl->procs[parent].track;
-	tl->tracks[tr].ppid = (int32_t)e->ppid;
-	return proc_add(tl, (int32_t)e->tgid, tr, 0);
+	tl->tracks[tr].group = g;
+	tl->tracks[tr].ppid = ppid ? ppid : -1;
+	return proc_add(tl, pid, tr, ns);
+}
+
+/* An agent the master did not start (a hybrid worker) gets a track under
+ * the coordinator that is its parent; with swarm-trace, every process a
+ * track under the root. */
+static int32_t kernel_only(struct timeline *tl, const struct spawn_exit_event *e)
+{
+	int32_t parent = tl_proc_find(tl, (int32_t)e->ppid);
+
+	if (tracing_tree(tl))
+		return pid_track(tl, (int32_t)e->tgid, (int32_t)e->ppid, 0, 0);
+	if (e->agent != e->tgid || parent < 0 ||
+	    tl->tracks[tl->procs[parent].track].kind != TL_COORD)
+		return -1;
+	return pid_track(tl, (int32_t)e->tgid, (int32_t)e->ppid,
+			 tl->procs[parent].track, 0);
 }
 
 void timeline_kernel_exit(struct timeline *tl, const struct spawn_exit_event *e)
@@ -212,7 +231,7 @@ void timeline_kernel_exit(struct timeline *tl, const struct spawn_exit_event *e)
 	if (!tl || !e->exit_ns)
 		return;
 	i = tl_proc_find(tl, (int32_t)e->tgid);
-	if (i < 0 && e->agent == e->tgid)
+	if (i < 0)
 		i = kernel_only(tl, e);
 	if (i < 0)
 		return;     /* an agent's own child: its lock waits still count */
@@ -241,6 +260,10 @@ void timeline_lock_wait(struct timeline *tl, const struct flock_wait_event *e)
 		tl->lost++;
 		return;
 	}
+	/* swarm-trace: the waiter may live on past the end; give it its
+	 * track now (its exit, if it comes, fills in the rest) */
+	if (tracing_tree(tl) && tl_proc_find(tl, (int32_t)e->tgid) < 0)
+		pid_track(tl, (int32_t)e->tgid, 0, 0, e->start_ns);
 	l = &tl->locks[tl->nlocks++];
 	l->tgid = (int32_t)e->tgid;
 	l->agent = (int32_t)e->agent;

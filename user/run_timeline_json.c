@@ -102,22 +102,23 @@ static void choose_detail(struct out *o)
 {
 	struct timeline *tl = o->tl;
 	size_t i, j = 0, extra = 0;
+	int dup = tl->topology[0] == 'h';
 	int32_t tr;
 
 	/* A hybrid worker only the kernel saw ("pid N") duplicates one named
 	 * by its results (the master cannot tell which): it is shown only for
 	 * its lock waits, and counted in the counters and spawn quantiles. */
 	for (i = 0; i < tl->nlocks; i++)
-		if ((tr = lock_track(tl, &tl->locks[i])) >= 0 && tl->tracks[tr].ppid)
+		if ((tr = lock_track(tl, &tl->locks[i])) >= 0 && dup && tl->tracks[tr].ppid)
 			tl->tracks[tr].detail = 2;
 	for (i = 0; i < tl->ntracks; i++)
-		o->agents += tl->tracks[i].kind == TL_AGENT && !tl->tracks[i].ppid;
+		o->agents += tl->tracks[i].kind == TL_AGENT && !(dup && tl->tracks[i].ppid);
 	o->stride = o->agents <= TL_DETAIL_AGENTS ? 1
 			: (o->agents + TL_DETAIL_AGENTS - 1) / TL_DETAIL_AGENTS;
 	for (i = 0; i < tl->ntracks; i++) {
 		struct tl_track *t = &tl->tracks[i];
 
-		if (t->ppid) {
+		if (dup && t->ppid) {
 			t->detail = t->detail == 2;
 			continue;
 		}
@@ -138,7 +139,12 @@ static void thread_label(const struct timeline *tl, int32_t tr, char *buf, size_
 
 	for (p = t->first_proc; p >= 0; p = tl->procs[p].next)
 		n++;
-	if (!t->pid || !strncmp(t->name, "pid ", 4))
+	if (!tr && tl->topology[0] == 't')
+		snprintf(buf, len, "root (pid %d)", (int)t->pid);
+	else if (!strncmp(t->name, "pid ", 4) && t->first_proc >= 0 &&
+		 tl->procs[t->first_proc].comm[0])
+		snprintf(buf, len, "%s (%s)", t->name, tl->procs[t->first_proc].comm);
+	else if (!t->pid || !strncmp(t->name, "pid ", 4))
 		snprintf(buf, len, "%s", t->name);
 	else if (n > 1)
 		snprintf(buf, len, "%s (pid %d, +%u more)", t->name, (int)t->pid, n - 1);
@@ -172,7 +178,10 @@ static void write_meta(struct out *o)
 
 		if (!t->detail)
 			continue;
-		if (t->kind == TL_MASTER)
+		if (t->kind == TL_MASTER && tl->topology[0] == 't')
+			snprintf(label, sizeof(label), "swarm-trace: pid %d and its "
+				 "descendants", (int)tl->master);
+		else if (t->kind == TL_MASTER)
 			snprintf(label, sizeof(label), "swarm master (%s, pid %d)",
 				 tl->topology, (int)tl->master);
 		else if (t->kind == TL_COORD)
@@ -205,9 +214,13 @@ static size_t upto(const uint64_t *v, size_t n, size_t *i, uint64_t x)
 	return *i;
 }
 
-static uint64_t proc_start(const struct tl_proc *p)
+/* Fork (kernel) or spawn (master) time; a process that was there before
+ * the tracer came (swarm-trace) starts with the timeline. */
+static uint64_t proc_start(const struct timeline *tl, const struct tl_proc *p)
 {
-	return p->fork_ns ? p->fork_ns : p->spawn_ns;
+	uint64_t s = p->fork_ns ? p->fork_ns : p->spawn_ns;
+
+	return s > tl->t0 ? s : tl->t0;
 }
 
 static void put_counter(struct out *o, const char *name, const char *key,
@@ -242,7 +255,7 @@ static int write_counters(struct out *o)
 
 		if (tl->tracks[p->track].kind != TL_AGENT)
 			continue;
-		up[nup++] = proc_start(p);
+		up[nup++] = proc_start(tl, p);
 		if (p->exited || p->kexited)
 			down[ndown++] = p->exit_ns;
 	}
@@ -316,7 +329,7 @@ static int32_t proc_at(struct timeline *tl, int32_t tr, uint64_t ns)
 
 	if (t->cursor >= 0 && ns >= t->cursor_ns)
 		p = found = t->cursor;
-	for (; p >= 0 && proc_start(&tl->procs[p]) <= ns; p = tl->procs[p].next)
+	for (; p >= 0 && proc_start(tl, &tl->procs[p]) <= ns; p = tl->procs[p].next)
 		found = p;
 	t->cursor = found;
 	t->cursor_ns = ns;
@@ -329,7 +342,7 @@ static int32_t proc_at(struct timeline *tl, int32_t tr, uint64_t ns)
 static uint64_t task_start(struct timeline *tl, const struct tl_task *t)
 {
 	int32_t p = proc_at(tl, t->track, t->answer_ns);
-	uint64_t ps = p >= 0 ? proc_start(&tl->procs[p]) : 0;
+	uint64_t ps = p >= 0 ? proc_start(tl, &tl->procs[p]) : 0;
 
 	if (p >= 0 && tl->procs[p].exec_ns && tl->procs[p].exec_ns <= t->answer_ns)
 		ps = tl->procs[p].exec_ns;
@@ -350,7 +363,7 @@ static void proc_slices(struct out *o, struct slices *s)
 		if (!tl->tracks[p->track].detail)
 			continue;
 		add(s, p->track, kind == TL_AGENT ? S_PROC : S_RUN, (int32_t)i,
-		    kind == TL_MASTER ? tl->t0 : proc_start(p),
+		    kind == TL_MASTER ? tl->t0 : proc_start(tl, p),
 		    kind == TL_MASTER ? tl->end : end);
 		if (p->exec_ns && p->exec_ns <= end)
 			add(s, p->track, S_EXEC, (int32_t)i, p->exec_ns, end);
@@ -445,7 +458,8 @@ static void slice_name(struct out *o, const struct slice *c, char *buf, size_t l
 	const struct tl_proc *p = c->kind <= S_EXEC ? &tl->procs[c->ref] : NULL;
 
 	switch (c->kind) {
-	case S_RUN:  snprintf(buf, len, "%s", tl->tracks[c->track].name); break;
+	case S_RUN:  snprintf(buf, len, "%s", !c->track && tl->topology[0] == 't'
+				  ? "traced" : tl->tracks[c->track].name); break;
 	case S_PROC: snprintf(buf, len, "process %d", (int)p->pid); break;
 	case S_EXEC: snprintf(buf, len, "exec %s", p->comm[0] ? p->comm : "?"); break;
 	case S_MARK: snprintf(buf, len, "%s", tl->marks[c->ref].name); break;
@@ -602,8 +616,9 @@ static int write_summary(struct out *o)
 		TL_MAX_BYTES, o->dropped, tl->lost, o->clipped,
 		(double)(tl->end - tl->t0) / 1e6);
 	for (i = 0; i < tl->nprocs; i++)
-		if (tl->tracks[tl->procs[i].track].kind == TL_AGENT)
-			v[k++] = proc_start(&tl->procs[i]);
+		if (tl->tracks[tl->procs[i].track].kind == TL_AGENT &&
+		    (tl->procs[i].fork_ns || tl->procs[i].spawn_ns))
+			v[k++] = proc_start(tl, &tl->procs[i]);
 	quantiles(o->f, "spawn_ms", v, k, tl->t0);
 	for (i = 0, k = 0; i < tl->ntasks; i++)
 		if (tl->tasks[i].status == TS_OK)

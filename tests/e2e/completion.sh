@@ -46,6 +46,7 @@ out=$(complete_line _swarm swarm run -n 2 -- swarm-tra); has "$out" swarm-trace 
 out=$(complete_line _swarm_trace swarm-trace f); has "$out" flock "swarm-trace f"; has "$out" fd "swarm-trace f"
 out=$(complete_line _swarm_trace swarm-trace --v); has "$out" --version "swarm-trace --v"; has "$out" --verbose "swarm-trace --v"
 out=$(complete_line _swarm_trace swarm-trace -p $$); has "$out" "$$" "-p PID"
+out=$(complete_line _swarm_trace swarm-trace --t); has "$out" --timeline "swarm-trace --t"
 
 command -v zsh > /dev/null && { zsh -n "$root/completions/_swarm" || fail "zsh completion syntax"; }
 echo "completion: subcommands, options, buses, inboxes"
