@@ -28,10 +28,11 @@ import sys
 def label_of(path, summary):
     """'flat 100' / 'hybrid 7x50' from bench/run's file name
     (WORKLOAD-SYSTEM-REP.json), else from the summary."""
-    m = re.match(r"(flat|hybrid|demo|trace_flat)_([0-9x]+)-", os.path.basename(path))
+    m = re.match(r"(flat|hybrid|demo|trace_flat)_([0-9x]+)-([a-z]+)-", os.path.basename(path))
     if m:
         topo = "flat" if m.group(1) in ("flat", "demo", "trace_flat") else "hybrid"
-        return "%s %s, %s agents" % (topo, m.group(2), "C demo" if m.group(1) == "demo" else "bash")
+        lab = "%s %s, %s agents" % (topo, m.group(2), "C demo" if m.group(1) == "demo" else "bash")
+        return lab + (" (trace row, %s)" % m.group(3) if m.group(1) == "trace_flat" else "")
     c, n = summary.get("coordinators") or 0, summary.get("agents") or 0
     shape = "%dx%d" % (c, n // c) if c else str(n)
     return "%s %s (%s)" % (summary.get("topology", "?"), shape, os.path.basename(path))

@@ -185,9 +185,11 @@ static void publish_metrics(struct master *m, int up)
 static void flat_done(void *arg, struct task *t, const char *out, size_t len)
 {
 	struct master *m = arg;
+	int dup = m->flags[t->id] & TF_RECORDED;
 
 	master_task_done(m, t, out, len);
-	timeline_task(m->o->timeline, t, 0);
+	if (!dup)
+		timeline_task(m->o->timeline, t, 0);
 }
 
 static void flat_spawned(void *arg, pid_t pid, const char *name)
