@@ -63,6 +63,7 @@ case $out in *"cannot write the timeline"*) ;; *) fail "bad path message: $out";
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "more than one line: $out"
 
 # 3. hybrid 2 x 3: coordinators are tracks, each task has its three hops
+LAST=$TMP/hyb.err
 $S run --coordinators 2 --workers 3 --no-trace --timeline "$TMP/hyb.json" \
 	-- "$S" demo-agent > /dev/null 2> "$TMP/hyb.err" || fail "hybrid run exit $?"
 $CHECK "$TMP/hyb.json" --topology hybrid --min-tracks 9 || fail "hybrid timeline"
@@ -80,6 +81,7 @@ PY
 
 # 4. 1000 agents: under the cap, quickly, detail for a sample only
 start=$(date +%s)
+LAST=$TMP/big.err
 $S run -n 1000 --no-trace --timeline "$TMP/big.json" -- "$S" demo-agent \
 	> /dev/null 2> "$TMP/big.err" || fail "1000-agent run exit $?"
 [ $(( $(date +%s) - start )) -le 60 ] || fail "1000-agent run took over 60 s"
