@@ -59,6 +59,8 @@ void timeline_kernel_exit(struct timeline *tl, const struct spawn_exit_event *e)
 void timeline_lock_wait(struct timeline *tl, const struct flock_wait_event *e);
 /* The master's periodic sample (master_sample). */
 void timeline_sample(struct timeline *tl, uint64_t ns, unsigned fds, uint64_t shm);
+/* The kernel's recount of the whole tree's open fds (traced runs). */
+void timeline_tree_fds(struct timeline *tl, uint64_t ns, uint64_t fds, uint64_t procs);
 /* A named span on the master's track (e.g. handing tasks to cK). */
 void timeline_mark(struct timeline *tl, const char *name, uint64_t start_ns,
 		   uint64_t end_ns);

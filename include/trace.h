@@ -110,6 +110,9 @@ int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out);
 /* Recount every tracked process's open fds now (also done by
  * tracer_poll about once a second and by the reports). */
 int tracer_fd_refresh(struct tracer *t);
+/* Open fds of the whole tree (and its process count) at the last recount;
+ * -ENOENT before the first or with the fd signal off. */
+int tracer_fd_tree(struct tracer *t, uint64_t *fds, uint64_t *procs);
 /* Ground truth from iter/task_file: up to max records of pid's open fds. */
 int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 		       size_t max, size_t *n);

@@ -16,10 +16,11 @@ int timeline_open(const char *path, struct timeline **out)
 		return -ENOMEM;
 	tl->by_pid = calloc(TL_HASH, sizeof(*tl->by_pid));
 	tl->by_name = calloc(TL_HASH, sizeof(*tl->by_name));
-	tl->samples = calloc(TL_MAX_SAMPLES, sizeof(*tl->samples));
-	if (!tl->by_pid || !tl->by_name || !tl->samples)
+	tl->samples.v = calloc(TL_MAX_SAMPLES, sizeof(*tl->samples.v));
+	tl->ksamples.v = calloc(TL_MAX_SAMPLES, sizeof(*tl->ksamples.v));
+	if (!tl->by_pid || !tl->by_name || !tl->samples.v || !tl->ksamples.v)
 		goto fail;
-	tl->sample_every = 1;
+	tl->samples.every = tl->ksamples.every = 1;
 	tl->f = fopen(path, "we");
 	if (!tl->f) {
 		err = -errno;
@@ -42,7 +43,8 @@ void timeline_free(struct timeline *tl)
 	free(tl->procs);
 	free(tl->tasks);
 	free(tl->locks);
-	free(tl->samples);
+	free(tl->samples.v);
+	free(tl->ksamples.v);
 	free(tl->by_pid);
 	free(tl->by_name);
 	free(tl);
@@ -273,20 +275,32 @@ void timeline_lock_wait(struct timeline *tl, const struct flock_wait_event *e)
 
 /* Bounded whatever the run's length: when full, every other sample goes
  * and only every 2^k-th new one is kept. */
-void timeline_sample(struct timeline *tl, uint64_t ns, unsigned fds, uint64_t shm)
+static void sample_push(struct tl_samples *s, uint64_t ns, unsigned fds, uint64_t v)
 {
 	size_t i;
 
-	if (!tl || tl->sample_seen++ % tl->sample_every)
+	if (s->seen++ % s->every)
 		return;
-	if (tl->nsamples == TL_MAX_SAMPLES) {
+	if (s->n == TL_MAX_SAMPLES) {
 		for (i = 0; i < TL_MAX_SAMPLES / 2; i++)
-			tl->samples[i] = tl->samples[2 * i];
-		tl->nsamples = TL_MAX_SAMPLES / 2;
-		tl->sample_every *= 2;
+			s->v[i] = s->v[2 * i];
+		s->n = TL_MAX_SAMPLES / 2;
+		s->every *= 2;
 	}
-	tl->samples[tl->nsamples++] = (struct tl_sample){ .ns = ns, .shm = shm,
-							  .fds = fds };
+	s->v[s->n++] = (struct tl_sample){ .ns = ns, .shm = v, .fds = fds };
+}
+
+void timeline_sample(struct timeline *tl, uint64_t ns, unsigned fds, uint64_t shm)
+{
+	if (tl)
+		sample_push(&tl->samples, ns, fds, shm);
+}
+
+void timeline_tree_fds(struct timeline *tl, uint64_t ns, uint64_t fds, uint64_t procs)
+{
+	if (tl)
+		sample_push(&tl->ksamples, ns, fds > UINT32_MAX ? UINT32_MAX : (unsigned)fds,
+			    procs);
 }
 
 void timeline_mark(struct timeline *tl, const char *name, uint64_t start_ns,

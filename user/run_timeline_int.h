@@ -52,8 +52,16 @@ struct tl_lock {
 };
 
 struct tl_sample {
-	uint64_t ns, shm;
+	uint64_t ns, shm;         /* kernel series: shm is the process count */
 	uint32_t fds;
+};
+
+/* A bounded series: when full, every other sample goes and only every
+ * `every`-th new one is kept. */
+struct tl_samples {
+	struct tl_sample *v;
+	size_t n;
+	uint64_t every, seen;
 };
 
 struct tl_mark {
@@ -74,10 +82,8 @@ struct timeline {
 	size_t ntasks, captasks;
 	struct tl_lock *locks;
 	size_t nlocks, caplocks;
-	struct tl_sample *samples;
-	size_t nsamples;
-	uint64_t sample_every;      /* keep one sample per this many */
-	uint64_t sample_seen;
+	struct tl_samples samples;  /* the master's: fds, /dev/shm bytes */
+	struct tl_samples ksamples; /* the kernel's: the tree's fds */
 	struct tl_mark marks[64];
 	size_t nmarks;
 	int32_t *by_pid;            /* TL_HASH slots: proc index + 1, 0 empty */

@@ -264,11 +264,17 @@ static int write_counters(struct out *o)
 	qsort(up, nup, sizeof(*up), cmp_u64);
 	qsort(down, ndown, sizeof(*down), cmp_u64);
 	qsort(done, tl->ntasks, sizeof(*done), cmp_u64);
-	step = (tl->nsamples + MAX_POINTS - 1) / MAX_POINTS;
-	for (i = 0; i < tl->nsamples; i += step ? step : 1) {
-		put_counter(o, "/dev/shm bytes", "bytes", tl->samples[i].ns, tl->samples[i].shm);
-		put_counter(o, "master fds", "fds", tl->samples[i].ns, tl->samples[i].fds);
+	step = (tl->samples.n + MAX_POINTS - 1) / MAX_POINTS;
+	for (i = 0; i < tl->samples.n; i += step ? step : 1) {
+		const struct tl_sample *s = &tl->samples.v[i];
+
+		put_counter(o, "/dev/shm bytes", "bytes", s->ns, s->shm);
+		put_counter(o, "master fds", "fds", s->ns, s->fds);
 	}
+	step = (tl->ksamples.n + MAX_POINTS - 1) / MAX_POINTS;
+	for (i = 0; i < tl->ksamples.n; i += step ? step : 1)
+		put_counter(o, "tree fds (kernel)", "fds", tl->ksamples.v[i].ns,
+			    tl->ksamples.v[i].fds);
 	/* The other two change at every spawn, exit and answer: their value
 	 * at the end of each of MAX_POINTS equal steps of the run, written
 	 * when it changed. */

@@ -29,6 +29,7 @@ struct run_trace {
 	char why[256];
 	struct report_kernel kern;
 	struct run_hooks hooks;
+	struct timeline *tl;        /* --timeline, or NULL */
 };
 
 static void on_spawned(void *arg, int pid, const char *name)
@@ -83,9 +84,12 @@ static void name_growers(struct run_trace *rt)
 static void on_tick(void *arg)
 {
 	struct run_trace *rt = arg;
-	uint64_t now = now_ns();
+	uint64_t now = now_ns(), fds, procs;
 
 	tracer_poll(rt->tr, 0);
+	/* the poll recounts every process's fds about once a second */
+	if (rt->tl && !tracer_fd_tree(rt->tr, &fds, &procs))
+		timeline_tree_fds(rt->tl, now, fds, procs);
 	if (now - rt->last_names >= 1000000000ull) {
 		rt->last_names = now;
 		name_growers(rt);
@@ -252,6 +256,7 @@ int run_trace_start(struct run_trace **out, const char *off, int agent_depth,
 	}
 	o.agent_name = agent_name;
 	o.agent_arg = rt;
+	rt->tl = tl;
 	if (tl) {
 		o.on_exit = tl_exit;
 		o.on_lock_wait = tl_lock;

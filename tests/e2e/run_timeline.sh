@@ -21,6 +21,7 @@ case $SWARM_AGENT in
 w1) flock "$L" sh -c "touch '$M'; sleep 0.15" ;;
 w2) while [ ! -e "$M" ]; do sleep 0.005; done; flock "$L" true ;;
 w3) sleep 0.2 ;;
+w4) [ -n "${SLOW_W4:-}" ] && sleep 1.3 ;;
 esac
 swarm send --to "$SWARM_PARENT" "$task done"
 EOF
@@ -102,7 +103,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 rm -rf "$TMP/a" && mkdir -p "$TMP/a"
 LAST=$TMP/tr.out
-$S run -n 5 --json --timeline "$TMP/tr.json" -- "$AGENT" "$TMP/a" \
+SLOW_W4=1 $S run -n 5 --json --timeline "$TMP/tr.json" -- "$AGENT" "$TMP/a" \
 	> "$TMP/tr.out" 2> "$TMP/tr.err" || fail "traced run exit $?"
 if [ "$(jq -r .kernel.enabled "$TMP/tr.out")" != true ]; then
 	why=$(jq -r .kernel.reason "$TMP/tr.out")
@@ -118,5 +119,8 @@ import json, sys
 ev = json.load(open(sys.argv[1]))["traceEvents"]
 execs = [e["name"] for e in ev if e["ph"] == "X" and e["name"].startswith("exec ")]
 assert any('"' in n and "\\" in n for n in execs), execs   # the odd comm, intact
+# w4 keeps the run past the tracer's once-a-second fd recount of the tree
+tree = [e["args"]["fds"] for e in ev if e["ph"] == "C" and e["name"] == "tree fds (kernel)"]
+assert tree and max(tree) >= 3 * 2, tree   # master + an agent: stdio at least
 PY
 echo ok
