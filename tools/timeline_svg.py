@@ -81,7 +81,8 @@ def draw(d, ev, width, max_flows, title):
     counters = defaultdict(list)
     for e in ev:
         if e.get("ph") == "C":
-            counters[e["name"]].append((e["ts"], sum(v for v in e["args"].values())))
+            for k, v in e["args"].items():   # shown as viewers do: "name key"
+                counters["%s %s" % (e["name"], k)].append((e["ts"], v))
     t_end = max([e["ts"] + e["dur"] for e in xs] + [c[-1][0] for c in counters.values()] + [1])
     plot_w = width - LEFT - 20
     sx = lambda t: LEFT + plot_w * t / t_end

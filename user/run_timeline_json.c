@@ -223,6 +223,7 @@ static uint64_t proc_start(const struct timeline *tl, const struct tl_proc *p)
 	return s > tl->t0 ? s : tl->t0;
 }
 
+/* Viewers name a counter "<name> <arg key>": "master fds", "tasks done". */
 static void put_counter(struct out *o, const char *name, const char *key,
 			uint64_t ns, uint64_t v)
 {
@@ -268,12 +269,12 @@ static int write_counters(struct out *o)
 	for (i = 0; i < tl->samples.n; i += step ? step : 1) {
 		const struct tl_sample *s = &tl->samples.v[i];
 
-		put_counter(o, "/dev/shm bytes", "bytes", s->ns, s->shm);
-		put_counter(o, "master fds", "fds", s->ns, s->fds);
+		put_counter(o, "/dev/shm", "bytes", s->ns, s->shm);
+		put_counter(o, "master", "fds", s->ns, s->fds);
 	}
 	step = (tl->ksamples.n + MAX_POINTS - 1) / MAX_POINTS;
 	for (i = 0; i < tl->ksamples.n; i += step ? step : 1)
-		put_counter(o, "tree fds (kernel)", "fds", tl->ksamples.v[i].ns,
+		put_counter(o, "tree (kernel)", "fds", tl->ksamples.v[i].ns,
 			    tl->ksamples.v[i].fds);
 	/* The other two change at every spawn, exit and answer: their value
 	 * at the end of each of MAX_POINTS equal steps of the run, written
@@ -285,9 +286,9 @@ static int write_counters(struct out *o)
 		size_t n = upto(done, tl->ntasks, &it, ts);
 
 		if (alive != last_alive || !k)
-			put_counter(o, "agents alive", "agents", ts, alive);
+			put_counter(o, "agents", "alive", ts, alive);
 		if (n != last_done || !k)
-			put_counter(o, "tasks done", "tasks", ts, n);
+			put_counter(o, "tasks", "done", ts, n);
 		last_alive = alive;
 		last_done = n;
 	}

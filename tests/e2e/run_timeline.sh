@@ -120,7 +120,7 @@ ev = json.load(open(sys.argv[1]))["traceEvents"]
 execs = [e["name"] for e in ev if e["ph"] == "X" and e["name"].startswith("exec ")]
 assert any('"' in n and "\\" in n for n in execs), execs   # the odd comm, intact
 # w4 keeps the run past the tracer's once-a-second fd recount of the tree
-tree = [e["args"]["fds"] for e in ev if e["ph"] == "C" and e["name"] == "tree fds (kernel)"]
+tree = [e["args"]["fds"] for e in ev if e["ph"] == "C" and e["name"] == "tree (kernel)"]
 assert tree and max(tree) >= 3 * 2, tree   # master + an agent: stdio at least
 PY
 echo ok
