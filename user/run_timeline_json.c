@@ -305,6 +305,7 @@ out:
 struct slices {
 	struct slice *v;
 	size_t n, cap;
+	uint64_t lost;              /* no memory: counted as dropped */
 };
 
 static void add(struct slices *s, int32_t tr, int kind, int32_t ref,
@@ -316,8 +317,10 @@ static void add(struct slices *s, int32_t tr, int kind, int32_t ref,
 		size_t cap = s->cap ? s->cap * 2 : 1024;
 
 		nv = realloc(s->v, cap * sizeof(*nv));
-		if (!nv)
-			return;     /* fewer slices, still a valid file */
+		if (!nv) {
+			s->lost++;  /* fewer slices, still a valid file */
+			return;
+		}
 		s->v = nv;
 		s->cap = cap;
 	}
@@ -345,16 +348,22 @@ static int32_t proc_at(struct timeline *tl, int32_t tr, uint64_t ns)
 
 /* A task's slice on its agent: from the send, or, when the task waited
  * in the inbox for it, from when the process that answered could first
- * read it (its exec, or its start for a built-in agent). */
-static uint64_t task_start(struct timeline *tl, const struct tl_task *t)
+ * read it (its exec, or its start for a built-in agent); to the answer, or
+ * to that process's exit when the master saw the exit first (a plain
+ * command's "answer" is its exit, taken after the reap). */
+static void task_span(struct timeline *tl, const struct tl_task *t, uint64_t *start,
+		      uint64_t *end)
 {
 	int32_t p = proc_at(tl, t->track, t->answer_ns);
-	uint64_t ps = p >= 0 ? proc_start(tl, &tl->procs[p]) : 0;
+	const struct tl_proc *pr = p >= 0 ? &tl->procs[p] : NULL;
+	uint64_t ps = pr ? proc_start(tl, pr) : 0;
 
-	if (p >= 0 && tl->procs[p].exec_ns && tl->procs[p].exec_ns <= t->answer_ns)
-		ps = tl->procs[p].exec_ns;
-
-	return ps > t->send_ns ? ps : t->send_ns;
+	if (pr && pr->exec_ns && pr->exec_ns <= t->answer_ns)
+		ps = pr->exec_ns;
+	*start = ps > t->send_ns ? ps : t->send_ns;
+	*end = t->answer_ns;
+	if (pr && (pr->exited || pr->kexited) && pr->exit_ns < *end && pr->exit_ns >= *start)
+		*end = pr->exit_ns;
 }
 
 static void proc_slices(struct out *o, struct slices *s)
@@ -388,10 +397,12 @@ static void task_slices(struct out *o, struct slices *s)
 	for (i = 0; i < tl->ntasks; i++) {
 		const struct tl_task *t = &tl->tasks[i];
 		int32_t g = group_of(tl, t->track);
+		uint64_t start, end;
 
 		if (!tl->tracks[t->track].detail)
 			continue;
-		add(s, t->track, S_TASK, (int32_t)i, task_start(tl, t), t->answer_ns);
+		task_span(tl, t, &start, &end);
+		add(s, t->track, S_TASK, (int32_t)i, start, end);
 		add(s, hybrid ? g : 0, S_SEND, (int32_t)i, t->send_ns, t->send_ns + TINY_NS);
 		add(s, hybrid ? g : 0, S_READ, (int32_t)i, t->cread_ns, t->cread_ns + TINY_NS);
 		if (hybrid)
@@ -485,11 +496,10 @@ static void slice_args(struct out *o, const struct slice *c)
 	const struct tl_proc *p = c->kind <= S_EXEC ? &tl->procs[c->ref] : NULL;
 
 	fputs(",\"args\":{", o->u);
-	if (c->kind == S_TASK)
+	if (t)
 		fprintf(o->u, "\"task\":%u,\"status\":\"%s\",\"queued_us\":%" PRIu64 ","
 			"\"answer_to_read_us\":%" PRIu64 ",", t->id + 1, task_status_name(t->status),
-			(task_start(tl, t) - t->send_ns) / 1000,
-			(t->cread_ns - t->answer_ns) / 1000);
+			(c->start - t->send_ns) / 1000, (t->cread_ns - t->answer_ns) / 1000);
 	else if (p && c->kind != S_EXEC && c->track && p->exited)
 		fprintf(o->u, "\"exit\":\"%s %d\",", WIFSIGNALED(p->wstatus) ? "signal" : "status",
 			WIFSIGNALED(p->wstatus) ? WTERMSIG(p->wstatus) : WEXITSTATUS(p->wstatus));
@@ -534,6 +544,7 @@ static int write_slices(struct out *o)
 	nest(o, &s);
 	for (i = 0; i < s.n; i++)
 		write_slice(o, &s.v[i]);
+	o->dropped += s.lost;
 	free(s.v);
 	return 0;
 }
@@ -572,12 +583,13 @@ static void write_flows(struct out *o)
 	for (i = 0; i < tl->ntasks; i++) {
 		const struct tl_task *t = &tl->tasks[i];
 		int32_t c = hybrid ? group_of(tl, t->track) : 0;
-		uint64_t start = task_start(tl, t), id = 3 * (uint64_t)i + 1;
-		/* inside the task's slice, not on its closing edge */
-		uint64_t ans = t->answer_ns - start > 2 ? t->answer_ns - 1 : start;
+		uint64_t start, end, ans, id = 3 * (uint64_t)i + 1;
 
 		if (!tl->tracks[t->track].detail)
 			continue;
+		task_span(tl, t, &start, &end);
+		/* inside the task's slice, not on its closing edge */
+		ans = end - start > 2 ? end - 1 : start;
 		flow(o, id, "task", c, t->send_ns, t->track, start, start - t->send_ns);
 		if (t->status != TS_OK && t->status != TS_FAILED)
 			continue;   /* no answer came */
@@ -661,6 +673,8 @@ int timeline_write(struct timeline *tl)
 		err = write_summary(&o);
 	fclose(o.u);
 	free(o.ubuf);
+	if (ferror(tl->f) && !err)
+		err = -EIO;
 	if (fclose(tl->f) && !err)
 		err = -errno;
 	tl->f = NULL;

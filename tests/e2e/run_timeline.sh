@@ -35,6 +35,11 @@ $S run -n 5 --no-trace --timeline "$TMP/flat.json" -- "$AGENT" "$TMP/a" \
 $CHECK "$TMP/flat.json" --topology flat --min-tracks 6 --task-span w3:180 \
 	--slower w3:1.5 || fail "flat timeline"
 
+# plain commands (GNU parallel mode): a process per task, its exit the answer
+seq 8 | $S run -j 4 --no-trace --timeline "$TMP/plain.json" -- sh -c 'sleep 0.0$1' _ {} \
+	> /dev/null 2> "$TMP/plain.err" || fail "plain run exit $?"
+$CHECK "$TMP/plain.json" --min-tracks 5 || fail "plain timeline"
+
 # The checker itself rejects what it must: a flow without its finish, a
 # slice outlasting its parent, a track without a name, a missed bound.
 python3 - "$TMP/flat.json" "$TMP/broken" <<'PY' || fail "breaking copies"
@@ -114,6 +119,10 @@ if [ "$(jq -r .kernel.enabled "$TMP/tr.out")" != true ]; then
 fi
 $CHECK "$TMP/tr.json" --topology flat --lock-wait w2:80 --task-span w3:180 \
 	|| fail "traced timeline"
+# traced, a plain command's task ends at its process's exit, not after it
+seq 8 | $S run -j 4 --timeline "$TMP/trplain.json" -- sh -c 'sleep 0.0$1' _ {} \
+	> /dev/null 2> "$TMP/trplain.err" || fail "traced plain run exit $?"
+$CHECK "$TMP/trplain.json" --min-tracks 5 || fail "traced plain timeline"
 python3 - "$TMP/tr.json" <<'PY' || fail "traced content"
 import json, sys
 ev = json.load(open(sys.argv[1]))["traceEvents"]
