@@ -72,5 +72,7 @@ void timeline_end(struct timeline *tl, uint64_t ns);
  * partial). */
 int timeline_write(struct timeline *tl);
 void timeline_free(struct timeline *tl);
+/* The run never started: close, remove the file, free. */
+void timeline_discard(struct timeline *tl);
 
 #endif

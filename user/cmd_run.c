@@ -351,7 +351,7 @@ int cmd_run(int argc, char **argv)
 		coord_nats_report_free(rep);
 		report_free(rep);
 		free(rep);
-		timeline_free(a.o.timeline);
+		timeline_discard(a.o.timeline);   /* nothing ran: no file */
 		run_trace_stop(rt);
 		plain_free(&a.plain);
 		return r;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run_timeline_int.h"
 
@@ -21,6 +22,9 @@ int timeline_open(const char *path, struct timeline **out)
 	if (!tl->by_pid || !tl->by_name || !tl->samples.v || !tl->ksamples.v)
 		goto fail;
 	tl->samples.every = tl->ksamples.every = 1;
+	tl->path = strdup(path);
+	if (!tl->path)
+		goto fail;
 	tl->f = fopen(path, "we");
 	if (!tl->f) {
 		err = -errno;
@@ -47,7 +51,20 @@ void timeline_free(struct timeline *tl)
 	free(tl->ksamples.v);
 	free(tl->by_pid);
 	free(tl->by_name);
+	free(tl->path);
 	free(tl);
+}
+
+void timeline_discard(struct timeline *tl)
+{
+	if (!tl)
+		return;
+	if (tl->f) {
+		fclose(tl->f);
+		tl->f = NULL;
+		unlink(tl->path);
+	}
+	timeline_free(tl);
 }
 
 /* Room for one more element in *v (n used of *cap, at most max). */

@@ -71,6 +71,7 @@ struct tl_mark {
 
 struct timeline {
 	FILE *f;
+	char *path;
 	int32_t master;
 	char topology[8];
 	uint64_t t0, end;

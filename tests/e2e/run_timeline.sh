@@ -67,6 +67,9 @@ rc=$?
 [ "$rc" -eq 3 ] || fail "bad --timeline path: exit $rc, want 3"
 case $out in *"cannot write the timeline"*) ;; *) fail "bad path message: $out";; esac
 [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || fail "more than one line: $out"
+# a run that cannot start (no such command) leaves no timeline behind
+$S run -n 2 --no-trace --timeline "$TMP/never.json" -- /nonexistent/cmd > /dev/null 2>&1
+[ -e "$TMP/never.json" ] && fail "a run that never started left its timeline"
 
 # 3. hybrid 2 x 3: coordinators are tracks, each task has its three hops
 LAST=$TMP/hyb.err
