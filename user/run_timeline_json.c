@@ -236,17 +236,53 @@ static void put_counter(struct out *o, const char *name, const char *key,
 	unit_end(o);
 }
 
-/* The master's samples, and agents alive and tasks done from every
- * record, not only the detailed tracks. */
+/* The master's samples and the kernel's, at most MAX_POINTS of each. */
+static void write_samples(struct out *o)
+{
+	const struct timeline *tl = o->tl;
+	size_t i, step = (tl->samples.n + MAX_POINTS - 1) / MAX_POINTS;
+
+	for (i = 0; i < tl->samples.n; i += step ? step : 1) {
+		put_counter(o, "/dev/shm", "bytes", tl->samples.v[i].ns, tl->samples.v[i].shm);
+		put_counter(o, "master", "fds", tl->samples.v[i].ns, tl->samples.v[i].fds);
+	}
+	step = (tl->ksamples.n + MAX_POINTS - 1) / MAX_POINTS;
+	for (i = 0; i < tl->ksamples.n; i += step ? step : 1)
+		put_counter(o, "tree (kernel)", "fds", tl->ksamples.v[i].ns,
+			    tl->ksamples.v[i].fds);
+}
+
+/* Agents alive and tasks done change at every spawn, exit and answer:
+ * their value at the end of each of MAX_POINTS equal steps of the run,
+ * written when it changed; from every record, not only detailed ones. */
+static void write_steps(struct out *o, const uint64_t *up, size_t nup,
+			const uint64_t *down, size_t ndown, const uint64_t *done, size_t ndone)
+{
+	const struct timeline *tl = o->tl;
+	uint64_t width = (tl->end > tl->t0 ? tl->end - tl->t0 : 0) / MAX_POINTS + 1;
+	size_t k, iu = 0, id = 0, it = 0, last_alive = 0, last_done = 0;
+
+	for (k = 0; k <= MAX_POINTS; k++) {
+		uint64_t ts = tl->t0 + k * width;
+		size_t u = upto(up, nup, &iu, ts), d = upto(down, ndown, &id, ts);
+		size_t alive = u > d ? u - d : 0, n = upto(done, ndone, &it, ts);
+
+		if (alive != last_alive || !k)
+			put_counter(o, "agents", "alive", ts, alive);
+		if (n != last_done || !k)
+			put_counter(o, "tasks", "done", ts, n);
+		last_alive = alive;
+		last_done = n;
+	}
+}
+
 static int write_counters(struct out *o)
 {
 	struct timeline *tl = o->tl;
 	uint64_t *up = malloc((tl->nprocs + 1) * sizeof(*up));
 	uint64_t *down = malloc((tl->nprocs + 1) * sizeof(*down));
 	uint64_t *done = malloc((tl->ntasks + 1) * sizeof(*done));
-	size_t i, nup = 0, ndown = 0, iu = 0, id = 0, it = 0, step, k;
-	size_t last_alive = 0, last_done = 0;
-	uint64_t width;
+	size_t i, nup = 0, ndown = 0;
 	int err = -ENOMEM;
 
 	if (!up || !down || !done)
@@ -265,33 +301,8 @@ static int write_counters(struct out *o)
 	qsort(up, nup, sizeof(*up), cmp_u64);
 	qsort(down, ndown, sizeof(*down), cmp_u64);
 	qsort(done, tl->ntasks, sizeof(*done), cmp_u64);
-	step = (tl->samples.n + MAX_POINTS - 1) / MAX_POINTS;
-	for (i = 0; i < tl->samples.n; i += step ? step : 1) {
-		const struct tl_sample *s = &tl->samples.v[i];
-
-		put_counter(o, "/dev/shm", "bytes", s->ns, s->shm);
-		put_counter(o, "master", "fds", s->ns, s->fds);
-	}
-	step = (tl->ksamples.n + MAX_POINTS - 1) / MAX_POINTS;
-	for (i = 0; i < tl->ksamples.n; i += step ? step : 1)
-		put_counter(o, "tree (kernel)", "fds", tl->ksamples.v[i].ns,
-			    tl->ksamples.v[i].fds);
-	/* The other two change at every spawn, exit and answer: their value
-	 * at the end of each of MAX_POINTS equal steps of the run, written
-	 * when it changed. */
-	width = (tl->end - tl->t0) / MAX_POINTS + 1;
-	for (k = 0; k <= MAX_POINTS; k++) {
-		uint64_t ts = tl->t0 + k * width;
-		size_t alive = upto(up, nup, &iu, ts) - upto(down, ndown, &id, ts);
-		size_t n = upto(done, tl->ntasks, &it, ts);
-
-		if (alive != last_alive || !k)
-			put_counter(o, "agents", "alive", ts, alive);
-		if (n != last_done || !k)
-			put_counter(o, "tasks", "done", ts, n);
-		last_alive = alive;
-		last_done = n;
-	}
+	write_samples(o);
+	write_steps(o, up, nup, down, ndown, done, tl->ntasks);
 	err = 0;
 out:
 	free(up);
