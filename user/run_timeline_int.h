@@ -92,6 +92,30 @@ struct timeline {
 	uint64_t lost;              /* records refused (a cap or no memory) */
 };
 
+/* The writer's state (run_timeline_json.c, run_timeline_slices.c). */
+struct tl_out {
+	struct timeline *tl;
+	FILE *f, *u;                /* the file; one unit's scratch stream */
+	char *ubuf;
+	size_t ulen, bytes;
+	uint64_t units, dropped, clipped;
+	size_t detailed, stride, agents;
+};
+
+/* One event (or a flow's two) into the scratch stream, then into the file
+ * if it still fits under TL_MAX_BYTES, else counted as dropped. */
+void tl_unit_begin(struct tl_out *o);
+void tl_unit_end(struct tl_out *o);
+void tl_put_us(FILE *u, const char *key, uint64_t ns, uint64_t t0);
+void tl_put_name(FILE *u, const char *s);
+void tl_put_track(FILE *u, const struct timeline *tl, int32_t tr);
+int32_t tl_group_of(const struct timeline *tl, int32_t tr);
+uint64_t tl_proc_start(const struct timeline *tl, const struct tl_proc *p);
+/* The track a lock wait belongs to, or -1. */
+int32_t tl_lock_track(const struct timeline *tl, const struct tl_lock *l);
+int tl_write_slices(struct tl_out *o);
+void tl_write_flows(struct tl_out *o);
+
 /* Track of name, created with kind when new; -1 when full. */
 int32_t tl_track_get(struct timeline *tl, const char *name, int kind);
 /* Process record of pid (newest), or -1. */
