@@ -397,7 +397,6 @@ static int write_timeline(struct timeline *tl, struct tracer *tr, const char *pa
 	tracer_poll(tr, 0);
 	timeline_end(tl, now_ns());
 	err = timeline_write(tl);
-	timeline_free(tl);
 	if (err)
 		fprintf(stderr, "swarm-trace: writing the timeline %s failed: %s\n",
 			path, strerror(-err));
@@ -440,7 +439,7 @@ int main(int argc, char **argv)
 	err = tracer_open(&tr, root, &to, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "swarm-trace: %s\n", why[0] ? why : strerror(-err));
-		timeline_free(tl);
+		timeline_discard(tl);   /* nothing traced: no file */
 		return EXIT_ENV;
 	}
 	if (why[0])
@@ -450,6 +449,7 @@ int main(int argc, char **argv)
 	err = run(tr, &o, root);
 	terr = write_timeline(tl, tr, o.timeline);
 	tracer_close(tr);
+	timeline_free(tl);   /* after the tracer: its callbacks point here */
 	if (err) {
 		fprintf(stderr, "swarm-trace: report failed: %s\n", strerror(-err));
 		return EXIT_ENV;

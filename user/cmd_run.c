@@ -269,7 +269,8 @@ static int open_timeline(struct run_args *a)
 	return err ? -1 : 0;
 }
 
-/* Written after the report: never part of the run's own time. */
+/* Written after the report: never part of the run's own time. Freed by
+ * the caller after the tracer, whose callbacks still point at it. */
 static void write_timeline(struct run_args *a, struct run_trace *rt)
 {
 	int err;
@@ -281,8 +282,6 @@ static void write_timeline(struct run_args *a, struct run_trace *rt)
 	if (err)
 		fprintf(stderr, "swarm: writing the timeline %s failed: %s\n",
 			a->timeline, strerror(-err));
-	timeline_free(a->o.timeline);
-	a->o.timeline = NULL;
 }
 
 int cmd_run(int argc, char **argv)
@@ -324,7 +323,7 @@ int cmd_run(int argc, char **argv)
 	if (!rep || run_trace_start(&rt, a.no_trace ? "disabled by --no-trace" : NULL,
 				    a.o.hybrid ? 2 : 1, a.o.timeline, stderr)) {
 		die_msg("run: out of memory");
-		timeline_free(a.o.timeline);
+		timeline_discard(a.o.timeline);
 		free(rep);
 		return EXIT_ENV;
 	}
@@ -351,8 +350,8 @@ int cmd_run(int argc, char **argv)
 		coord_nats_report_free(rep);
 		report_free(rep);
 		free(rep);
-		timeline_discard(a.o.timeline);   /* nothing ran: no file */
 		run_trace_stop(rt);
+		timeline_discard(a.o.timeline);   /* nothing ran: no file */
 		plain_free(&a.plain);
 		return r;
 	}
@@ -370,5 +369,6 @@ int cmd_run(int argc, char **argv)
 	report_free(rep);
 	free(rep);
 	run_trace_stop(rt);
+	timeline_free(a.o.timeline);
 	return r;
 }
