@@ -88,6 +88,26 @@ assert sum(e["ph"] == "s" for e in ev) == 18, "3 flows x 6 tasks"
 assert d["swarm"]["tasks"] == 6 and len(d["swarm"]["answer_ms"]) == 6, d["swarm"]
 PY
 
+# the picture and the bench CDFs are drawn from the same files
+python3 "${SWARM_ROOT:-.}/tools/timeline_svg.py" "$TMP/hyb.json" > "$TMP/hyb.svg" || fail "timeline_svg.py"
+python3 - "$TMP/hyb.svg" <<'PY' || fail "SVG"
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+rects = doc.getElementsByTagName("rect")
+assert len(rects) > 20, len(rects)
+texts = " ".join(t.firstChild.data for t in doc.getElementsByTagName("text") if t.firstChild)
+assert "coordinator c1" in texts and "c2-w3" in texts, texts[:300]
+PY
+python3 "${SWARM_ROOT:-.}/bench/timeline_cdf.py" --out "$TMP/cdf" "$TMP/flat.json" "$TMP/hyb.json" \
+	> /dev/null 2>&1 || fail "timeline_cdf.py"
+python3 - "$TMP/cdf.json" <<'PY' || fail "CDF curves"
+import json, sys
+c = json.load(open(sys.argv[1]))["curves"]
+topo = sorted(v["topology"] for v in c.values())
+assert topo == ["flat", "hybrid"], c.keys()
+assert all(len(v["answer_ms"]) == v["agents"] or v["agents"] > 101 for v in c.values()), c
+PY
+
 # 4. 1000 agents: under the cap, quickly, detail for a sample only
 start=$(date +%s)
 LAST=$TMP/big.err
