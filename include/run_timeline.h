@@ -52,6 +52,12 @@ void timeline_begin(struct timeline *tl, pid_t master, const char *topology,
  * coordinator TL_COORD in hybrid) under its bus name. */
 void timeline_spawned(struct timeline *tl, pid_t pid, const char *name, int kind,
 		      uint64_t ns);
+/* Hybrid (user/run_timeline_procs.c): a coordinator logs its workers'
+ * starts and reaps to logs/<coord>.procs with these lines (length, or
+ * -ENOSPC); the master reads each coordinator's file after the run. */
+int timeline_procs_line(char *buf, size_t cap, int spawned, pid_t pid, uint64_t ns,
+			const char *name, int wstatus);
+int timeline_read_procs(struct timeline *tl, int logs_fd, const char *coord);
 /* The master reaped pid (wait status). */
 void timeline_exited(struct timeline *tl, pid_t pid, uint64_t ns, int wstatus);
 /* From the kernel tracer (include/trace.h on_exit / on_lock_wait). */

@@ -496,6 +496,23 @@ void hybrid_abort(struct master *m, int status, const char *why)
 	hybrid_signal(m, SIGKILL);
 }
 
+/* --timeline: every coordinator's (and replacement's) procs file names
+ * its workers' pids, spawns and exits; read once the coordinators are
+ * gone, so the files are whole. */
+void hybrid_timeline(struct master *m)
+{
+	struct mcoord c;
+	unsigned i, g;
+
+	for (i = 0; i < m->ncoords; i++)
+		for (g = 0; g <= m->coords[i].gen; g++) {
+			c.idx = i;
+			c.gen = g;
+			coord_name(&c);
+			timeline_read_procs(m->o->timeline, m->logs_fd, c.name);
+		}
+}
+
 void hybrid_signal(struct master *m, int sig)
 {
 	unsigned i;

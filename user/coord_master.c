@@ -867,6 +867,8 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	stop_everything(&m);
 	master_sample(&m, 1);
 	timeline_end(o->timeline, now_ns());
+	if (o->timeline && m.coords)
+		hybrid_timeline(&m);
 	publish_metrics(&m, 0);
 	if (o->hooks && o->hooks->finished)
 		o->hooks->finished(o->hooks->arg);

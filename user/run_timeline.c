@@ -47,6 +47,7 @@ void timeline_free(struct timeline *tl)
 	free(tl->procs);
 	free(tl->tasks);
 	free(tl->locks);
+	free(tl->pending);
 	free(tl->samples.v);
 	free(tl->ksamples.v);
 	free(tl->by_pid);
@@ -167,6 +168,8 @@ static int32_t proc_add(struct timeline *tl, int32_t pid, int32_t tr, uint64_t n
 	return i;
 }
 
+static void hybrid_group(struct timeline *tl, int32_t tr);
+
 void timeline_begin(struct timeline *tl, pid_t master, const char *topology,
 		    uint64_t t0_ns)
 {
@@ -189,7 +192,9 @@ void timeline_spawned(struct timeline *tl, pid_t pid, const char *name, int kind
 
 	if (!tl || (tr = tl_track_get(tl, name, kind)) < 0)
 		return;
-	if (kind == TL_AGENT)
+	if (kind == TL_AGENT && tl->topology[0] == 'h')
+		hybrid_group(tl, tr);
+	else if (kind == TL_AGENT)
 		tl->tracks[tr].group = 0;   /* flat: under the master */
 	proc_add(tl, (int32_t)pid, tr, ns);
 }
@@ -242,14 +247,28 @@ static int32_t kernel_only(struct timeline *tl, const struct spawn_exit_event *e
 			 tl->procs[parent].track, 0);
 }
 
-void timeline_kernel_exit(struct timeline *tl, const struct spawn_exit_event *e)
+/* A hybrid worker's exit before its name is known: kept for later. */
+static int pend(struct timeline *tl, const struct spawn_exit_event *e)
+{
+	if (tl->topology[0] != 'h' || e->agent != e->tgid)
+		return 0;
+	if (grow((void **)&tl->pending, &tl->cappending, tl->npending,
+		 sizeof(*e), TL_MAX_PROCS)) {
+		tl->lost++;
+		return 1;
+	}
+	tl->pending[tl->npending++] = *e;
+	return 1;
+}
+
+static void apply_exit(struct timeline *tl, const struct spawn_exit_event *e, int late)
 {
 	struct tl_proc *p;
 	int32_t i;
 
-	if (!tl || !e->exit_ns)
-		return;
 	i = tl_proc_find(tl, (int32_t)e->tgid);
+	if (i < 0 && !late && pend(tl, e))
+		return;
 	if (i < 0)
 		i = kernel_only(tl, e);
 	if (i < 0)
@@ -266,6 +285,21 @@ void timeline_kernel_exit(struct timeline *tl, const struct spawn_exit_event *e)
 	}
 	memcpy(p->comm, e->comm, sizeof(p->comm));
 	p->comm[sizeof(p->comm) - 1] = '\0';
+}
+
+void timeline_kernel_exit(struct timeline *tl, const struct spawn_exit_event *e)
+{
+	if (tl && e->exit_ns)
+		apply_exit(tl, e, 0);
+}
+
+void timeline_settle(struct timeline *tl)
+{
+	size_t i;
+
+	for (i = 0; i < tl->npending; i++)
+		apply_exit(tl, &tl->pending[i], 1);
+	tl->npending = 0;
 }
 
 void timeline_lock_wait(struct timeline *tl, const struct flock_wait_event *e)

@@ -83,6 +83,10 @@ struct timeline {
 	size_t ntasks, captasks;
 	struct tl_lock *locks;
 	size_t nlocks, caplocks;
+	/* Hybrid: exits of pids not known yet; their names come from the
+	 * coordinators' procs files after the run (timeline_settle). */
+	struct spawn_exit_event *pending;
+	size_t npending, cappending;
 	struct tl_samples samples;  /* the master's: fds, /dev/shm bytes */
 	struct tl_samples ksamples; /* the kernel's: the tree's fds */
 	struct tl_mark marks[64];
@@ -115,6 +119,9 @@ uint64_t tl_proc_start(const struct timeline *tl, const struct tl_proc *p);
 int32_t tl_lock_track(const struct timeline *tl, const struct tl_lock *l);
 int tl_write_slices(struct tl_out *o);
 void tl_write_flows(struct tl_out *o);
+
+/* Apply the exits kept pending (before writing). */
+void timeline_settle(struct timeline *tl);
 
 /* Track of name, created with kind when new; -1 when full. */
 int32_t tl_track_get(struct timeline *tl, const char *name, int kind);

@@ -144,6 +144,19 @@ static void put_meta(struct tl_out *o, const char *what, int32_t tr, const char 
 	tl_unit_end(o);
 }
 
+/* Workers in slot order (c2-w3 before c2-w10), whatever order their
+ * tracks were made in; the rest after them in the order they came. */
+static int sort_index(const struct timeline *tl, int32_t tr)
+{
+	const char *w = strrchr(tl->tracks[tr].name, 'w');
+	uint64_t n;
+
+	if (tl->tracks[tr].kind == TL_AGENT && w && (w == tl->tracks[tr].name || w[-1] == '-') &&
+	    !parse_u64(w + 1, &n) && n < 1000000)
+		return (int)n;
+	return 1000000 + (int)tr;
+}
+
 static void write_meta(struct tl_out *o)
 {
 	struct timeline *tl = o->tl;
@@ -170,7 +183,8 @@ static void write_meta(struct tl_out *o)
 		}
 		thread_label(tl, (int32_t)i, label, sizeof(label));
 		put_meta(o, "thread_name", (int32_t)i, label, 0);
-		put_meta(o, "thread_sort_index", (int32_t)i, NULL, (int)i);
+		put_meta(o, "thread_sort_index", (int32_t)i, NULL,
+			 t->kind == TL_AGENT ? sort_index(tl, (int32_t)i) : 0);
 	}
 }
 
@@ -344,6 +358,7 @@ int timeline_write(struct timeline *tl)
 		return 0;
 	if (!tl->end)
 		tl->end = now_ns();
+	timeline_settle(tl);
 	o.f = tl->f;
 	o.u = open_memstream(&o.ubuf, &o.ulen);
 	if (!o.u)

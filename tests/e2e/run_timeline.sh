@@ -86,6 +86,19 @@ flows = {e["name"] for e in ev if e["ph"] == "s"}
 assert flows == {"task", "answer", "result"}, flows
 assert sum(e["ph"] == "s" for e in ev) == 18, "3 flows x 6 tasks"
 assert d["swarm"]["tasks"] == 6 and len(d["swarm"]["answer_ms"]) == 6, d["swarm"]
+# workers are not the master's children: their pids, spawns and exits come
+# from the coordinators' cK.procs files, untraced too
+threads = {(e["pid"], e["tid"]): e["args"]["name"] for e in ev
+           if e["ph"] == "M" and e["name"] == "thread_name"}
+workers = {k: n for k, n in threads.items() if "-w" in n}
+assert len(workers) == 6 and all("(pid %d" % k[1] in n for k, n in workers.items()), workers
+coords = {e["pid"] for e in ev if e["ph"] == "M" and e["name"] == "process_name"
+          and e["args"]["name"].startswith("coordinator")}
+assert all(k[0] in coords for k in workers), (workers, coords)
+procs = [e for e in ev if e["ph"] == "X" and e["name"].startswith("process ")
+         and (e["pid"], e["tid"]) in workers]
+assert len(procs) >= 6 and all("exit" in e["args"] for e in procs), procs
+assert len(d["swarm"]["spawn_ms"]) == 6, d["swarm"]["spawn_ms"]
 PY
 
 # the picture and the bench CDFs are drawn from the same files

@@ -4,6 +4,7 @@
  * at open, and a NULL timeline is a no-op everywhere. The format itself
  * is checked on real runs by tests/e2e/run_timeline.sh. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,6 +164,54 @@ static void test_samples_bounded(void **state)
 	free(out);
 }
 
+/* A coordinator's procs file, hostile lines included: only well-formed
+ * lines with bus names count; a torn last line is left out. */
+static void test_procs_file(void **state)
+{
+	char dir[] = "/tmp/swarm-test-tlprocs-XXXXXX", path[64], line[128], file[96], *out;
+	struct timeline *tl;
+	size_t len;
+	int dfd, fd, n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	snprintf(file, sizeof(file), "%s/c1.procs", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	n = timeline_procs_line(line, sizeof(line), 1, 4242, 5 * MS, "c1-w7", 0);
+	assert_true(n > 0);
+	assert_int_equal(write(fd, line, (size_t)n), n);
+	n = timeline_procs_line(line, sizeof(line), 0, 4242, 9 * MS, NULL, 256);
+	assert_int_equal(write(fd, line, (size_t)n), n);
+	assert_int_equal(timeline_procs_line(line, 8, 1, 4242, 5 * MS, "c1-w7", 0), -ENOSPC);
+	dprintf(fd, "s 77 1000 bad\"name\ns -3 10 c1-w2\ngarbage\n"
+		"s 88 6000000 c1-w8\nx 88 7");   /* torn: no newline */
+	close(fd);
+	tmp_path(path, sizeof(path));
+	assert_int_equal(timeline_open(path, &tl), 0);
+	timeline_begin(tl, 100, "hybrid", 1 * MS);
+	timeline_spawned(tl, 4000, "c1", TL_COORD, 2 * MS);
+	add_task(tl, 0, "c1-w7", 6 * MS, 8 * MS);
+	assert_int_equal(timeline_read_procs(tl, dfd, "c1"), 0);
+	assert_int_equal(timeline_read_procs(tl, dfd, "c9"), 0);   /* none: fine */
+	timeline_end(tl, 10 * MS);
+	assert_int_equal(timeline_write(tl), 0);
+	timeline_free(tl);
+	out = slurp(path, &len);
+	unlink(path);
+	assert_non_null(strstr(out, "\"c1-w7 (pid 4242)\""));
+	assert_non_null(strstr(out, "\"c1-w8 (pid 88)\""));
+	assert_non_null(strstr(out, "\"exit\":\"status 1\""));   /* wstatus 256 */
+	assert_null(strstr(out, "bad"));
+	assert_null(strstr(out, "c1-w2"));
+	free(out);
+	unlink(file);
+	close(dfd);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_byte_cap),
 		cmocka_unit_test(test_bad_path_and_null),
 		cmocka_unit_test(test_samples_bounded),
+		cmocka_unit_test(test_procs_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
