@@ -322,6 +322,7 @@ void timeline_lock_wait(struct timeline *tl, const struct flock_wait_event *e)
 	l->agent = (int32_t)e->agent;
 	l->start_ns = e->start_ns;
 	l->wait_ns = e->wait_ns;
+	l->ino = e->ino;
 }
 
 /* Bounded whatever the run's length: when full, every other sample goes

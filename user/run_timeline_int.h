@@ -49,6 +49,7 @@ struct tl_task {
 struct tl_lock {
 	int32_t tgid, agent;
 	uint64_t start_ns, wait_ns;
+	uint64_t ino;               /* the lock file's: as kernel.flock.locks[] */
 };
 
 struct tl_sample {

@@ -224,8 +224,9 @@ static void slice_args(struct tl_out *o, const struct slice *c)
 		fprintf(o->u, "\"exit\":\"%s %d\",", WIFSIGNALED(p->wstatus) ? "signal" : "status",
 			WIFSIGNALED(p->wstatus) ? WTERMSIG(p->wstatus) : WEXITSTATUS(p->wstatus));
 	else if (c->kind == S_LOCK)
-		fprintf(o->u, "\"wait_us\":%" PRIu64 ",\"pid\":%d,", tl->locks[c->ref].wait_ns / 1000,
-			(int)tl->locks[c->ref].tgid);
+		fprintf(o->u, "\"wait_us\":%" PRIu64 ",\"pid\":%d,\"inode\":%" PRIu64 ",",
+			tl->locks[c->ref].wait_ns / 1000, (int)tl->locks[c->ref].tgid,
+			tl->locks[c->ref].ino);
 	fprintf(o->u, "\"clipped\":%s}", c->clipped ? "true" : "false");
 }
 
