@@ -8,7 +8,10 @@ writes:
   <out>.json  every row with medians, spreads, the raw values and the
               machine facts (kernel, cores, CPU, memory, load average);
   <out>.md    the Markdown table;
-  <out>.png   coordination time vs agents, both systems (gnuplot).
+  <out>.png   coordination time vs agents, both systems (gnuplot);
+  <out>-timeline.png/.json  spawn and answer CDFs, flat vs hybrid, from
+              the --timeline files of swarm's runs (--timelines DIR,
+              bench/timeline_cdf.py).
 The table is also printed on stdout. Delivery rows take the worst
 repetition, not the median: one lost message is one too many.
 """
@@ -19,6 +22,9 @@ import platform
 import statistics
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import timeline_cdf  # noqa: E402  (beside this file)
 
 # (section, row label, seed target, workload, metric path, unit, aggregate)
 ROWS = [
@@ -319,6 +325,7 @@ def main():
     ap.add_argument("--have-run", default="0")
     ap.add_argument("--swarm-bin", default="")
     ap.add_argument("--have-cli", default="0")
+    ap.add_argument("--timelines", help="directory of --timeline files (bench/run's coordination rows)")
     args = ap.parse_args()
 
     old_facts = None
@@ -374,10 +381,16 @@ def main():
     png = plot(runs, args.out)
     png_fds = plot(runs, args.out + "-fds", "fds_peak", "open fds (peak, per coordinator)",
                    "File descriptors per coordinator vs agents, median", logy=False)
+    png_tl, curves = None, {}
+    if args.timelines and os.path.isdir(args.timelines):
+        files = [os.path.join(args.timelines, n) for n in os.listdir(args.timelines)
+                 if n.endswith(".json")]
+        png_tl, curves = timeline_cdf.plot(files, args.out + "-timeline")
     doc = {"schema_version": 1, "machine": facts, "swarm_run_available": args.have_run == "1",
            "swarm_cli_available": args.have_cli == "1", "rows": rows, "runs": runs,
            "plot": os.path.basename(png) if png else None,
-           "plot_fds": os.path.basename(png_fds) if png_fds else None}
+           "plot_fds": os.path.basename(png_fds) if png_fds else None,
+           "plot_timeline": os.path.basename(png_tl) if png_tl else None}
     with open(args.out + ".json", "w") as f:
         json.dump(doc, f, indent=1)
     note = ("Machine: %s, %s cores (%s), kernel %s, load %s -> %s; %s pass, %d repetitions, "
@@ -394,6 +407,11 @@ def main():
             f.write("\n![coordination time vs agents](%s)\n" % os.path.basename(png))
         if png_fds:
             f.write("\n![fds per coordinator vs agents](%s)\n" % os.path.basename(png_fds))
+        if curves:
+            f.write("\nFrom the runs' --timeline files (first repetition of each):\n\n")
+            f.write("\n".join(timeline_cdf.md_rows(curves)) + "\n")
+        if png_tl:
+            f.write("\n![spawn and answer CDFs, flat vs hybrid](%s)\n" % os.path.basename(png_tl))
 
     widths = [52, 26, 30, 30, 8]
     print(note)

@@ -13,8 +13,12 @@ int fd_refresh(struct bpf_iter__task *ctx)
 	__u32 tgid;
 	__s32 n;
 
-	if (!task)
-		return 0; /* the end of the walk */
+	if (!task) { /* the end of the walk: its totals are whole now */
+		fd_stats.tree_fds = fd_stats.walk_fds;
+		fd_stats.tree_procs = fd_stats.walk_procs;
+		fd_stats.walk_fds = fd_stats.walk_procs = 0;
+		return 0;
+	}
 	if (task->pid != task->tgid)
 		return 0; /* threads share the leader's table */
 	tgid = task->tgid;
@@ -22,6 +26,9 @@ int fd_refresh(struct bpf_iter__task *ctx)
 	if (!p)
 		return 0;
 	n = count_fds(task);
+	if (n > 0)
+		fd_stats.walk_fds += (__u64)n;
+	fd_stats.walk_procs++;
 	if (n < p->fd_base) { /* the low-water mark, as spawn.bpf.c */
 		p->fd_base = n;
 		p->fd_ns = bpf_ktime_get_ns();

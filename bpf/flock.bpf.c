@@ -50,6 +50,9 @@ struct {
 } locks SEC(".maps");
 
 struct flock_totals flock_stats = {};
+/* Set before load: a granted wait this long or longer also goes to the
+ * ring as a flock_wait_event (for --timeline); 0: none. */
+const volatile __u64 lock_event_min_ns = 0;
 static const struct flock_stat zero_lock_stat;
 
 static __always_inline void lock_fields(struct file_lock *fl, struct file **file,
@@ -90,6 +93,29 @@ static __always_inline struct flock_stat *lock_stat(const struct flock_key *key,
 	return st;
 }
 
+/* A long wait, for a timeline: counted as a ring drop when it is full. */
+static __always_inline void wait_event(const struct flock_key *key, __u64 wait)
+{
+	struct flock_wait_event *e;
+	struct spawn_proc *p;
+	__u32 tgid = current_tgid();
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&spawn_stats.ringbuf_drops, 1);
+		return;
+	}
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	e->start_ns = bpf_ktime_get_ns() - wait;
+	e->wait_ns = wait;
+	e->ino = key->ino;
+	e->tgid = tgid;
+	e->agent = p ? p->agent : 0;
+	e->dev = key->dev;
+	e->kind = key->kind;
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
 /* The call is over: account it to its lock. */
 static __always_inline void finish(const struct flock_key *key, struct file *file,
 				   __u64 wait, bool contended, int ret)
@@ -110,6 +136,8 @@ static __always_inline void finish(const struct flock_key *key, struct file *fil
 			st->wait_ns_max = wait; /* racy max: a near tie may be lost */
 		hist_add(st->wait_us, wait / 1000);
 		hist_add(flock_stats.wait_us, wait / 1000);
+		if (lock_event_min_ns && contended && wait >= lock_event_min_ns)
+			wait_event(key, wait);
 	} else if (ret == -EWOULDBLOCK) {
 		__sync_fetch_and_add(&st->ewouldblock, 1);
 	} else {

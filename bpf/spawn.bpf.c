@@ -360,6 +360,7 @@ int BPF_PROG(spawn_exit, struct task_struct *task)
 		e->fork_exec_ns = p && p->fork_ns && p->exec_ns ? p->exec_ns - p->fork_ns : 0;
 		e->exec_exit_ns = p && p->exec_ns ? now - p->exec_ns : 0;
 		e->life_ns = p && p->fork_ns ? now - p->fork_ns : 0;
+		e->exit_ns = now;
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
 		/* waking the reader costs microseconds per exit: wake it only
 		 * when a quarter of the ring is used; it also polls on a timer */

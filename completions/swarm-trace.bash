@@ -13,6 +13,7 @@ _swarm_trace()
 		[[ ${#COMPREPLY[@]} -eq 0 ]] && COMPREPLY=($(compgen -d -- "$cur"))
 		return;;
 	-i|--interval|-d|--duration) return;;
+	--timeline) COMPREPLY=($(compgen -f -- "$cur")); return;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$("$1" --help 2>&1 | grep -oE -- '(^|[ ,])--?[A-Za-z][A-Za-z-]*' |

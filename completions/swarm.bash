@@ -63,7 +63,7 @@ _swarm()
 	--topology) COMPREPLY=($(compgen -W 'flat hybrid' -- "$cur")); return;;
 	--type) COMPREPLY=($(compgen -W 'data task result heartbeat stop fail control' -- "$cur")); return;;
 	--user) COMPREPLY=($(compgen -u -- "$cur")); return;;
-	--tasks|--results|--samples|--metrics-file|--leak-fd)
+	--tasks|--results|--samples|--metrics-file|--leak-fd|--timeline)
 		COMPREPLY=($(compgen -f -- "$cur")); return;;
 	--logs|--base|--shm) COMPREPLY=($(compgen -d -- "$cur")); return;;
 	--bus|--join) COMPREPLY=($(compgen -W 'nats://' -- "$cur")); compopt -o nospace 2>/dev/null; return;;

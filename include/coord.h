@@ -17,6 +17,7 @@
 struct coord_kernel;
 struct priv_user;
 struct top_snap;
+struct timeline;
 
 #define COORD_DEFAULT_TIMEOUT_S 600.0
 #define COORD_STOP_GRACE_MS     2000   /* agents get this long to exit on STOP */
@@ -93,6 +94,7 @@ struct run_opts {
 	struct task_list *tasks;
 	int plain;                       /* a plain command (stdout mode) */
 	const struct plain_opts *gnu;    /* GNU parallel mode, or NULL */
+	struct timeline *timeline;       /* --timeline (run_timeline.h), or NULL */
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is

@@ -92,6 +92,8 @@ void hybrid_on_exit(struct master *m, struct mcoord *c);
 void hybrid_abort(struct master *m, int status, const char *why);
 void hybrid_finish(struct master *m, int grace_ms);
 void hybrid_signal(struct master *m, int sig);
+/* --timeline: the coordinators' worker logs into it (after the run). */
+void hybrid_timeline(struct master *m);
 void hybrid_status(struct master *m, FILE *f, int json);
 void hybrid_free(struct master *m);
 

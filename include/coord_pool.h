@@ -99,6 +99,8 @@ struct pool_cfg {
 	void (*on_spool)(void *arg, struct task *t, int out_fd, int err_fd);
 	/* A process was started in a slot (may be NULL). */
 	void (*on_spawn)(void *arg, pid_t pid, const char *name);
+	/* A process of a slot was reaped (may be NULL). */
+	void (*on_exit)(void *arg, pid_t pid, int wstatus);
 	/* The owner's inbox drain (pool_on_msg for each message): called
 	 * before exits are acted on, so an agent that answered and exited
 	 * is seen answering first (pool_on_children). */

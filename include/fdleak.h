@@ -95,6 +95,11 @@ struct fd_iter_rec {
 struct fd_totals {
 	__u64 map_full;
 	__u64 leaks_kept;
+	/* The last whole walk of fd_refresh (bpf/fdleak.bpf.c): open fds of
+	 * every tracked process together, and how many processes; the walk
+	 * adds into walk_* and copies them here when it ends. */
+	__u64 tree_fds, tree_procs;
+	__u64 walk_fds, walk_procs;
 };
 
 #endif

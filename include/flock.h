@@ -44,4 +44,18 @@ struct flock_totals {
 	__u32 wait_us[HIST_SLOTS]; /* all locks together */
 };
 
+/* One lock wait of at least the loader's lock_event_min_ns, through the
+ * spawn ring (bpf/spawn.bpf.c `events`): only a timeline asks for them.
+ * The reader tells it from a spawn_exit_event by its size (see
+ * user/trace_spawn.c), so the two must never be the same size. */
+struct flock_wait_event {
+	__u64 start_ns;     /* CLOCK_MONOTONIC: first attempt of the call */
+	__u64 wait_ns;      /* first attempt -> grant */
+	__u64 ino;
+	__u32 tgid;
+	__u32 agent;        /* tgid of its agent, 0 if none */
+	__u32 dev;
+	__u32 kind;         /* enum lock_kind */
+};
+
 #endif

@@ -19,12 +19,18 @@
 #include "report.h"
 
 struct run_trace;
+struct timeline;
 
 /* off: NULL to trace, else the reason it is off (--no-trace; nothing is
  * loaded and nothing printed). agent_depth: 1 flat, 2 hybrid (the
  * generation below the master that the agents are). err is where the one
- * line goes (stderr). -ENOMEM is the only error. */
-int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FILE *err);
+ * line goes (stderr). tl (or NULL): the run's --timeline, which then also
+ * gets every exit and every lock wait of TL_LOCK_MIN_NS or more.
+ * -ENOMEM is the only error. */
+int run_trace_start(struct run_trace **out, const char *off, int agent_depth,
+		    struct timeline *tl, FILE *err);
+/* Hand what the ring still holds to the timeline (before writing it). */
+void run_trace_drain(struct run_trace *rt);
 const struct report_kernel *run_trace_kernel(struct run_trace *rt);
 /* NULL when tracing is off. */
 const struct run_hooks *run_trace_hooks(struct run_trace *rt);

@@ -37,6 +37,8 @@ struct spawn_exit_event {
 	__u32 exit_code;    /* wait(2) status: code << 8 | signal */
 	__u32 agent;
 	char comm[TRACE_COMM_LEN];
+	__u64 exit_ns;      /* bpf_ktime_get_ns (CLOCK_MONOTONIC) at exit:
+			     * anchors the three spans above on a timeline */
 };
 
 /* Global counters, in the object's .bss (read through the mmap). */

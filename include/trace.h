@@ -70,6 +70,13 @@ struct tracer_opts {
 	/* Optional: agent name of a pid for the reports (NULL if unknown). */
 	const char *(*agent_name)(pid_t pid, void *arg);
 	void *agent_arg;
+	/* Optional, for a timeline: every traced exit, and every lock wait
+	 * of lock_event_min_ns or more (0: none are sent), as the ring is
+	 * drained by tracer_poll. */
+	void (*on_exit)(const struct spawn_exit_event *e, void *arg);
+	void (*on_lock_wait)(const struct flock_wait_event *e, void *arg);
+	uint64_t lock_event_min_ns;
+	void *event_arg;
 };
 
 struct tracer;
@@ -120,6 +127,9 @@ int tracer_fd_leak(struct tracer *t, pid_t pid, struct fd_leak *out);
 /* Recount every tracked process's open fds now (also done by
  * tracer_poll about once a second and by the reports). */
 int tracer_fd_refresh(struct tracer *t);
+/* Open fds of the whole tree (and its process count) at the last recount;
+ * -ENOENT before the first or with the fd signal off. */
+int tracer_fd_tree(struct tracer *t, uint64_t *fds, uint64_t *procs);
 /* Ground truth from iter/task_file: up to max records of pid's open fds. */
 int tracer_fd_snapshot(struct tracer *t, pid_t pid, struct fd_iter_rec *recs,
 		       size_t max, size_t *n);

@@ -15,6 +15,7 @@
 
 #include "bus.h"
 #include "priv.h"
+#include "run_timeline.h"
 #include "swarm.h"
 #include "trace.h"
 #include "util.h"
@@ -33,13 +34,15 @@ struct opts {
 	uint64_t count;      /* 0: unlimited */
 	int json;
 	int verbose;
+	const char *timeline;   /* --timeline FILE, or NULL */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "USAGE: swarm-trace [spawn|flock|fd|latency|all] [-p PID | --dir SWARM_DIR]\n"
-"                   [-d DURATION] [--json] [-v] [-h] [-V] [INTERVAL [COUNT]]\n"
+"                   [-d DURATION] [--json] [--timeline FILE] [-v] [-h] [-V]\n"
+"                   [INTERVAL [COUNT]]\n"
 "\n"
 "Trace a running swarm (found from its bus dir) or any process tree (PID and\n"
 "all its descendants, existing ones included): process spawns and execs,\n"
@@ -53,6 +56,10 @@ static void usage(FILE *f)
 "  COUNT                stop after COUNT blocks (alone: blocks of 1 s with -i)\n"
 "  -d, --duration T     stop after T (\"10\", \"30s\", \"2m\")\n"
 "  -j, --json           one JSON object per block (JSON lines)\n"
+"      --timeline FILE  also write a Chrome trace-event JSON file at the end\n"
+"                       (ui.perfetto.dev): a track per process that exited or\n"
+"                       waited >= 1 ms on a lock, with its fork, exec, exit\n"
+"                       and lock waits; at most 256 in detail, 4 MiB at most\n"
 "  -v, --verbose        say what is attached; libbpf messages on stderr\n"
 "  -h, --help           this help\n"
 "  -V, --version        print the version and exit\n"
@@ -143,6 +150,7 @@ static int parse_all(int argc, char **argv, struct opts *o)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "timeline", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -168,6 +176,7 @@ static int parse_all(int argc, char **argv, struct opts *o)
 				return fprintf(stderr, "swarm-trace: bad duration '%s'\n", optarg), -EINVAL;
 			break;
 		case 'j': o->json = 1; break;
+		case 'T': o->timeline = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h': usage(stdout); exit(EXIT_OK);
 		case 'V': printf("swarm-trace %s\n", SWARM_VERSION); exit(EXIT_OK);
@@ -334,14 +343,65 @@ static void drop_privileges(void)
 			"tracing on with them\n", strerror(-err));
 }
 
+static void tl_exit(const struct spawn_exit_event *e, void *arg)
+{
+	timeline_kernel_exit(arg, e);
+}
+
+static void tl_lock(const struct flock_wait_event *e, void *arg)
+{
+	timeline_lock_wait(arg, e);
+}
+
+/* --timeline: opened as the caller, before anything is attached. */
+static int open_timeline(const struct opts *o, pid_t root, struct tracer_opts *to,
+			 struct timeline **tl)
+{
+	int err;
+
+	*tl = NULL;
+	if (!o->timeline)
+		return 0;
+	err = timeline_open(o->timeline, tl);
+	if (err) {
+		fprintf(stderr, "swarm-trace: cannot write the timeline %s: %s\n",
+			o->timeline, strerror(-err));
+		return err;
+	}
+	timeline_begin(*tl, root, "trace", now_ns());
+	to->on_exit = tl_exit;
+	to->on_lock_wait = tl_lock;
+	to->lock_event_min_ns = TL_LOCK_MIN_NS;
+	to->event_arg = *tl;
+	return 0;
+}
+
+static int write_timeline(struct timeline *tl, struct tracer *tr, const char *path)
+{
+	int err;
+
+	if (!tl)
+		return 0;
+	tracer_poll(tr, 0);
+	timeline_end(tl, now_ns());
+	err = timeline_write(tl);
+	if (err)
+		fprintf(stderr, "swarm-trace: writing the timeline %s failed: %s\n",
+			path, strerror(-err));
+	else
+		fprintf(stderr, "swarm-trace: timeline written to %s\n", path);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	struct tracer_opts to = { 0 };
 	struct tracer *tr = NULL;
+	struct timeline *tl;
 	struct opts o;
 	char why[256];
 	pid_t root;
-	int err;
+	int err, terr;
 
 	if (parse_all(argc, argv, &o)) {
 		fprintf(stderr, "swarm-trace: see 'swarm-trace --help'\n");
@@ -362,9 +422,12 @@ int main(int argc, char **argv)
 	if (install_signals())
 		return EXIT_ENV;
 	to.signals = o.signals;
+	if (open_timeline(&o, root, &to, &tl))
+		return EXIT_ENV;
 	err = tracer_open(&tr, root, &to, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "swarm-trace: %s\n", why[0] ? why : strerror(-err));
+		timeline_discard(tl);   /* nothing traced: no file */
 		return EXIT_ENV;
 	}
 	if (why[0])
@@ -372,10 +435,12 @@ int main(int argc, char **argv)
 	drop_privileges();
 	fprintf(stderr, "Tracing pid %d and its descendants... Hit Ctrl-C to end.\n", (int)root);
 	err = run(tr, &o, root);
+	terr = write_timeline(tl, tr, o.timeline);
 	tracer_close(tr);
+	timeline_free(tl);   /* after the tracer: its callbacks point here */
 	if (err) {
 		fprintf(stderr, "swarm-trace: report failed: %s\n", strerror(-err));
 		return EXIT_ENV;
 	}
-	return EXIT_OK;
+	return terr ? EXIT_ENV : EXIT_OK;
 }

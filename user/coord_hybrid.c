@@ -15,6 +15,7 @@
 
 #include "coord_master.h"
 #include "coord_sys.h"
+#include "run_timeline.h"
 #include "spawn_process.h"
 #include "swarm.h"
 
@@ -39,8 +40,9 @@ static int send_tasks(struct master *m, struct mcoord *c)
 {
 	struct bus_out out[BATCH + 1];
 	struct inbox *to;
-	char *buf = NULL;
+	char *buf = NULL, mark[NAME_MAX_LEN + 16];
 	size_t i = 0, n, end, cap;
+	uint64_t t0 = now_ns();
 	int err, len, last;
 
 	err = inbox_open(m->bus, c->name, &to);
@@ -93,6 +95,8 @@ static int send_tasks(struct master *m, struct mcoord *c)
 out:
 	free(buf);
 	inbox_close(to);
+	snprintf(mark, sizeof(mark), "tasks to %s", c->name);
+	timeline_mark(m->o->timeline, mark, t0, now_ns());
 	return err;
 }
 
@@ -169,6 +173,7 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 		return err;
 	c->pid = sp.pid;
 	c->pidfd = sp.pidfd;
+	timeline_spawned(m->o->timeline, sp.pid, c->name, TL_COORD, now_ns());
 	if (m->o->hooks && m->o->hooks->spawned)
 		m->o->hooks->spawned(m->o->hooks->arg, sp.pid, c->name);
 	c->stats_got = c->finished = 0;
@@ -213,8 +218,10 @@ static struct mcoord *coord_by_name(struct master *m, const char *name)
 	return NULL;
 }
 
-/* A result for task id from any coordinator (live, dead or salvaged). */
-static void take_result(struct master *m, const struct proto_result *r)
+/* A result for task id from any coordinator (live, dead or salvaged);
+ * hop_ns: its frame's time from the coordinator to us, 0 if unknown. */
+static void take_result(struct master *m, const struct proto_result *r,
+			uint64_t hop_ns)
 {
 	struct task *t;
 	uint64_t now = now_ns();
@@ -237,6 +244,7 @@ static void take_result(struct master *m, const struct proto_result *r)
 	if (r->status == TS_OK || r->status == TS_FAILED)
 		lat_add(&m->lat, r->lat_us);
 	master_task_done(m, t, r->out, r->out_len);
+	timeline_task(m->o->timeline, t, hop_ns);
 }
 
 int hybrid_on_msg(struct master *m, const struct bus_msg *msg)
@@ -249,8 +257,10 @@ int hybrid_on_msg(struct master *m, const struct bus_msg *msg)
 	if (msg->from[0] != 'c' || msg->from[1] < '1' || msg->from[1] > '9')
 		return 0;
 	if (msg->type == MSG_RESULT) {
+		uint64_t wall = wall_ns();
+
 		if (proto_result_decode(msg->data, msg->len, &r) == 0)
-			take_result(m, &r);
+			take_result(m, &r, wall > msg->ts_ns ? wall - msg->ts_ns : 0);
 		return 1;
 	}
 	if (msg->type != MSG_CONTROL)
@@ -373,7 +383,7 @@ static unsigned salvage(struct master *m, struct mcoord *c)
 		r.out = msg.data;
 		r.out_len = msg.len > TASK_OUTPUT_MAX ? TASK_OUTPUT_MAX : msg.len;
 		map[w] = -1;    /* one answer per assignment */
-		take_result(m, &r);
+		take_result(m, &r, 0);
 		n++;
 	}
 	inbox_commit(in);
@@ -406,6 +416,7 @@ static void reap_coord(struct master *m, struct mcoord *c, int *wstatus)
 {
 	*wstatus = 0;
 	spawn_reap(c->pidfd, wstatus);
+	timeline_exited(m->o->timeline, c->pid, now_ns(), *wstatus);
 	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
 	close(c->pidfd);
 	c->pidfd = -1;
@@ -483,6 +494,23 @@ void hybrid_abort(struct master *m, int status, const char *why)
 	if (m->have_cg)
 		cgroup_kill(&m->cg);
 	hybrid_signal(m, SIGKILL);
+}
+
+/* --timeline: every coordinator's (and replacement's) procs file names
+ * its workers' pids, spawns and exits; read once the coordinators are
+ * gone, so the files are whole. */
+void hybrid_timeline(struct master *m)
+{
+	struct mcoord c;
+	unsigned i, g;
+
+	for (i = 0; i < m->ncoords; i++)
+		for (g = 0; g <= m->coords[i].gen; g++) {
+			c.idx = i;
+			c.gen = g;
+			coord_name(&c);
+			timeline_read_procs(m->o->timeline, m->logs_fd, c.name);
+		}
 }
 
 void hybrid_signal(struct master *m, int sig)

@@ -23,6 +23,7 @@
 #include "replace.h"
 #include "run_joblog.h"
 #include "run_logs.h"
+#include "run_timeline.h"
 #include "spawn_process.h"
 #include "swarm.h"
 
@@ -42,6 +43,7 @@ void master_sample(struct master *m, int force)
 	shm = bus_disk_bytes(m->bus);
 	if (shm > m->shm_peak)
 		m->shm_peak = shm;
+	timeline_sample(m->o->timeline, now, fds, shm);
 }
 
 /* --halt: decided here, carried out by the loop (we may be deep inside
@@ -183,15 +185,27 @@ static void publish_metrics(struct master *m, int up)
 
 static void flat_done(void *arg, struct task *t, const char *out, size_t len)
 {
-	master_task_done(arg, t, out, len);
+	struct master *m = arg;
+	int dup = m->flags[t->id] & TF_RECORDED;
+
+	master_task_done(m, t, out, len);
+	if (!dup)
+		timeline_task(m->o->timeline, t, 0);
 }
 
 static void flat_spawned(void *arg, pid_t pid, const char *name)
 {
 	const struct run_hooks *h = ((struct master *)arg)->o->hooks;
 
+	timeline_spawned(((struct master *)arg)->o->timeline, pid, name, TL_AGENT,
+			 now_ns());
 	if (h && h->spawned)
 		h->spawned(h->arg, (int)pid, name);
+}
+
+static void flat_exited(void *arg, pid_t pid, int wstatus)
+{
+	timeline_exited(((struct master *)arg)->o->timeline, pid, now_ns(), wstatus);
 }
 
 static void hook_tick(struct master *m)
@@ -526,7 +540,8 @@ static int flat_start(struct master *m)
 		.cgroup_fd = m->have_cg ? m->cg.dirfd : -1, .new_pgroup = 1,
 		.user = m->o->user, .set_nice = m->boosted, .nice = m->nice0,
 		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
-		.on_done = flat_done, .on_spawn = flat_spawned, .drain = flat_drain, .arg = m,
+		.on_done = flat_done, .on_spawn = flat_spawned,
+		.on_exit = flat_exited, .drain = flat_drain, .arg = m,
 	};
 	const struct plain_opts *g = m->o->gnu;
 	size_t i;
@@ -832,6 +847,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	m.t0 = m.last_tick = now_ns();
 	m.t0_wall = wall_ns();
 	m.stdout_mode = o->plain || o->task_stdin || replace_has(o->argv);
+	timeline_begin(o->timeline, getpid(), rep->topology, m.t0);
 	err = setup(&m, what);
 	if (err)
 		goto out;
@@ -859,6 +875,9 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	rep->interrupted = m.stop_sig != 0;
 	stop_everything(&m);
 	master_sample(&m, 1);
+	timeline_end(o->timeline, now_ns());
+	if (o->timeline && m.coords)
+		hybrid_timeline(&m);
 	master_top_final(&m);
 	publish_metrics(&m, 0);
 	if (o->hooks && o->hooks->finished)

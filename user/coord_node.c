@@ -23,6 +23,7 @@
 #include "coord_proto.h"
 #include "coord_sys.h"
 #include "fault.h"
+#include "run_timeline.h"
 #include "swarm.h"
 
 struct node {
@@ -31,6 +32,7 @@ struct node {
 	struct inbox *self, *parent;
 	struct pool *pool;
 	int epfd, sigfd, notify_fd, journal_fd, logs_fd;
+	int procs_fd;               /* logs/cK.procs: workers' pids, for --timeline */
 	int ev_inbox, ev_signal;
 	struct task **tasks;
 	size_t ntasks, cap;
@@ -52,6 +54,31 @@ static void send_parent(struct node *n, uint32_t type, const void *data,
 		inbox_wait_space(n->parent, len, 100);
 	if (!err)
 		n->sent++;
+}
+
+/* The master cannot see our workers start or end (they are not its
+ * children): one line each in cK.procs, read after the run for a
+ * --timeline (user/run_timeline_procs.c). One small O_APPEND write next
+ * to a spawn of ~1 ms. */
+static void procs_log(struct node *n, int spawned, pid_t pid, const char *name, int ws)
+{
+	char line[NAME_MAX_LEN + 64];
+	int len = timeline_procs_line(line, sizeof(line), spawned, pid, now_ns(), name, ws);
+
+	if (n->procs_fd >= 0 && len > 0 && write_full(n->procs_fd, line, (size_t)len)) {
+		close(n->procs_fd);   /* full disk: the timeline just lacks pids */
+		n->procs_fd = -1;
+	}
+}
+
+static void node_spawned(void *arg, pid_t pid, const char *name)
+{
+	procs_log(arg, 1, pid, name, 0);
+}
+
+static void node_reaped(void *arg, pid_t pid, int wstatus)
+{
+	procs_log(arg, 0, pid, NULL, wstatus);
 }
 
 static void node_done(void *arg, struct task *t, const char *out, size_t len)
@@ -179,6 +206,9 @@ static int setup(struct node *n)
 			       O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (n->journal_fd < 0)
 		return -errno;
+	snprintf(file, sizeof(file), "%s.procs", o->name);
+	n->procs_fd = openat(lfd, file, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC |
+			     O_CLOEXEC | O_NOFOLLOW, 0600);   /* -1: no timeline pids */
 	n->sigfd = coord_signalfd();
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (n->sigfd < 0 || n->epfd < 0)
@@ -208,7 +238,8 @@ static int setup(struct node *n)
 			.applet = o->applet, .applet_argv = o->argv + 1,
 			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
 			.journal_fd = n->journal_fd, .lat = NULL,
-			.on_done = node_done, .on_hung = node_hung, .drain = node_drain, .arg = n,
+			.on_done = node_done, .on_hung = node_hung,
+			.on_spawn = node_spawned, .on_exit = node_reaped, .drain = node_drain, .arg = n,
 		};
 		while (o->argv[c.applet_argc + 1])
 			c.applet_argc++;
@@ -288,7 +319,7 @@ int coord_node(const struct node_opts *o)
 
 	memset(&n, 0, sizeof(n));
 	n.o = o;
-	n.epfd = n.sigfd = n.notify_fd = n.journal_fd = n.logs_fd = -1;
+	n.epfd = n.sigfd = n.notify_fd = n.journal_fd = n.logs_fd = n.procs_fd = -1;
 	err = setup(&n);
 	if (err) {
 		fprintf(stderr, "swarm: coordinator %s: setup failed: %s\n", o->name,
@@ -321,6 +352,8 @@ out:
 		bus_close(n.bus);
 	if (n.journal_fd >= 0)
 		close(n.journal_fd);
+	if (n.procs_fd >= 0)
+		close(n.procs_fd);
 	if (n.logs_fd >= 0)
 		close(n.logs_fd);
 	if (n.sigfd >= 0)

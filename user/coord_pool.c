@@ -716,6 +716,8 @@ static void slot_exited(struct pool *p, struct pool_slot *s, int wstatus)
 	struct task *t = s->task;
 	char why[128];
 
+	if (p->cfg.on_exit)
+		p->cfg.on_exit(p->cfg.arg, s->pid, wstatus);
 	s->pid = 0;
 	p->alive--;
 	/* For swarm top: gone with its task unanswered, or failing it. */

@@ -12,8 +12,9 @@
 #include "priv.h"
 #include "run_logs.h"
 
-/* cK.log / cK.journal / cKrN.*: what coordinators write about themselves
- * (startup lines, the assignment journal), not agent output. */
+/* cK.log / cK.journal / cK.procs / cKrN.*: what coordinators write about
+ * themselves (startup lines, the assignment journal, their workers' pids),
+ * not agent output. */
 static int coord_file(const char *name)
 {
 	const char *p = name;
@@ -25,7 +26,7 @@ static int coord_file(const char *name)
 	if (*p == 'r' && p[1] >= '0' && p[1] <= '9')
 		for (p++; *p >= '0' && *p <= '9'; p++)
 			;
-	return !strcmp(p, ".log") || !strcmp(p, ".journal");
+	return !strcmp(p, ".log") || !strcmp(p, ".journal") || !strcmp(p, ".procs");
 }
 
 /* 1 if every entry may go: regular, ours, empty or coordinator's. */

@@ -9,6 +9,7 @@
 #include "run_trace.h"
 #include "coord_metrics.h"
 #include "hist.h"
+#include "run_timeline.h"
 #include "top.h"
 #include "trace.h"
 #include "util.h"
@@ -29,6 +30,7 @@ struct run_trace {
 	char why[256];
 	struct report_kernel kern;
 	struct run_hooks hooks;
+	struct timeline *tl;        /* --timeline, or NULL */
 };
 
 static void on_spawned(void *arg, int pid, const char *name)
@@ -83,9 +85,12 @@ static void name_growers(struct run_trace *rt)
 static void on_tick(void *arg)
 {
 	struct run_trace *rt = arg;
-	uint64_t now = now_ns();
+	uint64_t now = now_ns(), fds, procs;
 
 	tracer_poll(rt->tr, 0);
+	/* the poll recounts every process's fds about once a second */
+	if (rt->tl && !tracer_fd_tree(rt->tr, &fds, &procs))
+		timeline_tree_fds(rt->tl, now, fds, procs);
 	if (now - rt->last_names >= 1000000000ull) {
 		rt->last_names = now;
 		name_growers(rt);
@@ -260,7 +265,18 @@ static void emit_text(FILE *f, void *arg)
 			(unsigned long long)lt.samples);
 }
 
-int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FILE *err)
+static void tl_exit(const struct spawn_exit_event *e, void *arg)
+{
+	timeline_kernel_exit(arg, e);
+}
+
+static void tl_lock(const struct flock_wait_event *e, void *arg)
+{
+	timeline_lock_wait(arg, e);
+}
+
+int run_trace_start(struct run_trace **out, const char *off, int agent_depth,
+		    struct timeline *tl, FILE *err)
 {
 	struct tracer_opts o = { .signals = TRACE_ALL, .agent_depth = agent_depth,
 				 .detach_background = 1, .lazy_fd_truth = 1 };
@@ -280,6 +296,13 @@ int run_trace_start(struct run_trace **out, const char *off, int agent_depth, FI
 	}
 	o.agent_name = agent_name;
 	o.agent_arg = rt;
+	rt->tl = tl;
+	if (tl) {
+		o.on_exit = tl_exit;
+		o.on_lock_wait = tl_lock;
+		o.lock_event_min_ns = TL_LOCK_MIN_NS;
+		o.event_arg = tl;
+	}
 	t0 = now_ns();
 	r = tracer_open(&rt->tr, rt->master, &o, rt->why, sizeof(rt->why));
 	rt->attach_s = (double)(now_ns() - t0) / 1e9;
@@ -313,6 +336,12 @@ const struct report_kernel *run_trace_kernel(struct run_trace *rt)
 const struct run_hooks *run_trace_hooks(struct run_trace *rt)
 {
 	return rt && rt->tr ? &rt->hooks : NULL;
+}
+
+void run_trace_drain(struct run_trace *rt)
+{
+	if (rt && rt->tr)
+		tracer_poll(rt->tr, 0);
 }
 
 void run_trace_stop(struct run_trace *rt)

@@ -61,6 +61,15 @@ int tracer_fd_refresh(struct tracer *t)
 	return trace_fd_refresh(t, TRACE_ITERS_WAIT_MS);
 }
 
+int tracer_fd_tree(struct tracer *t, uint64_t *fds, uint64_t *procs)
+{
+	if (!t || !t->bss || !(t->on & TRACE_FD) || !t->refreshed_ns)
+		return -ENOENT;
+	*fds = t->bss->fd_stats.tree_fds;
+	*procs = t->bss->fd_stats.tree_procs;
+	return 0;
+}
+
 static void from_proc(const struct spawn_proc *s, struct fd_proc *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -110,6 +110,7 @@ static int open_load(struct tracer *t, struct swarm_bpf **out, unsigned sig,
 			break;
 		}
 		s->rodata->agent_depth = t->agent_depth;
+		s->rodata->lock_event_min_ns = t->opts.lock_event_min_ns;
 		if (first)
 			err = share_maps(s, first);
 		else

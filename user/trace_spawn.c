@@ -37,14 +37,27 @@ static void slow_insert(struct tracer *t, const struct spawn_exit_event *e)
 	t->slow[i].comm[TRACE_COMM_LEN - 1] = '\0';
 }
 
+/* One ring carries exits and (for a timeline) long lock waits: a second
+ * ring would be one more fd for the loader to hand over. Told apart by
+ * size, which the kernel gives exactly. */
+_Static_assert(sizeof(struct flock_wait_event) != sizeof(struct spawn_exit_event),
+	       "ring events are told apart by size");
+
 static int on_exit_event(void *ctx, void *data, size_t len)
 {
 	struct tracer *t = ctx;
 
+	if (len == sizeof(struct flock_wait_event)) {
+		if (t->opts.on_lock_wait)
+			t->opts.on_lock_wait(data, t->opts.event_arg);
+		return 0;
+	}
 	if (len < sizeof(struct spawn_exit_event))
 		return 0;
 	t->exit_events++;
 	slow_insert(t, data);
+	if (t->opts.on_exit)
+		t->opts.on_exit(data, t->opts.event_arg);
 	return 0;
 }
 

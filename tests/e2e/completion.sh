@@ -29,7 +29,7 @@ hasnt() { ! grep -qxF -- "$2" <<< "$1" || fail "completing '$3': '$2' should not
 out=$(complete_line _swarm swarm ""); for c in init send recv run soak doctor gc status; do has "$out" "$c" "swarm"; done
 out=$(complete_line _swarm swarm r); has "$out" run "swarm r"; has "$out" recv "swarm r"; hasnt "$out" send "swarm r"
 out=$(complete_line _swarm swarm --v); has "$out" --version "swarm --v"
-out=$(complete_line _swarm swarm run --); for o in --tasks --metrics-listen --no-trace --coordinators; do has "$out" "$o" "swarm run --"; done
+out=$(complete_line _swarm swarm run --); for o in --tasks --metrics-listen --no-trace --coordinators --timeline; do has "$out" "$o" "swarm run --"; done
 out=$(complete_line _swarm swarm recv --); has "$out" --peek "swarm recv --"; hasnt "$out" --batch "swarm recv --"
 out=$(complete_line _swarm swarm run --topology ""); has "$out" hybrid "--topology"
 out=$(complete_line _swarm swarm send --type s); has "$out" stop "--type s"
@@ -49,6 +49,7 @@ out=$(complete_line _swarm swarm run -n 2 -- swarm-tra); has "$out" swarm-trace 
 out=$(complete_line _swarm_trace swarm-trace f); has "$out" flock "swarm-trace f"; has "$out" fd "swarm-trace f"
 out=$(complete_line _swarm_trace swarm-trace --v); has "$out" --version "swarm-trace --v"; has "$out" --verbose "swarm-trace --v"
 out=$(complete_line _swarm_trace swarm-trace -p $$); has "$out" "$$" "-p PID"
+out=$(complete_line _swarm_trace swarm-trace --t); has "$out" --timeline "swarm-trace --t"
 
 command -v zsh > /dev/null && { zsh -n "$root/completions/_swarm" || fail "zsh completion syntax"; }
 echo "completion: subcommands, options, buses, inboxes"
