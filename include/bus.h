@@ -74,6 +74,10 @@ int bus_remove(const char *base, const char *id);
 int bus_hold(struct bus *b);
 int bus_disown(struct bus *b);
 int bus_owner_gone(struct bus *b);
+/* The same question for a watcher, who must not take the lock: 1 the
+ * owner lives (its lock is held), 0 it is gone, -ENOENT no owner.lock
+ * (let go on purpose, or the bus is not a swarm's), other -errno. */
+int bus_owner_alive(struct bus *b);
 /* The pid in <bus>/master.pid (written by a running master for other
  * tools), read from the bus directory dirfd: 0, -ENOENT (no master wrote
  * one), -EINVAL (not one pid), other -errno. Not proof the master lives. */

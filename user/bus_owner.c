@@ -95,6 +95,24 @@ int bus_owner_gone(struct bus *b)
 	return 1;
 }
 
+int bus_owner_alive(struct bus *b)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd;
+
+	if (b->ownerfd >= 0)
+		return 1;
+	fd = openat(b->dirfd, OWNER_NAME, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* F_OFD_GETLK tests without taking: a watcher must not look like an
+	 * owner to swarm gc (bus_owner_gone keeps what it takes). */
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		fl.l_type = F_UNLCK;
+	close(fd);
+	return fl.l_type != F_UNLCK;
+}
+
 int bus_master_pid(int dirfd, pid_t *out)
 {
 	char buf[32], *end;

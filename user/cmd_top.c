@@ -7,7 +7,6 @@
  * every way out (q, SIGINT, SIGTERM, SIGHUP, the swarm ending, an error)
  * returns through one place that gives the terminal back. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -146,21 +145,15 @@ static int parse_args(struct top_ctx *c, int argc, char **argv)
  * swarm ended. The lock file there but unlocked: its master died. */
 static enum life swarm_life(struct top_ctx *c)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 	struct stat st;
-	int fd;
+	int alive;
 
 	if (fstat(bus_dirfd(c->bus), &st) < 0 || st.st_nlink == 0)
 		return LIFE_ENDED;
-	fd = openat(bus_dirfd(c->bus), "owner.lock", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? LIFE_ENDED : LIFE_MASTER_GONE;
-	/* F_OFD_GETLK tests without taking: a watcher must not look like
-	 * an owner to swarm gc. */
-	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
-		fl.l_type = F_UNLCK;
-	close(fd);
-	return fl.l_type == F_UNLCK ? LIFE_MASTER_GONE : LIFE_RUNNING;
+	alive = bus_owner_alive(c->bus);
+	if (alive == -ENOENT)
+		return LIFE_ENDED;
+	return alive > 0 ? LIFE_RUNNING : LIFE_MASTER_GONE;
 }
 
 static int open_channel(struct top_ctx *c)
