@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run_timeline_int.h"
@@ -51,6 +52,8 @@ static void procs_apply(struct timeline *tl, char *line)
 int timeline_read_procs(struct timeline *tl, int logs_fd, const char *coord)
 {
 	char file[NAME_MAX_LEN + 8], *buf, *line, *nl;
+	struct stat st;
+	size_t cap;
 	ssize_t n;
 	int fd;
 
@@ -60,12 +63,15 @@ int timeline_read_procs(struct timeline *tl, int logs_fd, const char *coord)
 	fd = openat(logs_fd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	buf = malloc(PROCS_MAX_BYTES + 1);
+	/* as large as the file (it is complete: the coordinator is gone) */
+	cap = fstat(fd, &st) == 0 && st.st_size >= 0 && (uint64_t)st.st_size < PROCS_MAX_BYTES
+		? (size_t)st.st_size : PROCS_MAX_BYTES;
+	buf = malloc(cap + 1);
 	if (!buf) {
 		close(fd);
 		return -ENOMEM;
 	}
-	n = read_full(fd, buf, PROCS_MAX_BYTES);
+	n = read_full(fd, buf, cap);
 	close(fd);
 	if (n < 0) {
 		free(buf);
