@@ -427,6 +427,7 @@ int soak_run(const struct soak_opts *o, struct soak_report *rep, int *usage)
 	rep->interval_s = o->interval_s;
 	snprintf(rep->logs_dir, sizeof(rep->logs_dir), "%s", o->run.logs_dir);
 	s.tr.logs_dir = rep->logs_dir;
+	s.tr.hybrid = o->run.hybrid;
 	err = open_outputs(&s, usage);
 	if (err)
 		goto out;

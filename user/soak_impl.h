@@ -86,6 +86,7 @@ struct tracker {
 	char mem_name[NAME_MAX_LEN + 1];
 	struct soak_fit mem_fit;
 	const char *logs_dir;
+	int hybrid;             /* the master holds a pidfd per coordinator */
 };
 
 /* Feed one sample of a process (t seconds since start). Returns the entry

@@ -127,8 +127,9 @@ struct tracked *tracker_feed(struct tracker *tr, const struct sproc *p,
 			     unsigned round, double t, uint64_t wall)
 {
 	struct tracked *e = find(tr, p);
-	/* every agent holds one pidfd in its coordinator: not a leak */
-	int val = p->fds - (p->role == ROLE_AGENT ? 0 : p->children);
+	/* a hybrid master holds one pidfd per coordinator: not a leak (pools
+	 * reap their agents through one signalfd and hold none per agent) */
+	int val = p->fds - (p->role == ROLE_MASTER && tr->hybrid ? p->children : 0);
 
 	if (!e || p->fds < 0)
 		return e;

@@ -66,9 +66,32 @@ static struct sproc proc(pid_t pid, int role, int fds, int children,
 	return p;
 }
 
-static void leak_rule_process(void **state)
+/* A flat master holds nothing per agent (its pool reaps through one
+ * signalfd): steady fds while its agents exit are no leak, whatever the
+ * count of children does. */
+static void leak_rule_flat_master(void **state)
 {
 	struct tracker tr = { 0 };
+	struct sproc p;
+	struct soak_report *rep = calloc(1, sizeof(*rep));
+	int i;
+
+	(void)state;
+	assert_non_null(rep);
+	for (i = 0; i < 8; i++) {
+		p = proc(424245, ROLE_MASTER, 15, 8 - i, i);
+		tracker_feed(&tr, &p, 1, i, 0);
+		tracker_sweep(&tr);
+	}
+	tracker_report(&tr, rep);
+	assert_int_equal(rep->nleaks, 0);
+	tracker_free(&tr);
+	free(rep);
+}
+
+static void leak_rule_process(void **state)
+{
+	struct tracker tr = { .hybrid = 1 };
 	struct sproc p;
 	struct soak_report *rep = calloc(1, sizeof(*rep));
 	static const int healthy[] = { 9, 10, 9, 9, 10, 9, 9, 10 };
@@ -81,7 +104,8 @@ static void leak_rule_process(void **state)
 		tracker_feed(&tr, &p, 1, i, 0);
 		p = proc(424243, ROLE_AGENT, healthy[i], 0, i);  /* noise */
 		tracker_feed(&tr, &p, 1, i, 0);
-		/* a coordinator whose fds follow its live agents (pidfds) */
+		/* a hybrid master whose fds follow its live coordinators
+		 * (a pidfd each) */
 		p = proc(424244, ROLE_MASTER, 12 + i, i, i);
 		tracker_feed(&tr, &p, 1, i, 0);
 		tracker_sweep(&tr);
@@ -287,6 +311,7 @@ int main(void)
 		cmocka_unit_test(fit_line),
 		cmocka_unit_test(fit_flat_and_noise),
 		cmocka_unit_test(leak_rule_process),
+		cmocka_unit_test(leak_rule_flat_master),
 		cmocka_unit_test(leak_rule_gives_back),
 		cmocka_unit_test(leak_rule_slot),
 		cmocka_unit_test(proc_real_leak),
