@@ -41,7 +41,12 @@ endif
 VERSION  := $(shell tools/version.sh)
 _        := $(shell tools/version.sh --header $(BUILD)/version.h)
 
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(BUILD)
+# One folder per concern under user/ (docs/architecture.md); a module's
+# header sits beside its code, so every folder is on the include path. The
+# public header is include/swarm/swarm.h; structs shared with BPF are in bpf/.
+USER_DIRS   := $(sort $(patsubst %/,%,$(dir $(wildcard user/*/*.c user/*/*.h))))
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
+	$(addprefix -I,$(USER_DIRS)) -Ibpf -I$(BUILD)
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS_BASE) $(CFLAGS)
 # libbpf static, libelf/zlib dynamic: what bcc's libbpf-tools do.
@@ -69,10 +74,10 @@ BPF_SKELS := $(BUILD)/swarm.skel.h
 # binaries: build/swarm, the commands agents call (bus only, libc only:
 # FRONT_LDLIBS), and build/swarm-core, which the front execs for the
 # commands that coordinate.
-FRONT_SRCS := user/main.c $(addprefix user/cmd_,init.c send.c recv.c ls.c ctl.c gc.c demo_agent.c top.c)
-CORE_SRCS  := user/core_main.c $(addprefix user/cmd_,run.c coordinator.c soak.c doctor.c demo_agent.c)
+FRONT_SRCS := user/cli/main.c $(addprefix user/cli/cmd_,init.c send.c recv.c ls.c ctl.c gc.c demo_agent.c top.c)
+CORE_SRCS  := user/cli/core_main.c $(addprefix user/cli/cmd_,run.c coordinator.c soak.c doctor.c demo_agent.c)
 CLI_SRCS  := $(sort $(FRONT_SRCS) $(CORE_SRCS))
-LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*.c))
+LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard user/*/*.c))
 LIB_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 FRONT_OBJS := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(FRONT_SRCS))
 CORE_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
@@ -107,10 +112,10 @@ $(BUILD)/obj $(BUILD)/bpf $(BUILD)/tests:
 	$(Q)mkdir -p $@
 
 # --- BPF: .bpf.c -> .bpf.o -> .skel.h --------------------------------------
-$(BUILD)/bpf/swarm.bpf.o: $(BPF_SRCS) $(wildcard include/*.h bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
+$(BUILD)/bpf/swarm.bpf.o: $(BPF_SRCS) $(wildcard bpf/*.h) vmlinux/$(ARCH)/vmlinux.h | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-		-Iinclude -Ivmlinux/$(ARCH) -idirafter /usr/include/$(MULTIARCH) -c bpf/swarm.bpf.c -o $@
+		-Ibpf -Ivmlinux/$(ARCH) -idirafter /usr/include/$(MULTIARCH) -c bpf/swarm.bpf.c -o $@
 	$(Q)llvm-strip -g $@ 2>/dev/null || true
 
 $(BUILD)/swarm.skel.h: $(BUILD)/bpf/swarm.bpf.o
@@ -120,7 +125,7 @@ $(BUILD)/swarm.skel.h: $(BUILD)/bpf/swarm.bpf.o
 # The kernel BTF cut to what the object relocates against, with the
 # kernel's identity (/sys/kernel/notes holds its build id): libbpf's CO-RE
 # search over the whole kernel BTF is ~15 ms of every load, and on this
-# same kernel the tracer skips it (user/trace_btf.c). Without a kernel
+# same kernel the tracer skips it (user/trace/trace_btf.c). Without a kernel
 # BTF here both files are empty and the tracer does the full search.
 KBTF := /sys/kernel/btf/vmlinux
 $(BUILD)/swarm.min.btf: $(BUILD)/bpf/swarm.bpf.o
@@ -130,13 +135,14 @@ $(BUILD)/swarm.min.btf: $(BUILD)/bpf/swarm.bpf.o
 		cat /sys/kernel/notes > $(BUILD)/kernel.notes; \
 	else : > $@; : > $(BUILD)/kernel.notes; fi
 
-$(BUILD)/obj/trace_btf.o: $(BUILD)/swarm.min.btf
-$(BUILD)/obj/trace_btf.o: ALL_CFLAGS += -DTRACE_BTF_DIR='"$(BUILD)"'
+$(BUILD)/obj/trace/trace_btf.o: $(BUILD)/swarm.min.btf
+$(BUILD)/obj/trace/trace_btf.o: ALL_CFLAGS += -DTRACE_BTF_DIR='"$(BUILD)"'
 
 # --- user space --------------------------------------------------------------
 # -MMD: every object also depends on the private headers it includes.
 $(BUILD)/obj/%.o: user/%.c | $(BUILD)/obj $(BPF_SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/obj/swarm-trace.o: tools/swarm-trace.c | $(BUILD)/obj $(BPF_SKELS)
@@ -150,16 +156,17 @@ $(BUILD)/libswarm.a: $(LIB_OBJS)
 # --- the library users link: build/lib/libswarm.so.N and libswarm.a --------
 # build/libswarm.a above is the internal archive of the binaries and tests.
 # The installed library is only the bus and its public wrapper
-# (user/swarm_api.c, header include/swarm/swarm.h), compiled -fPIC with
+# (user/lib/swarm_api.c, header include/swarm/swarm.h), compiled -fPIC with
 # hidden visibility. The .so exports swarm_* alone (version script
-# user/libswarm.map); the .a holds one relocatable object whose other
+# user/lib/libswarm.map); the .a holds one relocatable object whose other
 # symbols are made local, so a static link does not see the internals
 # either. libc (and libpthread on old glibc) is all it needs.
 SOVERSION   := 0
 LIB_VERSION := $(shell sed 's/[^0-9.].*//' VERSION)
 LIB_REAL    := libswarm.so.$(LIB_VERSION)
-API_SRCS := $(addprefix user/,swarm_api.c cli_util.c bus.c bus_frame.c bus_inbox.c \
-	bus_owner.c bus_recv.c bus_send.c bus_wait.c crc32.c util.c fault.c priv_fs.c)
+API_SRCS := user/lib/swarm_api.c user/cli/cli_util.c \
+	$(addprefix user/bus/,bus.c bus_frame.c bus_inbox.c bus_owner.c bus_recv.c bus_send.c bus_wait.c) \
+	$(addprefix user/base/,crc32.c util.c fault.c priv_fs.c)
 API_OBJS := $(patsubst user/%.c,$(BUILD)/pic/%.o,$(API_SRCS))
 LIB_OUT  := $(BUILD)/lib/$(LIB_REAL) $(BUILD)/lib/libswarm.so.$(SOVERSION) \
 	$(BUILD)/lib/libswarm.so $(BUILD)/lib/libswarm.a
@@ -171,12 +178,13 @@ $(BUILD)/pic $(BUILD)/lib $(BUILD)/man:
 
 $(BUILD)/pic/%.o: user/%.c | $(BUILD)/pic
 	$(call msg,CC-PIC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
 
-$(BUILD)/lib/$(LIB_REAL): $(API_OBJS) user/libswarm.map | $(BUILD)/lib
+$(BUILD)/lib/$(LIB_REAL): $(API_OBJS) user/lib/libswarm.map | $(BUILD)/lib
 	$(call msg,LINK-SO,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libswarm.so.$(SOVERSION) \
-		-Wl,--version-script=user/libswarm.map $(API_OBJS) -lpthread -o $@
+		-Wl,--version-script=user/lib/libswarm.map $(API_OBJS) -lpthread -o $@
 
 $(BUILD)/lib/libswarm.so.$(SOVERSION) $(BUILD)/lib/libswarm.so: $(BUILD)/lib/$(LIB_REAL)
 	$(Q)ln -sf $(LIB_REAL) $@
@@ -273,7 +281,7 @@ install: all
 	ln -sf libswarm.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libswarm.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		user/libswarm.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libswarm.pc
+		user/lib/libswarm.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libswarm.pc
 	chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/libswarm.pc
 	install -m 0644 include/swarm/swarm.h $(DESTDIR)$(INCLUDEDIR)/swarm/
 	install -m 0644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
@@ -293,7 +301,7 @@ uninstall:
 	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_swarm
 	-rmdir $(DESTDIR)$(LIBEXECDIR)/swarm $(DESTDIR)$(INCLUDEDIR)/swarm 2>/dev/null
 
--include $(wildcard $(BUILD)/obj/*.d $(BUILD)/pic/*.d $(BUILD)/tests/*.d)
+-include $(wildcard $(BUILD)/obj/*.d $(BUILD)/obj/*/*.d $(BUILD)/pic/*/*.d $(BUILD)/tests/*.d)
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz build-tsan
@@ -342,5 +350,3 @@ asan-e2e:
 fault-campaign: all test-bins
 	$(Q)tests/fault/campaign.sh --long $(BUILD)
 
-# These include the CLI sources to reach their static parsers.
-$(BUILD)/tests/test_cli_parse $(BUILD)/fuzz/fuzz_cli: user/cmd_send.c user/cmd_recv.c

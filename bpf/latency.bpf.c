@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* publish->consume latency on the bus, from libswarm's own USDT probes
- * (include/swarm_probe.h): swarm:publish fires after a sender moved an
+ * (user/bus/swarm_probe.h): swarm:publish fires after a sender moved an
  * inbox's tail (the frames are visible), swarm:consume after a reader took
  * one frame. Both pass the inbox header's fd and a bus position; the
  * header's inode names the inbox. Only frames sent and read through
@@ -8,7 +8,7 @@
  * syscall is hooked: a uprobe costs only the processes that hit it.
  *
  * One program for both probes, attached with one uprobe_multi link per
- * binary (user/trace_usdt.c); the attach cookie says which probe fired.
+ * binary (user/trace/trace_usdt.c); the attach cookie says which probe fired.
  * The probe sites pin their arguments to rdi, rsi, rdx, so no USDT
  * argument spec is needed. */
 #include "latency.h"
@@ -35,7 +35,7 @@ static const struct lat_stat zero_lat_stat;
 /* The file behind fd in the current process (NULL if none). Read with
  * probe reads, not cast to a BTF pointer: a type-id relocation would tie
  * the object to the full kernel BTF, and the tracer loads against a
- * minimal one when it can (user/trace_btf.c). */
+ * minimal one when it can (user/trace/trace_btf.c). */
 static __always_inline struct file *fd_file(long fd)
 {
 	struct task_struct *t = bpf_get_current_task_btf();

@@ -1,5 +1,5 @@
 /* swarm-trace: latency diagnosis for a running swarm or any process tree.
- * Attaches the kernel tracers (include/trace.h) to a root pid and its
+ * Attaches the kernel tracers (user/trace/trace.h) to a root pid and its
  * descendants, prints bcc-style blocks per interval, detaches on exit. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* One interface over the two buses the benchmarks compare:
- *   swarm    — libswarm (include/bus.h): append-only inbox log, flock,
+ *   swarm    — libswarm (user/bus/bus.h): append-only inbox log, flock,
  *              futex wake-up of a blocked reader;
  *   baseline — the reference protocol: one file per message, per-sender
  *              sequence file under flock + fsync, message written to a temp

@@ -8,7 +8,7 @@
 set -u
 . "$(dirname "$0")/lib/run_common.bash"
 CHECK="python3 ${SWARM_ROOT:-.}/tests/timeline_check.py"
-CAP=$((4 << 20))   # TL_MAX_BYTES, include/run_timeline.h
+CAP=$((4 << 20))   # TL_MAX_BYTES, user/run/run_timeline.h
 
 # The workload; its program name has a quote and a backslash, which the
 # kernel reports as the exec's comm: the JSON must still parse.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fault-injection campaign for the bus: SIGKILL at every FAULT_POINT step
-# (include/fault.h) under concurrent senders and a restarting reader, plus a
+# (user/base/fault.h) under concurrent senders and a restarting reader, plus a
 # full tmpfs (ENOSPC), a low fd limit (EMFILE), a full inbox, and SIGKILL
 # from outside at random instants (torn writes, any step).
 #

@@ -1,5 +1,5 @@
 /* libFuzzer: the send/recv option parsers and the --batch line splitter,
- * on arbitrary argument vectors and stdin bytes (include/cli_args.h).
+ * on arbitrary argument vectors and stdin bytes (user/cli/cli_args.h).
  * Accepted options must satisfy what cmd_send and
  * cmd_recv rely on afterwards. Run with -close_fd_mask=3 (usage text). */
 #include <errno.h>

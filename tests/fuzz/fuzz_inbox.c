@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../user/bus_impl.h"
+#include "bus_impl.h"
 #include "bus.h"
 #include "frame.h"
 

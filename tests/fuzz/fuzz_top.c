@@ -1,4 +1,4 @@
-/* libFuzzer: swarm top's snapshot (include/top.h), a frame any process
+/* libFuzzer: swarm top's snapshot (user/top/top.h), a frame any process
  * that can write the bus could send to a watcher. Whatever decodes must
  * stay inside every bound, encode again and decode to the same struct,
  * and draw on any terminal size within it (every line at most the width,

@@ -27,7 +27,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../../user/bus_impl.h"
+#include "bus_impl.h"
 #include "bus.h"
 
 #define SEND_BATCH 5

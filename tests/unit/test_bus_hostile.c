@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "bus_fixture.h"
-#include "../../user/bus_impl.h"
+#include "bus_impl.h"
 #include "bus.h"
 #include "frame.h"
 

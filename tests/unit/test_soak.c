@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../user/soak_impl.h"
+#include "soak_impl.h"
 
 static void fit_line(void **state)
 {

@@ -1,0 +1,112 @@
+/*
+ * Master internals shared by coord_master.c (setup, loop, flat topology,
+ * report), coord_hybrid.c (coordinator processes, hand-off) and
+ * coord_ctl.c (pause / resume / status requests).
+ */
+#ifndef SWARM_COORD_MASTER_H
+#define SWARM_COORD_MASTER_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "bus.h"
+#include "coord.h"
+#include "coord_metrics.h"
+#include "coord_pool.h"
+#include "coord_proto.h"
+#include "run_output.h"
+#include "run_progress.h"
+#include "spawn_cgroup.h"
+#include "tasks.h"
+
+#define EV_INBOX  0x494e4258
+#define EV_SIGNAL 0x5349474e
+#define EV_COORD  0x434f4f52
+#define EV_METRICS 0x4d455452
+#define EV_HOOK    0x484f4f4b
+
+#define TF_HUNG     1   /* a coordinator flagged the task hung */
+#define TF_RECORDED 2   /* outcome counted (later ones are duplicates) */
+
+struct mcoord {                     /* one hybrid coordinator slot */
+	int ev_kind;                /* EV_COORD: must stay first */
+	unsigned idx, gen;
+	char name[NAME_MAX_LEN + 1];
+	pid_t pid;
+	int pidfd;
+	struct swarm_cgroup cg;
+	int stats_got, finished;
+	struct proto_stats st;
+};
+
+struct master {
+	const struct run_opts *o;
+	struct run_report *rep;
+	struct bus *bus;
+	struct inbox *self;
+	int notify_fd, epfd, sigfd, logs_fd;
+	int ev_inbox, ev_signal, ev_metrics, ev_hook;   /* epoll tags */
+	uint64_t last_tick;         /* run_hooks.tick */
+	struct coord_metrics *metrics;
+	uint64_t last_publish;
+	struct task_list tl;
+	unsigned char *flags;       /* per task: TF_HUNG, TF_RECORDED */
+	size_t done;
+	struct swarm_cgroup cg;
+	int have_cg, stdout_mode, paused;
+	char logs_path[PATH_MAX];
+	char exe[PATH_MAX];
+	char **argv;                /* CMD with argv[0] resolved */
+	struct pool *pool;          /* flat */
+	struct mcoord *coords;      /* hybrid */
+	unsigned ncoords;
+	FILE *results;
+	struct lat_samples lat;
+	uint64_t t0, t0_wall, t_done, deadline, last_sample, paused_at;
+	uint64_t msgs, spawn_end_ns;
+	unsigned fds_peak;
+	uint64_t shm_peak;
+	int stop_sig;
+	int boosted, nice0;         /* raised our priority; children get nice0 */
+	/* GNU parallel mode (o->gnu): output, --joblog, progress, --halt */
+	struct run_output *out;
+	FILE *joblog;
+	struct run_progress prog;
+	int64_t wall_off;           /* wall_ns() - now_ns() */
+	size_t n_ok, n_failed;
+	int halt_pending, halted, halted_success;
+	struct top_watch *top_watch;  /* swarm top's askers (coord_top.c) */
+};
+
+/* Record a task's outcome (both topologies; drops duplicates). */
+void master_task_done(struct master *m, struct task *t, const char *out,
+		      size_t len);
+void master_sample(struct master *m, int force);
+/* Read and handle everything in the master inbox. */
+void master_drain(struct master *m);
+
+/* coord_hybrid.c */
+int hybrid_start(struct master *m);
+int hybrid_on_msg(struct master *m, const struct bus_msg *msg);
+void hybrid_on_exit(struct master *m, struct mcoord *c);
+void hybrid_abort(struct master *m, int status, const char *why);
+void hybrid_finish(struct master *m, int grace_ms);
+void hybrid_signal(struct master *m, int sig);
+/* --timeline: the coordinators' worker logs into it (after the run). */
+void hybrid_timeline(struct master *m);
+void hybrid_status(struct master *m, FILE *f, int json);
+void hybrid_free(struct master *m);
+
+/* coord_top.c: swarm top's snapshot (user/top/top.h) for asker `from`
+ * into buf; its length, or a negative errno. master_top_final sends the
+ * last snapshot to the recent askers once the run is over; _free forgets
+ * them. */
+int master_top(struct master *m, const char *from, uint32_t seq, char *buf,
+	       size_t cap);
+void master_top_final(struct master *m);
+void master_top_free(struct master *m);
+
+/* coord_ctl.c: a MSG_CONTROL from "ctl-*": 1 if handled. */
+int ctl_on_msg(struct master *m, const struct bus_msg *msg);
+
+#endif
