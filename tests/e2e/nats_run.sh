@@ -228,3 +228,32 @@ for bus in nats local; do
 done
 no_bus_left "empty tasks"
 echo "ok: an empty task file is an empty run under NATS as on one host"
+
+# --- 7. a bad task file: the same line and exit code under NATS -----------
+# One table (setup_step.c) and one formatter (tasks_load_error) serve both
+# masters: the messages must not drift apart again. (The command is not
+# checked by a NATS master: it runs on the hosts that join.)
+head -c 300000 /dev/zero | tr '\0' x > "$tmp/long.tasks"; echo >> "$tmp/long.tasks"
+printf 'a\0b\n' > "$tmp/nul.tasks"
+same() { # label, then the run arguments after the bus choice
+	local label=$1 bus rc line want_line want_rc; shift
+	for bus in local nats; do
+		if [ $bus = local ]; then
+			timeout 60 "$S" run --coordinators 2 --workers 2 --timeout 30 "$@" \
+				> /dev/null 2> "$tmp/same.err"
+		else
+			timeout 60 "$S" run --bus "$NATS_URL" --coordinators 2 --workers 2 \
+				--timeout 30 "$@" > /dev/null 2> "$tmp/same.err"
+		fi
+		rc=$? line=$(tail -n 1 "$tmp/same.err")
+		if [ $bus = local ]; then want_line=$line want_rc=$rc; continue; fi
+		[ "$rc" = "$want_rc" ] || fail "$label: exit $rc under NATS, $want_rc on one host"
+		[ "$line" = "$want_line" ] || fail "$label: '$line' under NATS, '$want_line' on one host"
+	done
+	[ "$want_rc" = 2 ] || fail "$label: exit $want_rc, want 2 (usage)"
+	echo "ok: $label: '$want_line', exit $want_rc, under NATS as on one host"
+}
+same "too long a task" --topology hybrid --tasks "$tmp/long.tasks" -- "$S" demo-agent
+same "a NUL in a task" --topology hybrid --tasks "$tmp/nul.tasks" -- "$S" demo-agent
+same "no such task file" --topology hybrid --tasks "$tmp/none.tasks" -- "$S" demo-agent
+no_bus_left "bad task files"

@@ -289,7 +289,7 @@ int cmd_run(int argc, char **argv)
 	struct run_args a;
 	struct run_report *rep;
 	struct run_trace *rt = NULL;
-	const char *what = "starting";
+	enum setup_step step = STEP_START;
 	int r;
 
 	memset(&a, 0, sizeof(a));
@@ -328,20 +328,20 @@ int cmd_run(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	a.o.hooks = run_trace_hooks(rt);
-	r = a.nats.url ? coord_run_nats(&a.o, &a.nats, run_trace_kernel(rt), rep, &what)
-		       : coord_run(&a.o, run_trace_kernel(rt), rep, &what);
+	r = a.nats.url ? coord_run_nats(&a.o, &a.nats, run_trace_kernel(rt), rep, &step)
+		       : coord_run(&a.o, run_trace_kernel(rt), rep, &step);
 	if (a.nats.url)
 		nm_library_close();
 	if (r < 0) {
 		if (rep->error[0])
 			die_msg("run: %s", rep->error);
-		else if (r == -ENOENT && !strcmp(what, "finding the command"))
+		else if (r == -ENOENT && step == STEP_COMMAND)
 			die_msg("run: command '%s' not found", a.o.argv[0]);
-		else if (r == -EACCES && !strcmp(what, "finding the command"))
+		else if (r == -EACCES && step == STEP_COMMAND)
 			die_msg("run: command '%s' is not executable", a.o.argv[0]);
 		else
-			die_msg("run: %s failed: %s", what, strerror(-r));
-		r = run_setup_exit(r, what);
+			die_msg("run: %s failed: %s", setup_step_text(step), strerror(-r));
+		r = setup_step_exit(step, r);
 		/* A run that never started leaves nothing behind, not even
 		 * the default logs directory it had made (--keep-logs too:
 		 * tidy keeps it when an agent wrote anything). */

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "report.h"
+#include "setup_step.h"
 #include "tasks.h"
 
 struct coord_kernel;
@@ -100,9 +101,10 @@ struct run_opts {
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is
  * the optional tracing section for the report. Returns the exit code
  * (enum exit_code, or 128+signal when interrupted); on setup failure a
- * negative errno and *what names the failed step. */
+ * negative errno and *step names the failed step (setup_step.h: its
+ * words and exit code). */
 int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
-	      struct run_report *rep, const char **what);
+	      struct run_report *rep, enum setup_step *step);
 
 struct node_opts {
 	const char *dir, *name, *parent;

@@ -32,10 +32,8 @@ static void set_paused(struct master *m, int on)
 		return;
 	if (m->have_cg)
 		cgroup_freeze(&m->cg, on);
-	else if (m->pool)
-		pool_signal(m->pool, on ? SIGSTOP : SIGCONT);
 	else
-		hybrid_signal(m, on ? SIGSTOP : SIGCONT);
+		m->topo->signal(m, on ? SIGSTOP : SIGCONT);
 	if (on) {
 		m->paused_at = now_ns();
 	} else {
@@ -43,8 +41,7 @@ static void set_paused(struct master *m, int on)
 		 * against the heartbeat. */
 		if (m->deadline)
 			m->deadline += now_ns() - m->paused_at;
-		if (m->pool)
-			pool_touch(m->pool);
+		m->topo->resumed(m);
 	}
 	m->paused = on;
 }
@@ -57,25 +54,22 @@ static void status(struct master *m, FILE *f, int json)
 		fprintf(f, "{\"schema_version\":1,\"pid\":%d,\"topology\":\"%s\","
 			"\"paused\":%s,\"expected\":%zu,\"done\":%zu,"
 			"\"delivered\":%llu,\"failed\":%llu,\"elapsed_s\":%.3f,"
-			"\"%s\":[", (int)getpid(), m->o->hybrid ? "hybrid" : "flat",
+			"\"%s\":[", (int)getpid(), m->topo->name,
 			m->paused ? "true" : "false", m->tl.n, m->done,
 			(unsigned long long)r->delivered,
 			(unsigned long long)r->failed,
 			(double)(now_ns() - m->t0) / 1e9,
-			m->pool ? "agents" : "coordinators");
+			m->topo->members);
 	} else {
 		fprintf(f, "swarm %s: pid %d, %s%s, %zu/%zu tasks done "
 			"(%llu delivered, %llu failed), %.1f s\n", bus_id(m->bus),
-			(int)getpid(), m->o->hybrid ? "hybrid" : "flat",
+			(int)getpid(), m->topo->name,
 			m->paused ? " (PAUSED)" : "", m->done, m->tl.n,
 			(unsigned long long)r->delivered,
 			(unsigned long long)r->failed,
 			(double)(now_ns() - m->t0) / 1e9);
 	}
-	if (m->pool)
-		pool_status(m->pool, f, json);
-	else
-		hybrid_status(m, f, json);
+	m->topo->status(m, f, json);
 	if (json)
 		fputs("]}\n", f);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "run_timeline.h"
 #include "spawn_process.h"
 #include "swarm.h"
+
+static void hybrid_signal(struct master *m, int sig);
 
 #define BATCH 256
 #define BATCH_BYTES (1u << 20)
@@ -184,11 +187,14 @@ static int spawn_coord(struct master *m, struct mcoord *c)
 	return send_tasks(m, c);
 }
 
-int hybrid_start(struct master *m)
+static int hybrid_start(struct master *m)
 {
 	unsigned i;
 	int err;
 
+	/* Workers whose coordinator died are re-parented to us, not init:
+	 * hybrid_free reaps them. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	m->ncoords = m->o->coordinators;
 	m->coords = calloc(m->ncoords, sizeof(*m->coords));
 	if (!m->coords)
@@ -247,7 +253,7 @@ static void take_result(struct master *m, const struct proto_result *r,
 	timeline_task(m->o->timeline, t, hop_ns);
 }
 
-int hybrid_on_msg(struct master *m, const struct bus_msg *msg)
+static int hybrid_on_msg(struct master *m, const struct bus_msg *msg)
 {
 	struct proto_result r;
 	struct mcoord *c;
@@ -422,7 +428,7 @@ static void reap_coord(struct master *m, struct mcoord *c, int *wstatus)
 	c->pidfd = -1;
 }
 
-void hybrid_on_exit(struct master *m, struct mcoord *c)
+static void hybrid_on_exit(struct master *m, struct mcoord *c)
 {
 	char why[160];
 	int ws;
@@ -470,7 +476,7 @@ void hybrid_on_exit(struct master *m, struct mcoord *c)
 	}
 }
 
-void hybrid_abort(struct master *m, int status, const char *why)
+static void hybrid_abort(struct master *m, int status, const char *why)
 {
 	size_t i;
 
@@ -483,7 +489,7 @@ void hybrid_abort(struct master *m, int status, const char *why)
 		t->status = (uint8_t)((status == TS_TIMEOUT && (m->flags[i] & TF_HUNG))
 				      ? TS_HUNG : status);
 		t->t_end_ns = now_ns();
-		if (t->owner >= 0)
+		if (t->owner >= 0 && m->coords)
 			snprintf(t->agent, sizeof(t->agent), "%s",
 				 m->coords[t->owner].name);
 		snprintf(t->reason, sizeof(t->reason), "%s before the %s; killed",
@@ -499,11 +505,13 @@ void hybrid_abort(struct master *m, int status, const char *why)
 /* --timeline: every coordinator's (and replacement's) procs file names
  * its workers' pids, spawns and exits; read once the coordinators are
  * gone, so the files are whole. */
-void hybrid_timeline(struct master *m)
+static void hybrid_timeline(struct master *m)
 {
 	struct mcoord c;
 	unsigned i, g;
 
+	if (!m->o->timeline)
+		return;
 	for (i = 0; i < m->ncoords; i++)
 		for (g = 0; g <= m->coords[i].gen; g++) {
 			c.idx = i;
@@ -513,7 +521,7 @@ void hybrid_timeline(struct master *m)
 		}
 }
 
-void hybrid_signal(struct master *m, int sig)
+static void hybrid_signal(struct master *m, int sig)
 {
 	unsigned i;
 
@@ -555,11 +563,13 @@ static void wait_coords(struct master *m, int ms)
 	}
 }
 
-void hybrid_finish(struct master *m, int grace_ms)
+static void hybrid_finish(struct master *m, int grace_ms)
 {
 	struct run_report *r = m->rep;
 	unsigned i;
 
+	if (!m->coords)
+		return;   /* never started */
 	wait_coords(m, grace_ms);
 	if (alive(m)) {
 		hybrid_signal(m, SIGTERM);
@@ -594,7 +604,7 @@ void hybrid_finish(struct master *m, int grace_ms)
 	}
 }
 
-void hybrid_status(struct master *m, FILE *f, int json)
+static void hybrid_status(struct master *m, FILE *f, int json)
 {
 	unsigned i;
 
@@ -616,7 +626,7 @@ void hybrid_status(struct master *m, FILE *f, int json)
 	}
 }
 
-void hybrid_free(struct master *m)
+static void hybrid_free(struct master *m)
 {
 	unsigned i;
 
@@ -627,4 +637,60 @@ void hybrid_free(struct master *m)
 	}
 	free(m->coords);
 	m->coords = NULL;
+	while (waitpid(-1, NULL, WNOHANG) > 0)   /* re-parented orphans */
+		;
 }
+
+static void hybrid_on_event(struct master *m, void *ev)
+{
+	hybrid_on_exit(m, ev);   /* EV_COORD: a coordinator's pidfd */
+}
+
+/* Tasks went out up front; coordinators' exits are events. */
+static void hybrid_step(struct master *m, int *more, int *tick_ms)
+{
+	(void)m;
+	(void)tick_ms;
+	*more = 0;
+}
+
+static void hybrid_resumed(struct master *m)
+{
+	(void)m;   /* coordinators keep their own heartbeats */
+}
+
+static size_t hybrid_pending(struct master *m)
+{
+	(void)m;
+	return 0;
+}
+
+static void hybrid_sample(struct master *m, struct coord_sample *s)
+{
+	unsigned i;
+
+	for (i = 0; i < m->ncoords; i++) {
+		s->coords_alive += m->coords[i].pidfd >= 0;
+		s->coords_spawned += 1 + m->coords[i].gen;
+		s->workers_spawned += (unsigned)m->coords[i].st.spawned;
+		s->messages += m->coords[i].st.msgs;
+	}
+	s->coords_target = m->ncoords;
+}
+
+/* hybrid_finish already summed the coordinators' own figures. */
+static void hybrid_report(struct master *m, struct run_report *r)
+{
+	r->messages += m->msgs;
+	if (m->spawn_end_ns > m->t0_wall)
+		r->spawn_s = (double)(m->spawn_end_ns - m->t0_wall) / 1e9;
+}
+
+const struct topology topo_hybrid = {
+	.name = "hybrid", .members = "coordinators",
+	.start = hybrid_start, .on_msg = hybrid_on_msg, .on_event = hybrid_on_event,
+	.step = hybrid_step, .signal = hybrid_signal, .resumed = hybrid_resumed,
+	.abort = hybrid_abort, .finish = hybrid_finish, .after = hybrid_timeline,
+	.pending = hybrid_pending, .sample = hybrid_sample, .report = hybrid_report,
+	.status = hybrid_status, .top = top_hybrid, .free = hybrid_free,
+};

@@ -1,5 +1,6 @@
-/* The master of `swarm run`: setup, the epoll loop, the flat topology,
- * completion, cleanup and the numbers for the report. */
+/* The master of `swarm run`: setup, the epoll loop, outcomes, completion,
+ * cleanup and the numbers for the report. What the topology does is
+ * behind m->topo (coord_flat.c, coord_hybrid.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -77,40 +78,8 @@ static void gnu_task_done(struct master *m, struct task *t)
 	else if (t->status != TS_NOT_STARTED && t->status != TS_KILLED)
 		m->n_failed++;
 	halt_check(m, t);
-	progress_show(&m->prog, m->done, m->rep->failed, m->pool ? pool_pending(m->pool) : 0,
+	progress_show(&m->prog, m->done, m->rep->failed, m->topo->pending(m),
 		      m->tl.n, 0);
-}
-
-/* Spool mode: the output of a task that ended (fds -1: it never ran). */
-static void flat_spool(void *arg, struct task *t, int out_fd, int err_fd)
-{
-	struct master *m = arg;
-	struct stat st;
-
-	if (m->joblog && out_fd >= 0 && t->attempts) {
-		char **argv = NULL, *cmd = NULL;
-		const char *cols[64];
-		struct replace_in in = { .cols = cols, .ncols = 1, .seq = t->id + 1,
-					 .slot = t->slot };
-
-		/* the command line again, only for the log */
-		in.ncols = task_columns(t, cols, 64);
-		if (replace_argv(m->o->argv, &in,
-				 m->o->gnu->append_args && !m->o->task_stdin, &argv) == 0)
-			cmd = replace_cmdline(argv);
-		joblog_line(m->joblog, t, m->wall_off,
-			    m->o->task_stdin ? (uint64_t)t->len + 1 : 0,
-			    fstat(out_fd, &st) == 0 ? (uint64_t)st.st_size : 0,
-			    cmd ? cmd : t->text);
-		free(cmd);
-		free(argv);
-	}
-	run_output_done(m->out, (size_t)(t - m->tl.v), t->text, t->len, out_fd, err_fd);
-}
-
-static void clear_progress(void *arg)
-{
-	progress_clear(&((struct master *)arg)->prog);
 }
 
 void master_task_done(struct master *m, struct task *t, const char *out,
@@ -145,27 +114,13 @@ static void publish_metrics(struct master *m, int up)
 	struct coord_sample s = { .up = up };
 	const struct run_hooks *h = m->o->hooks;
 	struct coord_kernel k;
-	struct pool_stats ps;
 	struct statvfs sv;
-	unsigned i;
 
 	if (!m->metrics)
 		return;
 	m->last_publish = now_ns();
 	s.workers_target = m->o->n;
-	if (m->pool) {
-		pool_get_stats(m->pool, &ps);
-		s.workers_alive = pool_alive(m->pool);
-		s.workers_spawned = ps.processes;
-		s.messages = ps.msgs_sent + ps.msgs_recv;
-	}
-	for (i = 0; i < m->ncoords; i++) {
-		s.coords_alive += m->coords[i].pidfd >= 0;
-		s.coords_spawned += 1 + m->coords[i].gen;
-		s.workers_spawned += (unsigned)m->coords[i].st.spawned;
-		s.messages += m->coords[i].st.msgs;
-	}
-	s.coords_target = m->ncoords;
+	m->topo->sample(m, &s);
 	s.messages += m->msgs;
 	s.restarts = m->rep->coordinator_restarts;
 	s.fds = proc_fd_count();
@@ -181,31 +136,6 @@ static void publish_metrics(struct master *m, int up)
 	if (h && h->kernel_sample && h->kernel_sample(h->arg, &k) == 0)
 		s.kernel = &k;
 	coord_metrics_publish(m->metrics, &s);
-}
-
-static void flat_done(void *arg, struct task *t, const char *out, size_t len)
-{
-	struct master *m = arg;
-	int dup = m->flags[t->id] & TF_RECORDED;
-
-	master_task_done(m, t, out, len);
-	if (!dup)
-		timeline_task(m->o->timeline, t, 0);
-}
-
-static void flat_spawned(void *arg, pid_t pid, const char *name)
-{
-	const struct run_hooks *h = ((struct master *)arg)->o->hooks;
-
-	timeline_spawned(((struct master *)arg)->o->timeline, pid, name, TL_AGENT,
-			 now_ns());
-	if (h && h->spawned)
-		h->spawned(h->arg, (int)pid, name);
-}
-
-static void flat_exited(void *arg, pid_t pid, int wstatus)
-{
-	timeline_exited(((struct master *)arg)->o->timeline, pid, now_ns(), wstatus);
 }
 
 static void hook_tick(struct master *m)
@@ -312,17 +242,9 @@ static int load_tasks(struct master *m)
 		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
 	else
 		err = tasks_generate(m->o->n, &m->tl);
-	if (err == -EINVAL && bad)
-		snprintf(m->rep->error, sizeof(m->rep->error),
-			 "task file %s, line %zu: contains a NUL byte",
-			 m->o->tasks_file, bad);
-	else if (err == -E2BIG && bad)
-		snprintf(m->rep->error, sizeof(m->rep->error),
-			 "task file %s, line %zu: longer than %u bytes or more than "
-			 "%u tasks", m->o->tasks_file, bad, TASK_MAX_LEN, TASK_MAX_COUNT);
-	else if (err && m->o->tasks_file)
-		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s: %s",
-			 m->o->tasks_file, strerror(-err));
+	if (err && m->o->tasks_file)
+		tasks_load_error(m->o->tasks_file, bad, err, m->rep->error,
+				 sizeof(m->rep->error));
 	if (err)
 		return err;
 	if (m->tl.id_limit < m->tl.n)
@@ -436,37 +358,37 @@ static int check_logs_writable(struct master *m)
 	return 0;
 }
 
-static int setup(struct master *m, const char **what)
+static int setup(struct master *m, enum setup_step *step)
 {
 	int err;
 
-	*what = "reading the tasks";
+	*step = STEP_TASKS;
 	if ((err = load_tasks(m)))
 		return err;
-	*what = "finding the command";
+	*step = STEP_COMMAND;
 	if ((err = resolve_argv(m)))
 		return err;
-	*what = "locating the swarm binary";
+	*step = STEP_SELF;
 	if ((err = swarm_self_path(m->exe, sizeof(m->exe))))
 		return err;
-	*what = "finding the command";
+	*step = STEP_COMMAND;
 	if (m->o->user && (err = check_user(m)))
 		return err;
-	*what = "dropping privileges";
+	*step = STEP_PRIVS;
 	if ((err = drop_privileges(m)))
 		return err;
-	*what = "creating the bus";
+	*step = STEP_BUS;
 	if ((err = bus_create(NULL, NULL, NULL, &m->bus)))
 		return err;
 	snprintf(m->rep->bus_dir, sizeof(m->rep->bus_dir), "%s", bus_path(m->bus));
 	/* Held until we exit: `swarm gc` removes the bus of a dead master.
 	 * Where the filesystem refuses OFD locks gc just leaves it alone. */
 	bus_hold(m->bus);
-	*what = "writing master.pid";
+	*step = STEP_PIDFILE;
 	if ((err = write_pid_file(m)))
 		return err;
 	/* GNU parallel mode prints the tasks' output: no logs unless asked. */
-	*what = "creating the log directory";
+	*step = STEP_LOGS;
 	if (!(m->o->gnu && !m->o->logs_dir)) {
 		if ((err = open_logs(m)))
 			return err;
@@ -476,20 +398,20 @@ static int setup(struct master *m, const char **what)
 		if ((err = check_logs_writable(m)))
 			return err;
 	}
-	*what = "opening the master inbox";
+	*step = STEP_INBOX;
 	if ((err = inbox_open(m->bus, "master", &m->self)) ||
 	    (err = inbox_reader_begin(m->self)))
 		return err;
 	m->notify_fd = inbox_notify_fd(m->self);
 	if (m->notify_fd < 0)
 		return m->notify_fd;
-	*what = "setting up the event loop";
+	*step = STEP_LOOP;
 	if ((err = setup_events(m)))
 		return err;
 	if (m->o->metrics_file || m->o->metrics_listen) {
 		struct epoll_event ev = { .events = EPOLLIN };
 
-		*what = "starting the metrics endpoint";
+		*step = STEP_METRICS;
 		err = coord_metrics_new(m->o->metrics_file, m->o->metrics_listen,
 					&m->metrics);
 		if (err == -EINVAL || err == -EADDRNOTAVAIL)
@@ -521,64 +443,6 @@ static int setup(struct master *m, const char **what)
 	return 0;
 }
 
-/* The pool reads our inbox before it acts on exits (coord_pool.h). */
-static void flat_drain(void *arg)
-{
-	master_drain(arg);
-}
-
-static int flat_start(struct master *m)
-{
-	struct pool_cfg c = {
-		.bus = m->bus, .self = m->self, .self_name = "master",
-		.prefix = "w", .nslots = m->o->n,
-		.max_parallel = m->o->max_parallel,
-		.heartbeat_ns = (uint64_t)(m->o->heartbeat_s * 1e9),
-		.stdout_mode = m->stdout_mode, .task_stdin = m->o->task_stdin,
-		.argv = m->argv, .logs_fd = m->logs_fd,
-		.applet = m->o->applet, .applet_argv = m->argv + 1,
-		.cgroup_fd = m->have_cg ? m->cg.dirfd : -1, .new_pgroup = 1,
-		.user = m->o->user, .set_nice = m->boosted, .nice = m->nice0,
-		.swarm_id = bus_id(m->bus), .journal_fd = -1, .lat = &m->lat,
-		.on_done = flat_done, .on_spawn = flat_spawned,
-		.on_exit = flat_exited, .drain = flat_drain, .arg = m,
-	};
-	const struct plain_opts *g = m->o->gnu;
-	size_t i;
-	int err;
-
-	if (g) {
-		struct run_output_cfg oc = { .ntasks = m->tl.n, .keep_order = g->keep_order,
-					     .tag = g->tag, .out_fd = 1, .err_fd = 2,
-					     .before_write = clear_progress, .arg = m };
-
-		c.spool = 1;
-		c.append_args = g->append_args;
-		c.want_output = m->results != NULL;
-		c.task_timeout_ns = (uint64_t)(g->task_timeout_s * 1e9);
-		c.retries = g->retries;
-		c.on_spool = flat_spool;
-		m->wall_off = (int64_t)wall_ns() - (int64_t)now_ns();
-		progress_init(&m->prog, g->progress);
-		if ((err = run_output_new(&oc, &m->out)))
-			return err;
-	} else if (m->o->plain) {
-		c.append_args = 1;
-	}
-
-	while (m->argv[c.applet_argc + 1])
-		c.applet_argc++;
-	err = pool_new(&c, m->epfd, &m->pool);
-	if (err)
-		return err;
-	for (i = 0; i < m->tl.n; i++)
-		if ((err = pool_add(m->pool, &m->tl.v[i])))
-			return err;
-	pool_no_more(m->pool);
-	pool_fill(m->pool);   /* the first burst; the loop starts the rest */
-	return 0;
-}
-
 void master_drain(struct master *m)
 {
 	struct bus_msg msg;
@@ -588,9 +452,7 @@ void master_drain(struct master *m)
 	if (read(m->notify_fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
 		return;
 	while ((r = inbox_next(m->self, &msg)) == 1) {
-		if (m->pool && pool_on_msg(m->pool, &msg))
-			continue;
-		if (m->coords && hybrid_on_msg(m, &msg))
+		if (m->topo->on_msg(m, &msg))
 			continue;
 		ctl_on_msg(m, &msg);
 	}
@@ -612,10 +474,8 @@ static void dispatch(struct master *m, void *ptr)
 
 	switch (kind) {
 	case POOL_EV_CHILD:
-		pool_on_children(m->pool);
-		break;
 	case EV_COORD:
-		hybrid_on_exit(m, ptr);
+		m->topo->on_event(m, ptr);
 		break;
 	case EV_SIGNAL:
 		on_signal(m);
@@ -652,8 +512,8 @@ static int wait_ms(struct master *m, int tick_ms)
 static void loop(struct master *m)
 {
 	struct epoll_event evs[128];
-	/* flat_start ran the first burst: poll at once for the rest. */
-	int n, i, tick = -1, more = m->pool != NULL;
+	/* start ran the first burst: poll at once for the rest. */
+	int n, i, tick = -1, more = 1;
 
 	while (m->done < m->tl.n && !m->stop_sig) {
 		n = epoll_wait(m->epfd, evs, 128, more ? 0 : wait_ms(m, tick));
@@ -664,21 +524,15 @@ static void loop(struct master *m)
 		master_drain(m);
 		for (i = 0; i < n; i++)
 			dispatch(m, evs[i].data.ptr);
-		if (m->halt_pending && m->pool) {
-			m->halt_pending = 0;
-			m->halted = 1;
-			pool_halt(m->pool, m->o->gnu->halt.when == HALT_NOW, "--halt");
-		}
 		if (m->out && run_output_broken(m->out) && !m->stop_sig)
 			m->stop_sig = SIGPIPE;   /* like a reader that went away */
 		if (m->o->gnu)
 			progress_show(&m->prog, m->done, m->rep->failed,
-				      pool_pending(m->pool), m->tl.n, 0);
-		if (m->pool && !m->paused) {
+				      m->topo->pending(m), m->tl.n, 0);
+		{
 			int spawning = more;
 
-			more = pool_fill(m->pool);
-			tick = pool_tick(m->pool, now_ns());
+			m->topo->step(m, &more, &tick);
 			/* The spawn phase just ended: show the whole swarm now,
 			 * not at the next once-a-second publish. */
 			if (spawning && !more && m->metrics)
@@ -710,30 +564,18 @@ static void stop_everything(struct master *m)
 	if (m->paused) {
 		if (m->have_cg)
 			cgroup_freeze(&m->cg, 0);
-		else if (m->pool)
-			pool_signal(m->pool, SIGCONT);
 		else
-			hybrid_signal(m, SIGCONT);
+			m->topo->signal(m, SIGCONT);
 		m->paused = 0;
 	}
-	if (m->done < m->tl.n) {
-		if (m->pool)
-			pool_abort(m->pool, st, why);
-		else
-			hybrid_abort(m, st, why);
-	}
-	if (m->pool)
-		pool_shutdown(m->pool, grace);
-	else if (m->coords)
-		hybrid_finish(m, grace);
+	if (m->done < m->tl.n)
+		m->topo->abort(m, st, why);
+	m->topo->finish(m, grace);
 	/* Anything left in the group (grandchildren of agents) goes too. */
 	if (m->have_cg) {
 		cgroup_kill(&m->cg);
 		cgroup_wait_empty(&m->cg, 2000);
 	}
-	if (m->coords)  /* subreaper: collect re-parented orphans */
-		while (waitpid(-1, NULL, WNOHANG) > 0)
-			;
 	if (m->out)
 		run_output_flush(m->out);
 	progress_clear(&m->prog);
@@ -743,9 +585,8 @@ static void fill_report(struct master *m)
 {
 	struct run_report *r = m->rep;
 	uint64_t end = m->t_done ? m->t_done : now_ns();
-	struct pool_stats ps;
 
-	r->topology = m->o->hybrid ? "hybrid" : "flat";
+	r->topology = m->topo->name;
 	r->expected = m->tl.n;
 	r->coordination_s = (double)(end - m->t0) / 1e9;
 	r->total_s = (double)(now_ns() - m->t0) / 1e9;
@@ -756,23 +597,9 @@ static void fill_report(struct master *m)
 	r->shm_peak_bytes = m->shm_peak;
 	r->rss_peak_kb = proc_rss_peak_kb();
 	r->agents_rss_peak_kb = proc_children_rss_peak_kb();
-	if (m->pool) {
-		pool_get_stats(m->pool, &ps);
-		r->agents = ps.agents;
-		r->messages = ps.msgs_sent + ps.msgs_recv;
-		if (ps.spawn_last_ns)
-			r->spawn_s = (double)(ps.spawn_last_ns - m->t0) / 1e9;
-	} else {
-		r->messages += m->msgs;
-		if (m->spawn_end_ns > m->t0_wall)
-			r->spawn_s = (double)(m->spawn_end_ns - m->t0_wall) / 1e9;
-	}
+	m->topo->report(m, r);
 	if (m->fds_peak > r->fds_peak)
 		r->fds_peak = m->fds_peak;
-	if (m->pool) {
-		pool_get_stats(m->pool, &ps);
-		r->retried = ps.retried;
-	}
 	if (r->interrupted)
 		r->exit_code = 128 + m->stop_sig;
 	else if (r->delivered == r->expected ||
@@ -786,10 +613,7 @@ static void cleanup(struct master *m)
 {
 	master_top_free(m);
 	coord_metrics_free(m->metrics);
-	if (m->pool)
-		pool_free(m->pool);
-	if (m->coords)
-		hybrid_free(m);
+	m->topo->free(m);
 	if (m->have_cg)
 		cgroup_remove(&m->cg);
 	if (m->self)
@@ -820,7 +644,7 @@ static void cleanup(struct master *m)
 }
 
 int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
-	      struct run_report *rep, const char **what)
+	      struct run_report *rep, enum setup_step *step)
 {
 	struct master m;
 	struct rlimit rl;
@@ -843,12 +667,13 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	m.notify_fd = m.epfd = m.sigfd = m.logs_fd = -1;
 	m.cg.dirfd = -1;
 	rep->kernel = kernel;
-	rep->topology = o->hybrid ? "hybrid" : "flat";
+	m.topo = o->hybrid ? &topo_hybrid : &topo_flat;
+	rep->topology = m.topo->name;
 	m.t0 = m.last_tick = now_ns();
 	m.t0_wall = wall_ns();
 	m.stdout_mode = o->plain || o->task_stdin || replace_has(o->argv);
 	timeline_begin(o->timeline, getpid(), rep->topology, m.t0);
-	err = setup(&m, what);
+	err = setup(&m, step);
 	if (err)
 		goto out;
 	if (o->timeout_s > 0)
@@ -856,13 +681,8 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	if (o->hooks && o->hooks->started)
 		o->hooks->started(o->hooks->arg, bus_path(m.bus),
 				  m.have_cg ? m.cg.id : 0, (int)getpid());
-	*what = "starting the agents";
-	if (o->hybrid) {
-		prctl(PR_SET_CHILD_SUBREAPER, 1);
-		err = hybrid_start(&m);
-	} else {
-		err = flat_start(&m);
-	}
+	*step = STEP_AGENTS;
+	err = m.topo->start(&m);
 	if (err) {
 		/* Some agents may be running already: take them down. */
 		m.stop_sig = SIGTERM;
@@ -876,8 +696,7 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	stop_everything(&m);
 	master_sample(&m, 1);
 	timeline_end(o->timeline, now_ns());
-	if (o->timeline && m.coords)
-		hybrid_timeline(&m);
+	m.topo->after(&m);
 	master_top_final(&m);
 	publish_metrics(&m, 0);
 	if (o->hooks && o->hooks->finished)

@@ -1,7 +1,8 @@
 /*
- * Master internals shared by coord_master.c (setup, loop, flat topology,
- * report), coord_hybrid.c (coordinator processes, hand-off) and
- * coord_ctl.c (pause / resume / status requests).
+ * Master internals shared by coord_master.c (setup, loop, outcomes,
+ * report), the two topologies behind struct topology (coord_flat.c: one
+ * pool of agents; coord_hybrid.c: coordinator processes, hand-off),
+ * coord_ctl.c (pause / resume / status requests) and coord_top.c.
  */
 #ifndef SWARM_COORD_MASTER_H
 #define SWARM_COORD_MASTER_H
@@ -39,8 +40,42 @@ struct mcoord {                     /* one hybrid coordinator slot */
 	struct proto_stats st;
 };
 
+struct master;
+struct top_snap;
+
+/* What differs between the topologies, and nothing else: the master's
+ * setup, loop, outcome recording and report are one code path. Every
+ * member is set. */
+struct topology {
+	const char *name;     /* the report's topology: "flat" | "hybrid" */
+	const char *members;  /* what status lists: "agents" | "coordinators" */
+	int (*start)(struct master *m);
+	/* A frame in the master inbox: 1 if it was this topology's. */
+	int (*on_msg)(struct master *m, const struct bus_msg *msg);
+	/* An epoll event it registered (POOL_EV_CHILD, EV_COORD). */
+	void (*on_event)(struct master *m, void *ev);
+	/* Once per loop pass: start more (*more: still more to start at
+	 * once) and time out (*tick_ms: next deadline); untouched if idle. */
+	void (*step)(struct master *m, int *more, int *tick_ms);
+	void (*signal)(struct master *m, int sig);   /* to every member tree */
+	void (*resumed)(struct master *m);
+	/* Every open task gets status and why; then the members go. */
+	void (*abort)(struct master *m, int status, const char *why);
+	void (*finish)(struct master *m, int grace_ms);
+	void (*after)(struct master *m);     /* run over, members gone */
+	size_t (*pending)(struct master *m); /* tasks not yet started */
+	void (*sample)(struct master *m, struct coord_sample *s);
+	void (*report)(struct master *m, struct run_report *r);
+	void (*status)(struct master *m, FILE *f, int json);
+	int (*top)(struct master *m, struct top_snap *s, uint64_t now);
+	void (*free)(struct master *m);
+};
+
+extern const struct topology topo_flat, topo_hybrid;
+
 struct master {
 	const struct run_opts *o;
+	const struct topology *topo;
 	struct run_report *rep;
 	struct bus *bus;
 	struct inbox *self;
@@ -85,17 +120,6 @@ void master_sample(struct master *m, int force);
 /* Read and handle everything in the master inbox. */
 void master_drain(struct master *m);
 
-/* coord_hybrid.c */
-int hybrid_start(struct master *m);
-int hybrid_on_msg(struct master *m, const struct bus_msg *msg);
-void hybrid_on_exit(struct master *m, struct mcoord *c);
-void hybrid_abort(struct master *m, int status, const char *why);
-void hybrid_finish(struct master *m, int grace_ms);
-void hybrid_signal(struct master *m, int sig);
-/* --timeline: the coordinators' worker logs into it (after the run). */
-void hybrid_timeline(struct master *m);
-void hybrid_status(struct master *m, FILE *f, int json);
-void hybrid_free(struct master *m);
 
 /* coord_top.c: swarm top's snapshot (user/top/top.h) for asker `from`
  * into buf; its length, or a negative errno. master_top_final sends the
@@ -105,6 +129,9 @@ int master_top(struct master *m, const char *from, uint32_t seq, char *buf,
 	       size_t cap);
 void master_top_final(struct master *m);
 void master_top_free(struct master *m);
+/* Each topology's part of a snapshot (states, slow tasks, messages). */
+int top_flat(struct master *m, struct top_snap *s, uint64_t now);
+int top_hybrid(struct master *m, struct top_snap *s, uint64_t now);
 
 /* coord_ctl.c: a MSG_CONTROL from "ctl-*": 1 if handled. */
 int ctl_on_msg(struct master *m, const struct bus_msg *msg);

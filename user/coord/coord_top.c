@@ -9,20 +9,6 @@
 #include "coord_master.h"
 #include "top.h"
 
-/* The master's own traffic, the same measure in both topologies and all
- * through the run: a hybrid coordinator's counters arrive only at its end
- * (its "stats" line) and would make the last rate jump. */
-static uint64_t messages(struct master *m)
-{
-	struct pool_stats ps;
-
-	if (m->pool) {
-		pool_get_stats(m->pool, &ps);
-		return m->msgs + ps.msgs_sent + ps.msgs_recv;
-	}
-	return m->msgs + m->done;   /* tasks (and stops) out, results in */
-}
-
 static enum top_state slot_state(const struct pool_slot *s)
 {
 	if (s->pid <= 0)
@@ -36,11 +22,20 @@ static enum top_state slot_state(const struct pool_slot *s)
 
 #define PROBE_MAX 256   /* inbox opens per request, at most */
 
-static void flat(struct master *m, struct top_snap *s, uint64_t now)
+/* Messages are the master's own traffic, the same measure in both
+ * topologies and all through the run: a hybrid coordinator's counters
+ * arrive only at its end (its "stats" line) and would make the last rate
+ * jump. */
+int top_flat(struct master *m, struct top_snap *s, uint64_t now)
 {
 	unsigned n, i;
 	const struct pool_slot *v;
+	struct pool_stats ps;
 
+	if (!m->pool)
+		return 0;
+	pool_get_stats(m->pool, &ps);
+	s->msgs = m->msgs + ps.msgs_sent + ps.msgs_recv;
 	pool_probe_started(m->pool, PROBE_MAX);
 	v = pool_slots(m->pool, &n);
 
@@ -53,16 +48,22 @@ static void flat(struct master *m, struct top_snap *s, uint64_t now)
 			top_slow_offer(s, v[i].name, v[i].task->id + 1,
 				       (now - v[i].task->t_start_ns) / 1000000ull);
 	}
+	return 0;
 }
 
 /* Coordinators by state (busy: tasks open), and the first
  * TOP_MAX_COORDS with their task counts: one pass over the tasks. */
-static int hybrid(struct master *m, struct top_snap *s)
+int top_hybrid(struct master *m, struct top_snap *s, uint64_t now)
 {
 	unsigned i, show = m->ncoords < TOP_MAX_COORDS ? m->ncoords : TOP_MAX_COORDS;
-	uint32_t *open = calloc(m->ncoords ? m->ncoords : 1, sizeof(*open));
+	uint32_t *open;
 	size_t j;
 
+	(void)now;
+	s->msgs = m->msgs + m->done;   /* tasks (and stops) out, results in */
+	if (!m->coords)
+		return 0;
+	open = calloc(m->ncoords ? m->ncoords : 1, sizeof(*open));
 	if (!open)
 		return -ENOMEM;
 	s->coords_total = m->ncoords;
@@ -139,11 +140,7 @@ static int build(struct master *m, struct top_snap *s, uint32_t seq, uint64_t no
 	s->done = m->done;
 	s->delivered = m->rep->delivered;
 	s->failed = m->rep->failed;
-	s->msgs = messages(m);
-	if (m->pool)
-		flat(m, s, now);
-	else if (m->coords)
-		err = hybrid(m, s);
+	err = m->topo->top(m, s, now);
 	if (!err && h && h->top_sample && h->top_sample(h->arg, s) == 0)
 		s->traced = 1;
 	return err;

@@ -253,3 +253,17 @@ size_t task_columns(const struct task *t, const char **cols, size_t max)
 		cols[k] = c;
 	return t->ncols;
 }
+
+void tasks_load_error(const char *path, size_t bad_line, int err, char *buf,
+		      size_t len)
+{
+	if (err == -EINVAL && bad_line)
+		snprintf(buf, len, "task file %s, line %zu: contains a NUL byte",
+			 path, bad_line);
+	else if (err == -E2BIG && bad_line)
+		snprintf(buf, len, "task file %s, line %zu: longer than %u bytes or "
+			 "more than %u tasks", path, bad_line, TASK_MAX_LEN,
+			 TASK_MAX_COUNT);
+	else
+		snprintf(buf, len, "task file %s: %s", path, strerror(-err));
+}

@@ -74,6 +74,10 @@ int tasks_load_fd(int fd, struct task_list *tl, size_t *bad_line);
  * when it has 2..max of them. Returns how many were filled. */
 size_t task_columns(const struct task *t, const char **cols, size_t max);
 int tasks_load_file(const char *path, struct task_list *tl, size_t *bad_line);
+/* The one line every master prints for tasks_load_file's err at bad_line
+ * (0: the file as a whole). */
+void tasks_load_error(const char *path, size_t bad_line, int err, char *buf,
+		      size_t len);
 /* n generated tasks: "task <i>" for i in 1..n. */
 int tasks_generate(size_t n, struct task_list *tl);
 void tasks_free(struct task_list *tl);

@@ -25,7 +25,7 @@ struct nats_run_opts {
  * coord_run. */
 int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *n,
 		   const struct report_kernel *kernel, struct run_report *rep,
-		   const char **what);
+		   enum setup_step *step);
 /* Free the report's "nats" section (after printing the report). */
 void coord_nats_report_free(struct run_report *rep);
 

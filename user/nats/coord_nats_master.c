@@ -87,13 +87,9 @@ static int load_tasks(struct nmaster *m)
 		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
 	else
 		err = tasks_generate(m->o->n, &m->tl);
-	if (err && m->o->tasks_file && bad)
-		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s, line %zu: %s",
-			 m->o->tasks_file, bad,
-			 err == -E2BIG ? "too long, or too many tasks" : "contains a NUL byte");
-	else if (err && m->o->tasks_file)
-		snprintf(m->rep->error, sizeof(m->rep->error), "task file %s: %s",
-			 m->o->tasks_file, strerror(-err));
+	if (err && m->o->tasks_file)
+		tasks_load_error(m->o->tasks_file, bad, err, m->rep->error,
+				 sizeof(m->rep->error));
 	/* An empty task list is an empty run (0/0, exit 0), as on one host. */
 	return err;
 }
@@ -610,7 +606,7 @@ static int check_user(struct nmaster *m)
 			       m->rep->error, sizeof(m->rep->error));
 }
 
-static int setup(struct nmaster *m, const char **what)
+static int setup(struct nmaster *m, enum setup_step *step)
 {
 	struct nm_cfg cfg = {
 		.url = m->no->url, .swarm = m->swarm, .name = "master",
@@ -621,17 +617,17 @@ static int setup(struct nmaster *m, const char **what)
 	uint32_t i;
 	int err;
 
-	*what = "reading the tasks";
+	*step = STEP_TASKS;
 	if ((err = load_tasks(m)))
 		return err;
-	*what = "locating the swarm binary";
+	*step = STEP_SELF;
 	if ((err = swarm_self_path(m->exe, sizeof(m->exe))))
 		return err;
-	*what = "finding the command";
+	*step = STEP_COMMAND;
 	if (m->o->user && (err = check_user(m)))
 		return err;
 	if (m->o->results_file) {
-		*what = "opening the results file";
+		*step = STEP_RESULTS;
 		m->results = fopen(m->o->results_file, "we");
 		if (!m->results)
 			return -errno;
@@ -640,29 +636,29 @@ static int setup(struct nmaster *m, const char **what)
 	 * left (NATS, /dev/shm, our own children) needs no capability but,
 	 * with --user, those that make the coordinators NAME's (priv.h); the
 	 * logs are then NAME's too. */
-	*what = "dropping privileges";
+	*step = STEP_PRIVS;
 	if ((err = coord_drop_privileges(m->o->user, m->rep)))
 		return err;
-	*what = "creating the log directory";
+	*step = STEP_LOGS;
 	if ((err = open_logs(m)))
 		return err;
 	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
 	m->sigfd = coord_signalfd();
 	if (m->sigfd < 0)
 		return -errno;
-	*what = "creating the swarm on the NATS server";
+	*step = STEP_NATS_SWARM;
 	if ((err = nm_master_open(&cfg, (uint32_t)m->tl.n, &m->nm))) {
-		snprintf(m->rep->error, sizeof(m->rep->error), "%s at %s: %s", *what,
+		snprintf(m->rep->error, sizeof(m->rep->error), "%s at %s: %s", setup_step_text(*step),
 			 m->no->url, nm_strerror(err));
 		return err;
 	}
-	*what = "publishing the tasks";
+	*step = STEP_NATS_PUBLISH;
 	for (i = 0; i < m->tl.n && !err; i++)
 		err = nm_master_publish(m->nm, i, m->tl.v[i].text, m->tl.v[i].len);
 	if (!err)
 		err = nm_master_publish_wait(m->nm, m->deadline);
 	if (err)
-		snprintf(m->rep->error, sizeof(m->rep->error), "%s: %s", *what,
+		snprintf(m->rep->error, sizeof(m->rep->error), "%s: %s", setup_step_text(*step),
 			 nm_strerror(err));
 	return err;
 }
@@ -694,7 +690,7 @@ static int start_local(struct nmaster *m)
 
 int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *no,
 		   const struct report_kernel *kernel, struct run_report *rep,
-		   const char **what)
+		   enum setup_step *step)
 {
 	struct nmaster m;
 	int err;
@@ -714,13 +710,13 @@ int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *no,
 		snprintf(m.swarm, sizeof(m.swarm), "%s", no->swarm);
 	else
 		random_id(m.swarm, sizeof(m.swarm));
-	err = setup(&m, what);
+	err = setup(&m, step);
 	if (err)
 		goto out;
 	fprintf(stderr, "swarm: swarm %s on %s; other hosts join with: swarm coordinator "
 		"--join %s --swarm %s --workers W -- CMD\n", m.swarm, no->url, no->url,
 		m.swarm);
-	*what = "starting the coordinators";
+	*step = STEP_COORDS;
 	err = start_local(&m);
 	if (err)
 		goto out;

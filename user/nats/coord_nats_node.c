@@ -21,6 +21,7 @@
 #include "coord_sys.h"
 #include "nats_mesh.h"
 #include "run_logs.h"
+#include "setup_step.h"
 #include "spawn_process.h"
 #include "swarm.h"
 
@@ -146,13 +147,13 @@ static int add_ev(struct nnode *n, int fd, int *tag)
 	return epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
 
-static int setup_local(struct nnode *n, const char **what)
+static int setup_local(struct nnode *n, enum setup_step *step)
 {
 	const struct nats_node_opts *o = n->o;
 	size_t i = 0;
 	int err;
 
-	*what = "finding the command";
+	*step = STEP_COMMAND;
 	if ((err = spawn_resolve(o->argv[0], n->cmd, sizeof(n->cmd))))
 		return err;
 	while (o->argv[i])
@@ -162,7 +163,7 @@ static int setup_local(struct nnode *n, const char **what)
 		return -ENOMEM;
 	memcpy(n->argv, o->argv, i * sizeof(char *));
 	n->argv[0] = n->cmd;
-	*what = "creating the local bus";
+	*step = STEP_BUS;
 	if ((err = bus_create(NULL, o->bus_id, NULL, &n->bus)))
 		return err;
 	bus_hold(n->bus);      /* for swarm gc; best effort, like the master */
@@ -172,20 +173,16 @@ static int setup_local(struct nnode *n, const char **what)
 	n->notify_fd = inbox_notify_fd(n->self);
 	if (n->notify_fd < 0)
 		return n->notify_fd;
-	*what = "creating the log directory";
-	err = open_logs(n);
-	if (err == -EPERM)
-		*what = "opening the log directory (it exists and is not ours "
-			"alone, or is a symlink)";
-	return err;
+	*step = STEP_LOGS;
+	return open_logs(n);
 }
 
-static int setup_loop(struct nnode *n, const char **what)
+static int setup_loop(struct nnode *n, enum setup_step *step)
 {
 	const struct nats_node_opts *o = n->o;
 	int err;
 
-	*what = "setting up the event loop";
+	*step = STEP_LOOP;
 	n->sigfd = coord_signalfd();
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (n->sigfd < 0 || n->epfd < 0)
@@ -213,7 +210,7 @@ static int setup_loop(struct nnode *n, const char **what)
 		};
 		while (n->argv[c.applet_argc + 1])
 			c.applet_argc++;
-		*what = "starting the worker pool";
+		*step = STEP_POOL;
 		err = pool_new(&c, n->epfd, &n->pool);
 	}
 	return err;
@@ -273,7 +270,7 @@ int coord_nats_node(const struct nats_node_opts *o)
 		.url = o->url, .swarm = o->swarm, .name = o->name,
 		.connect_ns = (uint64_t)(o->connect_s * 1e9),
 	};
-	const char *what = "connecting to NATS";
+	enum setup_step step = STEP_NATS_CONNECT;
 	struct nnode n;
 	struct ntask *t;
 	int err, code = EXIT_OK;
@@ -284,19 +281,24 @@ int coord_nats_node(const struct nats_node_opts *o)
 	/* Blocked before any thread starts (libnats', the bus notifier), so
 	 * only the signalfd sees them; workers get an empty mask back. */
 	coord_block_signals();
-	err = setup_local(&n, &what);
+	err = setup_local(&n, &step);
 	if (!err) {
-		what = "joining the swarm over NATS";
+		step = STEP_NATS_JOIN;
 		err = nm_coord_open(&cfg, &n.nc);
 	}
 	if (!err)
-		err = setup_loop(&n, &what);
+		err = setup_loop(&n, &step);
 	if (err) {
-		fprintf(stderr, "swarm: coordinator %s: %s failed: %s\n", o->name, what,
-			err == -ENOTSUP || !strncmp(what, "join", 4) ? nm_strerror(err)
-								     : bus_strerror(err));
-		code = err == -ENOTSUP ? EXIT_ENV : err == -ENOENT &&
-			!strcmp(what, "finding the command") ? EXIT_USAGE : EXIT_ENV;
+		if (step == STEP_LOGS && err == -EPERM)
+			fprintf(stderr, "swarm: coordinator %s: opening the log directory "
+				"%s failed: it exists and is not ours alone, or is a "
+				"symlink\n", o->name, n.logs);
+		else
+			fprintf(stderr, "swarm: coordinator %s: %s failed: %s\n", o->name,
+				setup_step_text(step),
+				err == -ENOTSUP || setup_step_is_nats(step)
+					? nm_strerror(err) : bus_strerror(err));
+		code = err == -ENOTSUP ? EXIT_ENV : setup_step_exit(step, err);
 		goto out;
 	}
 	fprintf(stderr, "swarm: coordinator %s joined swarm %s at %s with %u workers\n",

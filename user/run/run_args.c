@@ -143,17 +143,3 @@ int run_shape_check(struct run_shape *sh)
 	return 0;
 }
 
-int run_setup_exit(int err, const char *what)
-{
-	if (!strcmp(what, "finding the command"))
-		return err == -ENOENT || err == -EACCES || err == -EINVAL ||
-		       err == -E2BIG ? EXIT_USAGE : EXIT_ENV;
-	/* Not there or not a task file: the argument is wrong. There but
-	 * unreadable (permission, I/O): the environment is. */
-	if (!strcmp(what, "reading the tasks"))
-		return err == -ENOENT || err == -ENOTDIR || err == -EISDIR ||
-		       err == -EINVAL || err == -E2BIG ? EXIT_USAGE : EXIT_ENV;
-	if (!strcmp(what, "starting the metrics endpoint"))
-		return err == -EINVAL || err == -EADDRNOTAVAIL ? EXIT_USAGE : EXIT_ENV;
-	return EXIT_ENV;
-}

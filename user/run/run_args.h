@@ -51,11 +51,5 @@ int run_shape_opt(struct run_shape *sh, int c, const char *arg);
 int run_shape_check(struct run_shape *sh);
 /* Plain commands' default parallelism: 2 x the CPUs online. */
 unsigned run_default_parallel(void);
-/* The exit code for a coord_run setup failure err at step `what` (the
- * string coord_run left there): EXIT_USAGE when the user's arguments are
- * wrong (a command or a --tasks file that is not there, a task file that
- * does not parse, a non-loopback --metrics-listen), EXIT_ENV for
- * everything the host refused, a --tasks file we may not read included. */
-int run_setup_exit(int err, const char *what);
 
 #endif

@@ -77,7 +77,7 @@ static void round_child(const struct soak_opts *o, int fd)
 	struct run_opts ro = o->run;
 	struct run_report *rep = calloc(1, sizeof(*rep));
 	struct round_msg m;
-	const char *what = "starting";
+	enum setup_step step = STEP_START;
 	int r;
 
 	signal(SIGINT, SIG_DFL);
@@ -93,20 +93,20 @@ static void round_child(const struct soak_opts *o, int fd)
 	ro.metrics_file = ro.metrics_listen = NULL;
 	if (!rep)
 		_exit(EXIT_ENV);
-	r = coord_run(&ro, &kern, rep, &what);
+	r = coord_run(&ro, &kern, rep, &step);
 	memset(&m, 0, sizeof(m));
 	m.kind = MSG_DONE;
 	if (r < 0) {
 		m.res.setup_err = r;
-		m.res.usage = run_setup_exit(r, what) == EXIT_USAGE;
+		m.res.usage = setup_step_exit(step, r) == EXIT_USAGE;
 		if (rep->error[0])
 			snprintf(m.res.error, sizeof(m.res.error), "%s", rep->error);
-		else if (r == -ENOENT && !strcmp(what, "finding the command"))
+		else if (r == -ENOENT && step == STEP_COMMAND)
 			snprintf(m.res.error, sizeof(m.res.error),
 				 "command '%s' not found", ro.argv[0]);
 		else
 			snprintf(m.res.error, sizeof(m.res.error), "%s failed: %s",
-				 what, strerror(-r));
+				 setup_step_text(step), strerror(-r));
 	} else {
 		m.res.expected = rep->expected;
 		m.res.delivered = rep->delivered;
