@@ -10,10 +10,12 @@ bus_of() {
 	done
 }
 
-seq 1 12 > "$TMP/tasks"
+# Long enough (24 x 0.5 s over 3 agents: 4 s) that a loaded host still
+# finds it running when it asks.
+seq 1 24 > "$TMP/tasks"
 LAST=$TMP/c.json
 "$S" run -n 3 --tasks "$TMP/tasks" --timeout 60 --heartbeat 0.5 --json --logs "$TMP/l" -- \
-	"$S" demo-agent --sleep 0.3 > "$LAST" &
+	"$S" demo-agent --sleep 0.5 > "$LAST" &
 master=$!
 # Waits are on conditions, with bounds generous enough for a loaded host.
 for i in $(seq 600); do bus=$(bus_of $master); [ -n "$bus" ] && break; sleep 0.05; done
@@ -53,7 +55,7 @@ done_paused2=$("$S" status --dir "$bus" --json > "$TMP/p2" && jget "$TMP/p2" 'd[
 wait $master
 rc=$?
 [ $rc -eq 0 ] || fail "run after resume: exit $rc"
-[ "$(jget "$LAST" 'd["delivered"]')" = 12 ] || fail "delivered after resume"
+[ "$(jget "$LAST" 'd["delivered"]')" = 24 ] || fail "delivered after resume"
 [ "$(jget "$LAST" 'd["failures"]')" = "[]" ] || fail "hung reported for a paused swarm"
 "$S" status --dir "$bus" 2>/dev/null; [ $? -ne 0 ] || fail "status after the run"
 echo ok
