@@ -1,5 +1,5 @@
 /* Agent spawning: clone3 with a pidfd straight into a cgroup; posix_spawn
- * + pidfd_open as the fallback. */
+ * (or fork, for applets and --user) + pidfd_open as the fallback. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
@@ -216,6 +216,50 @@ static int spawn_posix(const struct spawn_req *r, struct spawned *out)
 	return 0;
 }
 
+/* clone3 refused (Docker's default seccomp profile answers ENOSYS to it
+ * without CAP_SYS_ADMIN) and the child must run our code before or
+ * instead of an exec (an applet, a --user switch): a plain fork, which
+ * is what clone3 with no flags is. The child moves itself into the
+ * cgroup before any agent code runs, so nothing it starts escapes it;
+ * the pidfd comes from pidfd_open on our unreaped child. */
+static int spawn_fork(const struct spawn_req *r, struct spawned *out)
+{
+	struct priv_fs fs;
+	pid_t self = getpid(), pid;
+	int pidfd = -1;
+
+	fs = priv_fs_root();
+	pid = fork();
+	if (pid == 0) {
+		/* "0" is the writer itself; no snprintf in a forked child. */
+		int fd = r->cgroup_fd < 0 ? -1 :
+			 openat(r->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+		if (r->cgroup_fd >= 0 && (fd < 0 || write(fd, "0\n", 2) != 2))
+			_exit(127);
+		if (fd >= 0)
+			close(fd);
+		child_exec(r, self);
+	}
+	priv_fs_restore(fs);
+	if (pid < 0)
+		return -errno;
+	if (!r->no_pidfd) {
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0) {
+			int err = -errno;
+
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return err;
+		}
+		fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	}
+	out->pid = pid;
+	out->pidfd = pidfd;
+	return 0;
+}
+
 int spawn_process(const struct spawn_req *r, struct spawned *out)
 {
 	int err;
@@ -231,16 +275,15 @@ int spawn_process(const struct spawn_req *r, struct spawned *out)
 	}
 	if (!clone3_broken) {
 		err = spawn_clone3(r, out);
-		if (err == 0 || r->applet || r->user)
-			return err;
 		if (err != -ENOSYS && err != -EPERM && err != -EINVAL &&
 		    err != -E2BIG && err != -EOPNOTSUPP)
 			return err;
 		clone3_broken = 1;
 	}
-	/* posix_spawn cannot change the user between fork and exec. */
-	if (r->user)
-		return -ENOTSUP;
+	/* posix_spawn cannot run an applet or change the user between fork
+	 * and exec. */
+	if (r->applet || r->user)
+		return spawn_fork(r, out);
 	return spawn_posix(r, out);
 }
 

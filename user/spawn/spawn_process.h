@@ -10,7 +10,10 @@
  * Fast path: clone3(CLONE_PIDFD | CLONE_INTO_CGROUP): the
  * child is placed into the cgroup before it runs a single instruction, so
  * not even a grandchild forked early can escape it. Fallback (old kernels,
- * clone3 refused): posix_spawn, then pidfd_open and a write to cgroup.procs.
+ * clone3 refused, as Docker's default seccomp profile does): posix_spawn,
+ * then pidfd_open and a write to cgroup.procs; applets and --user spawns,
+ * which must run our code in the child, fork and the child moves itself
+ * into the cgroup first.
  * pidfd_open on our own unreaped child cannot race with pid reuse.
  *
  * Every fd of the parent except the three given is closed in the child.
@@ -45,13 +48,13 @@ struct spawn_req {
 	const char *log_name;
 	/* Built-in agent ("applet") of this same binary: the child runs
 	 * applet(applet_argc, applet_argv) with envp as its environment and
-	 * exits with its return value, without exec. Only for the clone3
-	 * path (a copy of our memory); NULL: exec argv. */
+	 * exits with its return value, without exec (clone3 or fork: a
+	 * copy of our memory); NULL: exec argv. */
 	int (*applet)(int argc, char **argv);
 	int applet_argc;
 	char **applet_argv;
 	/* Non-NULL: the child becomes this user (groups, gid, uid) before it
-	 * opens its log or runs a single line of agent code (clone3 only). */
+	 * opens its log or runs a single line of agent code (clone3 or fork). */
 	const struct priv_user *user;
 	/* 1: the child sets its nice value to nice and its policy to
 	 * SCHED_OTHER (the parent raised its own priority, maybe to realtime,
