@@ -15,6 +15,7 @@
 #include "run_args.h"
 #include "run_logs.h"
 #include "run_plain.h"
+#include "run_shm_hint.h"
 #include "run_timeline.h"
 #include "run_trace.h"
 #include "swarm.h"
@@ -339,6 +340,8 @@ int cmd_run(int argc, char **argv)
 			die_msg("run: command '%s' not found", a.o.argv[0]);
 		else if (r == -EACCES && step == STEP_COMMAND)
 			die_msg("run: command '%s' is not executable", a.o.argv[0]);
+		else if (r == -ENOSPC)
+			run_shm_setup_fail(stderr, setup_step_text(step), rep);
 		else
 			die_msg("run: %s failed: %s", setup_step_text(step), strerror(-r));
 		r = setup_step_exit(step, r);
@@ -363,6 +366,7 @@ int cmd_run(int argc, char **argv)
 	else    /* stdout is the tasks' output: say only what went wrong */
 		report_print_brief(stderr, rep);
 	fflush(stdout);
+	run_shm_hint(stderr, rep);
 	write_timeline(&a, rt);
 	plain_free(&a.plain);
 	coord_nats_report_free(rep);
