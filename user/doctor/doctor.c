@@ -101,6 +101,7 @@ int doctor_run(const struct doctor_opts *o, struct doctor_report *r)
 	r->opts = *o;
 	r->shm_need = doctor_shm_need(o->agents, o->live_bytes);
 	r->fd_need = doctor_fd_need(o->agents);
+	doctor_container_check(r);
 	doctor_host_checks(r);
 	doctor_kernel_checks(r);
 	doctor_bpf_checks(r);

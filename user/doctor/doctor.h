@@ -24,7 +24,7 @@ enum doctor_status {
 	DOCTOR_FAIL,
 };
 
-#define DOCTOR_MAX_CHECKS 24
+#define DOCTOR_MAX_CHECKS 32
 #define DOCTOR_TEXT 384
 
 struct doctor_check {

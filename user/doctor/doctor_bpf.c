@@ -46,7 +46,7 @@ struct bpf_probe {
 	char missing[SIG_N][96];   /* first absent tracepoint per signal */
 };
 
-static int caps_effective(uint64_t *eff)
+int caps_effective(uint64_t *eff)
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2];
@@ -418,6 +418,7 @@ void doctor_bpf_checks(struct doctor_report *r)
 	int err;
 
 	privileges_check(r);
+	doctor_seccomp_check(r);
 	err = run_probe(&p);
 	if (err) {
 		check_add(r, "bpf_tracepoint", DOCTOR_WARN, "run swarm doctor again; report a bug",

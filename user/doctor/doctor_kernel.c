@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "doctor_checks.h"
+#include "doctor_container.h"
 
 #define TRACEFS_PATH "/sys/kernel/tracing"
 
@@ -146,12 +147,22 @@ static int file_exists(const char *dir, const char *name)
 	return access(p, F_OK) == 0;
 }
 
+/* A group just emptied by a reaped process can be busy for a moment. */
+static void cgroup_rmdir(const char *dir)
+{
+	int i;
+
+	for (i = 0; i < 100 && rmdir(dir) && errno == EBUSY; i++)
+		usleep(1000);
+}
+
 /* Make and remove a child group where swarm would make its own, and see
  * whether cgroup.kill and cgroup.freeze come with it. */
 static void cgroup_check(struct doctor_report *r)
 {
 	char root[1024], dir[2048], child[4096];
-	int kill_ok, freeze_ok;
+	int kill_ok, freeze_ok, place;
+	const char *step;
 
 	if (own_cgroup_v2(root, sizeof(root), dir, sizeof(dir))) {
 		check_add(r, "cgroup", DOCTOR_WARN,
@@ -172,11 +183,24 @@ static void cgroup_check(struct doctor_report *r)
 	}
 	kill_ok = file_exists(child, "cgroup.kill");
 	freeze_ok = file_exists(child, "cgroup.freeze");
-	rmdir(child);
+	/* Delegation is more than mkdir: agents must be movable into it. */
+	place = doctor_cgroup_place(child, kill_ok, &step);
+	cgroup_rmdir(child);
+	if (place) {
+		check_add(r, "cgroup", DOCTOR_WARN,
+			  "delegate the subtree (systemd Delegate=yes; a container's own cgroup "
+			  "namespace with a writable mount: docker --cgroupns=private), or run "
+			  "as root",
+			  "cgroup v2 at %s: a child group can be made in %s, but %s failed (%s): "
+			  "agents would not be placed in the swarm's group, swarm falls back to "
+			  "process groups", root, dir, step, strerror(-place));
+		return;
+	}
 	check_add(r, "cgroup", kill_ok && freeze_ok ? DOCTOR_OK : DOCTOR_WARN,
 		  "use Linux >= 5.14 for cgroup.kill (5.2 for cgroup.freeze)",
-		  "cgroup v2 at %s, child groups can be made in %s; cgroup.kill %s, "
-		  "cgroup.freeze %s", root, dir, kill_ok ? "yes" : "NO (kill walks "
+		  "cgroup v2 at %s, child groups can be made in %s and a process moved into "
+		  "one%s; cgroup.kill %s, cgroup.freeze %s", root, dir,
+		  kill_ok ? " and ended by cgroup.kill" : "", kill_ok ? "yes" : "NO (kill walks "
 		  "cgroup.procs instead)", freeze_ok ? "yes" : "NO");
 }
 
