@@ -84,7 +84,8 @@ static void privileges_check(struct doctor_report *r)
 	check_add(r, "bpf_privileges",
 		  has_admin || (has_bpf && has_perf) ? DOCTOR_OK : DOCTOR_WARN,
 		  "run as root, or grant CAP_BPF and CAP_PERFMON (setcap cap_bpf,cap_perfmon+ep "
-		  "swarm; docker --cap-add BPF --cap-add PERFMON; Kubernetes "
+		  "swarm; docker --cap-add BPF --cap-add PERFMON, or --cap-add SYS_ADMIN on "
+		  "Docker before 23, which knows neither; Kubernetes "
 		  "securityContext.capabilities.add)",
 		  "euid %u; effective CAP_BPF %s, CAP_PERFMON %s, CAP_SYS_ADMIN %s; "
 		  "unprivileged_bpf_disabled=%d, perf_event_paranoid=%d",

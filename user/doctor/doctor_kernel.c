@@ -135,8 +135,9 @@ static void tracefs_check(struct doctor_report *r)
 		check_add(r, "tracefs", DOCTOR_WARN,
 			  "mount it on the host (mount -t tracefs nodev " TRACEFS_PATH
 			  ") and bind-mount it into the container, or grant CAP_SYS_ADMIN",
-			  "not mounted and cannot mount it (%s): tracepoint programs cannot "
-			  "find their events, BPF signals off", strerror(-err));
+			  "not mounted and cannot mount it (%s): tracefs tracepoints (bpftrace, "
+			  "perf, the bpf_tracepoint probe) cannot find their events; swarm's "
+			  "signals are raw tracepoints and do not need it", strerror(-err));
 }
 
 static int file_exists(const char *dir, const char *name)
@@ -167,7 +168,11 @@ static void cgroup_check(struct doctor_report *r)
 	if (own_cgroup_v2(root, sizeof(root), dir, sizeof(dir))) {
 		check_add(r, "cgroup", DOCTOR_WARN,
 			  "mount cgroup2 (mount -t cgroup2 none /sys/fs/cgroup/unified) or boot "
-			  "with systemd.unified_cgroup_hierarchy=1",
+			  "with systemd.unified_cgroup_hierarchy=1; in a container on a host with "
+			  "v1 controllers (Docker mounts no cgroup2 there): docker run "
+			  "--cgroupns=private --cap-add SYS_ADMIN, then mkdir -p "
+			  "/sys/fs/cgroup/unified && mount -t cgroup2 none /sys/fs/cgroup/unified "
+			  "inside",
 			  "no cgroup v2 hierarchy: swarm falls back to process groups (orphaned "
 			  "grandchildren are not killed)");
 		return;
