@@ -15,6 +15,8 @@ pkgs=(
   prometheus python3
   bpftrace                     # bench/bpftrace_check.sh cross-checks the tracer against it
   libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
+  docker.io debootstrap        # tests/e2e/container.sh: a registry-free Debian image, swarm inside
+  python3-yaml                 # tests/e2e/container_k8s.sh parses examples/k8s/swarm-job.yaml
 )
 
 missing=()
