@@ -399,7 +399,9 @@ static void signal_checks(struct doctor_report *r, const struct bpf_probe *p)
 		extra = s == SIG_FD ? p->iter : 0;
 		why = p->vmlinux_btf ? "no kernel BTF for CO-RE" :
 		      p->raw_tp ? "raw tracepoint programs do not load or attach" :
-		      p->missing[s][0] ? p->missing[s] : NULL;
+		      p->missing[s][0] ? p->missing[s] :
+		      trace_in_pid_namespace() ? "the tracer refuses a PID namespace of its "
+						 "own (see pid_namespace)" : NULL;
 		if (why)
 			check_add(r, names[s], DOCTOR_WARN, "see btf, bpf_privileges and bpf_features",
 				  "off: %s%s (%s; /proc fallback where there is one)",
@@ -420,6 +422,7 @@ void doctor_bpf_checks(struct doctor_report *r)
 
 	privileges_check(r);
 	doctor_seccomp_check(r);
+	doctor_pidns_check(r);
 	err = run_probe(&p);
 	if (err) {
 		check_add(r, "bpf_tracepoint", DOCTOR_WARN, "run swarm doctor again; report a bug",

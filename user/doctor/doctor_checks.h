@@ -30,6 +30,7 @@ int caps_effective(uint64_t *eff);
 
 void doctor_container_check(struct doctor_report *r); /* runtime, cgroup namespace */
 void doctor_seccomp_check(struct doctor_report *r);   /* bpf/perf_event_open vs the filter */
+void doctor_pidns_check(struct doctor_report *r);     /* the tracer needs the host's pids */
 void doctor_host_checks(struct doctor_report *r);     /* shm, fds, pids */
 void doctor_kernel_checks(struct doctor_report *r);   /* uname, BTF, lockdown, tracefs, cgroup */
 void doctor_bpf_checks(struct doctor_report *r);      /* privileges, probes, signals */

@@ -15,6 +15,7 @@
 #include "doctor_checks.h"
 #include "doctor_container.h"
 #include "proc.h"
+#include "trace.h"
 #include "util.h"
 
 #ifndef CAP_BPF
@@ -351,4 +352,20 @@ int doctor_cgroup_place(const char *dir, bool use_kill, const char **step)
 		err = -ESRCH;
 	}
 	return err;
+}
+
+void doctor_pidns_check(struct doctor_report *r)
+{
+	struct stat st;
+	unsigned long long ino = stat("/proc/self/ns/pid", &st) ? 0 : (unsigned long long)st.st_ino;
+
+	if (!trace_in_pid_namespace())
+		check_add(r, "pid_namespace", DOCTOR_OK, NULL,
+			  "the kernel's initial PID namespace: the tracer's pid filter matches");
+	else
+		check_add(r, "pid_namespace", DOCTOR_WARN,
+			  "share the host's PID namespace: docker run --pid=host; Kubernetes "
+			  "hostPID: true (the pod then sees every process of the node)",
+			  "a PID namespace of its own (pid:[%llu]): BPF sees the kernel's pids, "
+			  "not these, so swarm switches tracing off here", ino);
 }

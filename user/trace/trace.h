@@ -30,6 +30,7 @@
 #ifndef SWARM_TRACE_H
 #define SWARM_TRACE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -94,6 +95,11 @@ unsigned tracer_signals(const struct tracer *t); /* signals actually on */
  * it ("tp_btf/sched_process_fork", "iter/task_file", "uprobe"). Opens the
  * object without loading it. 0 or -errno. */
 int tracer_hooks(void (*fn)(unsigned sig, const char *section, void *arg), void *arg);
+
+/* True in a PID namespace other than the kernel's initial one (most
+ * containers): BPF sees initial-namespace pids there, so the tracer's
+ * tgid filter would match nothing and tracing is refused with a reason. */
+bool trace_in_pid_namespace(void);
 int tracer_event_fd(const struct tracer *t);     /* epoll-able, or -1 */
 int tracer_poll(struct tracer *t, int timeout_ms); /* drain ring buffer */
 /* Forget what was counted so far (histograms, counters, per-lock and

@@ -34,6 +34,18 @@ static uint64_t effective_caps(void)
 	return caps;
 }
 
+/* BPF sees the kernel's (initial namespace) pids, /proc and our own
+ * getpid() those of our namespace: in a container with its own PID
+ * namespace the seeds of the tracked-tgid map match nothing, and every
+ * signal would read zero. The initial namespace's inode is fixed
+ * (PROC_PID_INIT_INO). */
+bool trace_in_pid_namespace(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != 0xEFFFFFFCu;
+}
+
 int trace_env_check(char *why, size_t whylen)
 {
 	uint64_t caps = effective_caps();
@@ -44,6 +56,13 @@ int trace_env_check(char *why, size_t whylen)
 		snprintf(why, whylen, "kernel tracing off (spawn, flock, fd, latency): "
 			 "needs root or CAP_BPF+CAP_PERFMON");
 		return -EPERM;
+	}
+	if (trace_in_pid_namespace()) {
+		snprintf(why, whylen, "kernel tracing off (spawn, flock, fd, latency): in a PID "
+			 "namespace of its own (a container), where the tracer's filter would "
+			 "match no process: run with the host's (docker run --pid=host, "
+			 "Kubernetes hostPID: true)");
+		return -ENOTSUP;
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(why, whylen, "kernel tracing off (spawn, flock, fd, latency): "
