@@ -93,6 +93,11 @@ ROWS = [
     ("Worker failure detection, flat 10, 1 agent dies (--full)", "< 30 s", "worker_fail", "coordination_s", "s", "median"),
     ("Delivery with 1 of 10 agents dead (expect 90 %)", "-", "worker_fail", "@delivery", "%", "min"),
 
+    ("Containers: swarm run in Docker (registry-free Debian image, default 64 MB /dev/shm, --no-trace on both sides)", None),
+    ("Coordination time, flat 100 bash agents: baseline column = native, swarm column = in Docker", "<= 2 x native", "container_flat_100", "coordination_s", "s", "median", ("native", "container")),
+    ("Coordination time, hybrid 4x25 bash agents: baseline column = native, swarm column = in Docker", "<= 2 x native", "container_hybrid_4x25", "coordination_s", "s", "median", ("native", "container")),
+    ("Delivery, both container rows: baseline column = native, swarm column = in Docker", "100 %", "container_*", "@delivery", "%", "min", ("native", "container")),
+
     ("Scaling beyond the seed (--full)", None),
     ("Coordination time, flat 1000", "-", "flat_1000", "coordination_s", "s", "median"),
     ("Coordination time, hybrid 20x50", "-", "hybrid_20x50", "coordination_s", "s", "median"),

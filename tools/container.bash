@@ -29,7 +29,7 @@ CT_CACHE=${SWARM_CACHE:-/var/cache/swarm}/container
 CT_RUN=/run/swarm-container
 CT_DOCKER=${SWARM_DOCKER:-$( [ -x /usr/bin/docker ] && echo /usr/bin/docker || command -v docker)}
 CT_WHY=''
-CT_STARTED=0
+CT_STARTED=0 CT_DPID=''
 
 ct_fail() { CT_WHY=$*; echo "container: $*" >&2; return 3; }
 ct_docker() { "$CT_DOCKER" "$@"; }
@@ -46,6 +46,7 @@ ct_start_dockerd() { # DRIVER-OPTION...
 	# setsid: the daemon outlives this shell and is not in its process group.
 	setsid dockerd --iptables=false --ip6tables=false --ip-forward=false --bridge=none \
 		--pidfile "$CT_RUN/dockerd.pid" "$@" > "$log" 2>&1 < /dev/null &
+	CT_DPID=$!
 	for ((i = 0; i < 300; i++)); do
 		ct_answers && return 0
 		[ -f "$CT_RUN/dockerd.pid" ] && ! kill -0 "$(cat "$CT_RUN/dockerd.pid")" 2> /dev/null && break
@@ -84,7 +85,11 @@ ct_dockerd_release() {
 	local pid
 	pid=$(cat "$CT_RUN/dockerd.pid" 2> /dev/null) || return 0
 	kill "$pid" 2> /dev/null
-	for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	if [ "${CT_DPID:-}" = "$pid" ]; then
+		wait "$pid" 2> /dev/null   # our child (setsid execs in place): reap it, pid 1 may not
+	else
+		for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+	fi
 	CT_STARTED=0
 }
 
@@ -140,16 +145,16 @@ ct_base_image() { # BUILD -> tag on stdout
 		tmp=$(mktemp -d /var/tmp/swarm-rootfs.XXXXXX)
 		t0=$SECONDS
 		echo "container: debootstrap --variant=minbase $suite from $mirror (+ $pkgs), once" >&2
-		if ! debootstrap --variant=minbase ${pkgs:+--include="$pkgs"} "$suite" "$tmp/root" "$mirror" \
+		if ! debootstrap --variant=minbase ${pkgs:+--include="$pkgs"} "$suite" "$tmp/rootfs" "$mirror" \
 			> "$CT_CACHE/debootstrap-$key.log" 2>&1; then
 			rm -rf "$tmp"
 			ct_fail "debootstrap from $mirror failed: $(tail -n 1 "$CT_CACHE/debootstrap-$key.log") (log: $CT_CACHE/debootstrap-$key.log)"
 			return 3
 		fi
 		# What a minimal image does not need: package caches, lists, docs.
-		rm -rf "$tmp"/root/var/cache/apt/archives/*.deb "$tmp"/root/var/lib/apt/lists/* \
-			"$tmp"/root/usr/share/doc "$tmp"/root/usr/share/man "$tmp"/root/usr/share/locale
-		tar --numeric-owner -C "$tmp/root" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
+		rm -rf "$tmp"/rootfs/var/cache/apt/archives/*.deb "$tmp"/rootfs/var/lib/apt/lists/* \
+			"$tmp"/rootfs/usr/share/doc "$tmp"/rootfs/usr/share/man "$tmp"/rootfs/usr/share/locale
+		tar --numeric-owner -C "$tmp/rootfs" -cf "$tar.tmp" . && mv "$tar.tmp" "$tar"
 		rm -rf "$tmp"
 		echo "container: rootfs built in $((SECONDS - t0)) s, $(du -m "$tar" | cut -f1) MB: $tar" >&2
 	fi

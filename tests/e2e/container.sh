@@ -14,7 +14,8 @@
 #     privileged container (or its nearest equivalent where this host's
 #     bounding set lacks a capability --privileged asks for);
 #   - the tracing recipe (CAP_SYS_ADMIN on Docker 20.10, BPF+PERFMON on
-#     newer Docker): the report's kernel section is on.
+#     newer Docker, --pid=host): the kernel section counts this swarm's
+#     forks; in the container's own PID namespace tracing says it is off.
 # Prints coordination time native vs container (information, not
 # asserted). Skips (77) with the reason when Docker cannot run here.
 set -u
@@ -162,6 +163,7 @@ printf '%s\n' "$out" | grep -q 'seccomp .*bpf() answers Operation not permitted'
 cg=$(status_of cgroup "$out")
 [ "$cg" = WARN ] || fail "cgroup in a default container: $cg"
 expect signal_spawn WARN "$out"
+expect pid_namespace WARN "$out"
 out=$(cat "$OUT/shm64-doctor200.txt")
 [ "$(cat "$OUT/shm64-doctor200.rc")" = 0 ] || fail "doctor -n 200 in 64 MB: warnings only, exit 0"
 expect shm_size OK "$out"
@@ -183,14 +185,54 @@ if dr --cap-add BPF --cap-add PERFMON -- true 2> /dev/null; then
 else
 	tcaps=(--cap-add SYS_ADMIN)   # Docker < 23 knows neither
 fi
-dr "${tcaps[@]}" -- sh -c 'swarm doctor -n 50 > /out/tr-doctor.txt; swarm run -n 50 --json -- swarm demo-agent > /out/tr.json' ||
-	fail "traced run with ${tcaps[*]}"
+# In the container's own PID namespace the tracer would match no pid:
+# it must say so and stay off, not report zeros.
+dr "${tcaps[@]}" -- sh -c 'swarm run -n 50 --json -- swarm demo-agent > /out/trns.json' ||
+	fail "run with ${tcaps[*]}, own PID namespace"
+LAST=$OUT/trns.json
+[ "$(jget "$LAST" 'd["delivered"]')" = 50 ] || fail "own PID namespace: delivered"
+[ "$(jget "$LAST" 'd["kernel"]["enabled"]')" = False ] || fail "own PID namespace: tracing claimed on"
+jget "$LAST" 'd["kernel"]["reason"]' | grep -q 'pid=host' || fail "own PID namespace: reason"
+# With the host's PID namespace: traced, and the counts are this swarm's.
+dr "${tcaps[@]}" --pid=host -- sh -c 'swarm doctor -n 50 > /out/tr-doctor.txt; swarm run -n 50 --json -- swarm demo-agent > /out/tr.json' ||
+	fail "traced run with ${tcaps[*]} --pid=host"
 LAST=$OUT/tr.json
 [ "$(jget "$LAST" 'd["delivered"]')" = 50 ] || fail "traced run: delivered"
 [ "$(jget "$LAST" 'd["kernel"]["enabled"]')" = True ] || fail "traced run with ${tcaps[*]}: kernel $(jget "$LAST" 'd["kernel"]')"
+[ "$(jget "$LAST" 'd["kernel"]["spawn"]["forks"]')" = 50 ] || fail "traced run: spawn.forks $(jget "$LAST" 'd["kernel"]["spawn"]["forks"]'), want 50"
+[ "$(jget "$LAST" 'd["kernel"]["latency"]["inboxes"]')" -ge 50 ] || fail "traced run: latency inboxes"
 out=$(cat "$OUT/tr-doctor.txt")
-for c in bpf_privileges seccomp signal_spawn signal_flock signal_fd signal_latency; do
+for c in bpf_privileges seccomp pid_namespace signal_spawn signal_flock signal_fd signal_latency; do
 	expect "$c" OK "$out"
+done
+
+# --- the Kubernetes example's commands, with its /dev/shm size ----------
+mapfile -t jobs < <(/usr/bin/python3 - "$ROOT/examples/k8s/swarm-job.yaml" <<'PY'
+import shlex, sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+    if not d:
+        continue
+    pod = d["spec"]["template"]["spec"]
+    c = pod["containers"][0]
+    vol = {v["name"]: v for v in pod["volumes"]}
+    shm = [vol[m["name"]]["emptyDir"]["sizeLimit"] for m in c["volumeMounts"] if m["mountPath"] == "/dev/shm"][0]
+    print(d["metadata"]["name"], shm.replace("Mi", "m").replace("Gi", "g"),
+          "1" if pod.get("hostPID") else "0", shlex.join(c["command"]))
+PY
+)
+[ ${#jobs[@]} = 2 ] || fail "k8s example: ${#jobs[@]} jobs"
+for j in "${jobs[@]}"; do
+	read -r name shm hostpid cmd <<< "$j"
+	opts=(--shm-size="$shm")
+	[ "$hostpid" = 1 ] && opts+=("${tcaps[@]}" --pid=host)
+	dr "${opts[@]}" -- sh -c "$cmd > /out/k8s-$name.json" || fail "k8s example $name: $cmd"
+	LAST=$OUT/k8s-$name.json
+	[ "$(jget "$LAST" 'd["delivery_rate"]')" = 1.0 ] || fail "k8s example $name: delivery"
+	if [ "$hostpid" = 1 ]; then
+		[ "$(jget "$LAST" 'd["kernel"]["spawn"]["forks"] == d["expected"]')" = True ] ||
+			fail "k8s example $name: not traced"
+	fi
+	echo "k8s example $name ($shm /dev/shm): $(jget "$LAST" 'd["delivered"]') delivered"
 done
 
 # --- privileged: everything OK --------------------------------------------
@@ -213,7 +255,7 @@ print(" ".join(c for i, c in enumerate(caps) if not bnd >> i & 1))')
 fi
 # Where the host has v1 controllers Docker mounts no cgroup2 inside: the
 # recipe in docs/containers.md mounts it in a private cgroup namespace.
-dr "${priv[@]}" --cgroupns=private --shm-size=512m -- sh -c '
+dr "${priv[@]}" --pid=host --cgroupns=private --shm-size=512m -- sh -c '
 	grep -q " cgroup2 " /proc/mounts || { mkdir -p /sys/fs/cgroup/unified &&
 		mount -t cgroup2 none /sys/fs/cgroup/unified; }
 	swarm doctor -n 1000 > /out/priv-doctor.txt; echo $? > /out/priv-doctor.rc
@@ -224,7 +266,7 @@ $(printf '%s\n' "$out" | grep -v '^OK')"
 LAST=$OUT/priv.json
 [ "$(jget "$LAST" 'd["delivered"]')" = 100 ] || fail "privileged run: delivered"
 [ "$(jget "$LAST" 'd["cgroup"]')" != null ] || fail "privileged run: no cgroup"
-[ "$(jget "$LAST" 'd["kernel"]["enabled"]')" = True ] || fail "privileged run: not traced"
+[ "$(jget "$LAST" 'd["kernel"]["spawn"]["forks"]')" = 100 ] || fail "privileged run: spawn.forks"
 
 # --- coordination time, native vs container (not asserted) ---------------
 python3 - "$OUT" <<'PY'
