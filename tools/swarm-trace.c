@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "json.h"
 #include "priv.h"
 #include "run_timeline.h"
 #include "swarm.h"
@@ -239,18 +240,33 @@ out:
 	return err;
 }
 
-static void print_header_json(FILE *f, const struct opts *o, pid_t root, uint64_t n)
+/* One JSON line per block: who, when, and the tracer's object. */
+static int print_block_json(struct tracer *tr, const struct opts *o, pid_t root, uint64_t n)
 {
 	struct timespec ts;
+	struct jsonw w;
 	struct tm tm;
 	char when[32];
+	int err;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\"schema_version\":%d,\"tool\":\"swarm-trace\",\"time\":\"%s\","
-		"\"block\":%llu,\"pid\":%d,\"interval_s\":%.3f,\"kernel\":",
-		SCHEMA_VERSION, when, (unsigned long long)n, (int)root, o->interval);
+	jsonw_init_file(&w, stdout);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", SCHEMA_VERSION);
+	jsonw_string_field(&w, "tool", "swarm-trace");
+	jsonw_string_field(&w, "time", when);
+	jsonw_uint_field(&w, "block", n);
+	jsonw_int_field(&w, "pid", root);
+	jsonw_float_field(&w, "interval_s", "%.3f", o->interval);
+	jsonw_name(&w, "kernel");
+	jsonw_start_object(&w);
+	err = tracer_report_json(tr, &w);
+	jsonw_end_object(&w);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
+	return err;
 }
 
 static int print_block(struct tracer *tr, const struct opts *o, pid_t root, uint64_t n)
@@ -261,9 +277,7 @@ static int print_block(struct tracer *tr, const struct opts *o, pid_t root, uint
 	int err;
 
 	if (o->json) {
-		print_header_json(stdout, o, root, n);
-		err = tracer_report_json(tr, stdout);
-		fputs("}\n", stdout);
+		err = print_block_json(tr, o, root, n);
 	} else {
 		localtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%H:%M:%S", &tm);

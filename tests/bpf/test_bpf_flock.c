@@ -9,10 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 
 #include "bpf_harness.h"
+#include "json.h"
 
 #define HOLD_MS 100
 
@@ -169,6 +171,58 @@ static void test_flock_ignores_outsiders(void **state)
 	unlink(path);
 }
 
+/* Bytes of address space this process has mapped now. */
+static size_t vm_bytes(void)
+{
+	unsigned long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lu", &pages), 1);
+	fclose(f);
+	return pages * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The report's flock section reads the lock map into a buffer of a few
+ * MiB. When that allocation fails the section must be null: it used to
+ * leave "flock": with no value, and the whole report was not JSON. The
+ * output goes to a bounded buffer, so the writer itself needs no memory;
+ * RLIMIT_AS just above what is mapped fails only the big allocation. */
+static void test_flock_report_without_memory(void **state)
+{
+	static char buf[1 << 16];
+	struct rlimit old, low;
+	struct traced t = { 0 };
+	struct tracer *tr;
+	struct jsonw w;
+	int err;
+
+	(void)state;
+	SKIP_UNLESS_ROOT();
+#if defined(__SANITIZE_ADDRESS__)
+	skip();   /* ASan's shadow memory does not live under an RLIMIT_AS */
+#endif
+	assert_int_equal(traced_start(&t, idle, NULL), 0);
+	tr = traced_tracer(&t, TRACE_FLOCK);
+	assert_non_null(tr);
+	assert_int_equal(getrlimit(RLIMIT_AS, &old), 0);
+	low = old;
+	low.rlim_cur = vm_bytes() + (512 << 10);
+	jsonw_init_buf(&w, buf, sizeof(buf));
+	assert_int_equal(setrlimit(RLIMIT_AS, &low), 0);
+	jsonw_start_object(&w);
+	err = tracer_report_json(tr, &w);
+	jsonw_end_object(&w);
+	assert_int_equal(setrlimit(RLIMIT_AS, &old), 0);
+	assert_int_equal(err, 0);
+	assert_int_equal(jsonw_finish(&w), 0);
+	assert_non_null(strstr(buf, "\"flock\":null,\"ringbuf_drops\":"));
+	traced_go(&t);
+	assert_int_equal(traced_wait(&t), 0);
+	traced_end(&t);
+	tracer_close(tr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -176,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_posix_contended_wait),
 		cmocka_unit_test(test_ofd_contended_wait),
 		cmocka_unit_test(test_flock_ignores_outsiders),
+		cmocka_unit_test(test_flock_report_without_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "bpf_harness.h"
+#include "json.h"
 
 #define CHILDREN 3 /* each with one grandchild: K = 6 */
 #define K (CHILDREN * 2)
@@ -47,9 +48,14 @@ static int count_in_report(struct tracer *tr, const char *needle)
 	size_t len = 0;
 	int n = 0;
 	FILE *f = open_memstream(&buf, &len);
+	struct jsonw w;
 
 	assert_non_null(f);
-	assert_int_equal(tracer_report_json(tr, f), 0);
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	assert_int_equal(tracer_report_json(tr, &w), 0);
+	jsonw_end_object(&w);
+	assert_int_equal(jsonw_finish(&w), 0);
 	fclose(f);
 	for (p = buf; (p = strstr(p, needle)); p++)
 		n++;
@@ -201,9 +207,14 @@ static unsigned long long json_u64(struct tracer *tr, const char *key)
 	char *buf = NULL, *p;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	struct jsonw w;
 
 	assert_non_null(f);
-	assert_int_equal(tracer_report_json(tr, f), 0);
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	assert_int_equal(tracer_report_json(tr, &w), 0);
+	jsonw_end_object(&w);
+	assert_int_equal(jsonw_finish(&w), 0);
 	fclose(f);
 	p = strstr(buf, key);
 	assert_non_null(p);

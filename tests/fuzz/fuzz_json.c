@@ -1,8 +1,12 @@
-/* libFuzzer: utf8_valid, json_str and json_base64 against independent
- * reference code: the validator is compared with a range-table decoder
- * (RFC 3629), json_str output is parsed back and must be valid JSON text
- * that decodes to the input whenever the input was valid UTF-8, and base64
- * must decode to the input. */
+/* libFuzzer: the JSON writer's strings (user/base/json.h) against
+ * independent reference code: utf8_valid is compared with a range-table
+ * decoder (RFC 3629); a string written by jsonw_string_len is parsed back
+ * and must be valid JSON text that decodes to the input whenever the input
+ * was valid UTF-8; jsonw_string_bytes must decode to the input's bytes as
+ * code points (up to its first NUL); base64 must decode to the input; and
+ * a bounded buffer of any size holds a NUL-terminated prefix of the whole,
+ * with -ENOSPC exactly when the whole did not fit. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,33 +172,87 @@ static unsigned char *b64_decode(const char *s, size_t n, size_t *outlen)
 	return o;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One value of the given kind into a memory stream; *olen its length. */
+static char *render(int kind, const uint8_t *data, size_t size, size_t *olen)
 {
 	char *out = NULL;
-	size_t olen = 0, dlen = 0;
-	unsigned char *dec;
+	struct jsonw w;
+	FILE *f = open_memstream(&out, olen);
+
+	if (!f)
+		abort();
+	jsonw_init_file(&w, f);
+	if (kind == 0)
+		jsonw_string_len(&w, (const char *)data, size);
+	else if (kind == 1)
+		jsonw_string_bytes(&w, (const char *)data, size);
+	else
+		jsonw_base64(&w, data, size);
+	if (jsonw_finish(&w))
+		abort();
+	fclose(f);
+	return out;
+}
+
+/* The same value into buffers of every size up to the whole. */
+static void check_bounded(int kind, const uint8_t *data, size_t size,
+			  const char *whole, size_t wlen)
+{
+	char *buf = malloc(wlen + 2);
+	size_t cap;
+	struct jsonw w;
+
+	if (!buf)
+		abort();
+	for (cap = 1; cap <= wlen + 1; cap += 1 + cap / 8) {
+		jsonw_init_buf(&w, buf, cap);
+		if (kind == 0)
+			jsonw_string_len(&w, (const char *)data, size);
+		else
+			jsonw_string_bytes(&w, (const char *)data, size);
+		if (jsonw_need(&w) != wlen || jsonw_finish(&w) != (cap > wlen ? 0 : -ENOSPC) ||
+		    strlen(buf) != (cap > wlen ? wlen : cap - 1) ||
+		    memcmp(buf, whole, strlen(buf)))
+			abort();
+	}
+	free(buf);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	size_t olen = 0, dlen = 0, i, n;
+	unsigned char *dec, *want;
 	int valid = utf8_valid((const char *)data, size);
-	FILE *f;
+	char *out;
 
 	if (valid != ref_valid(data, size))
 		abort();
-	if (!(f = open_memstream(&out, &olen)))
-		abort();
-	json_str(f, (const char *)data, size);
-	fclose(f);
+	out = render(0, data, size, &olen);
 	if (!ref_valid((const unsigned char *)out, olen))
 		abort(); /* JSON text must be UTF-8 whatever the input */
 	dec = json_decode(out, olen, &dlen);
 	if (valid && (dlen != size || memcmp(dec, data, size)))
 		abort();
+	check_bounded(0, data, size, out, olen);
 	free(dec);
 	free(out);
 
-	out = NULL;
-	if (!(f = open_memstream(&out, &olen)))
+	/* bytes: each one a code point of its own, up to the first NUL */
+	out = render(1, data, size, &olen);
+	dec = json_decode(out, olen, &dlen);
+	want = malloc(2 * size + 1);
+	if (!want)
 		abort();
-	json_base64(f, data, size);
-	fclose(f);
+	for (i = 0, n = 0; i < size && data[i]; i++)
+		n += put_utf8(want + n, data[i]);
+	if (dlen != n || memcmp(dec, want, n))
+		abort();
+	check_bounded(1, data, size, out, olen);
+	free(want);
+	free(dec);
+	free(out);
+
+	out = render(2, data, size, &olen);
 	dec = b64_decode(out, olen, &dlen);
 	if (dlen != size || memcmp(dec, data, size))
 		abort();

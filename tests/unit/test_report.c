@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "json.h"
 #include "report.h"
 
 static char *render(void (*fn)(FILE *, const struct run_report *),
@@ -60,6 +61,14 @@ static void fake_json(FILE *f, void *arg)
 	fprintf(f, "{\"enabled\":true,\"spawns\":%d}", *(int *)arg);
 }
 
+static void fake_jsonw(struct jsonw *w, void *arg)
+{
+	jsonw_start_object(w);
+	jsonw_bool_field(w, "enabled", true);
+	jsonw_int_field(w, "spawns", *(int *)arg);
+	jsonw_end_object(w);
+}
+
 static void test_report_json(void **state)
 {
 	struct run_report r;
@@ -90,6 +99,12 @@ static void test_report_json(void **state)
 	free(out);
 	k.arg = &spawns;
 	r.kernel = &k;
+	out = render(report_print_json, &r);
+	assert_non_null(strstr(out, "\"kernel\":{\"enabled\":true,\"spawns\":7}}"));
+	free(out);
+	/* the writer's callback gives the same bytes */
+	k.json = fake_jsonw;
+	k.emit_json = NULL;
 	out = render(report_print_json, &r);
 	assert_non_null(strstr(out, "\"kernel\":{\"enabled\":true,\"spawns\":7}}"));
 	free(out);

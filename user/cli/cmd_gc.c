@@ -32,7 +32,8 @@ static void usage(FILE *f)
 
 struct gc_out {
 	const char *base;
-	int dry, json, n, head;
+	int dry, json, head;
+	struct jsonw w;         /* --json: the object, its "swarms" open */
 };
 
 /* Printed with the first swarm or at the end: a base that cannot be read
@@ -41,9 +42,13 @@ static void json_head(struct gc_out *o)
 {
 	if (o->head++)
 		return;
-	printf("{\"schema_version\":1,\"base\":");
-	json_str(stdout, o->base, strlen(o->base));
-	printf(",\"dry_run\":%s,\"swarms\":[", o->dry ? "true" : "false");
+	jsonw_init_file(&o->w, stdout);
+	jsonw_start_object(&o->w);
+	jsonw_int_field(&o->w, "schema_version", 1);
+	jsonw_string_field(&o->w, "base", o->base);
+	jsonw_bool_field(&o->w, "dry_run", o->dry);
+	jsonw_name(&o->w, "swarms");
+	jsonw_start_array(&o->w);
 }
 
 static const char *const verdicts[] = {
@@ -56,16 +61,12 @@ static void print_json(const struct gc_entry *e, struct gc_out *o)
 			  e->verdict == GC_FAILED ? bus_strerror(e->err) : "";
 
 	json_head(o);
-	printf("%s{\"bus\":", o->n++ ? "," : "");
-	json_str(stdout, e->bus, strlen(e->bus));
-	fputs(",\"cgroup\":", stdout);
-	if (e->cgroup[0])
-		json_str(stdout, e->cgroup, strlen(e->cgroup));
-	else
-		fputs("null", stdout);
-	printf(",\"verdict\":\"%s\",\"reason\":", verdicts[e->verdict]);
-	json_str(stdout, why, strlen(why));
-	fputc('}', stdout);
+	jsonw_start_object(&o->w);
+	jsonw_string_field(&o->w, "bus", e->bus);
+	jsonw_string_field(&o->w, "cgroup", e->cgroup[0] ? e->cgroup : NULL);
+	jsonw_string_field(&o->w, "verdict", verdicts[e->verdict]);
+	jsonw_string_field(&o->w, "reason", why);
+	jsonw_end_object(&o->w);
 }
 
 static void print_entry(const struct gc_entry *e, void *arg)
@@ -130,7 +131,11 @@ int cmd_gc(int argc, char **argv)
 	}
 	if (o.json) {
 		json_head(&o);
-		printf("],\"live\":%u,\"unowned\":%u}\n", st.live, st.unowned);
+		jsonw_end_array(&o.w);
+		jsonw_uint_field(&o.w, "live", st.live);
+		jsonw_uint_field(&o.w, "unowned", st.unowned);
+		jsonw_end_object(&o.w);
+		jsonw_newline(&o.w);
 	}
 	fflush(stdout);
 	fprintf(stderr, "swarm: gc %s: %u dead swarm%s %s, %u live left alone, "

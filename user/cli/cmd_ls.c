@@ -1,7 +1,6 @@
 /* swarm ls: the inboxes of a bus with depth and bytes. */
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "bus.h"
 #include "cli.h"
@@ -9,21 +8,31 @@
 
 struct ls_ctx {
 	int json, n;
+	struct jsonw w;         /* --json: the object, its "inboxes" open */
 };
+
+static void ls_one_json(struct jsonw *w, const struct inbox_info *i)
+{
+	jsonw_start_object(w);
+	jsonw_string_field(w, "name", i->name);
+	jsonw_uint_field(w, "depth", i->depth);
+	jsonw_uint_field(w, "bytes", i->bytes);
+	jsonw_uint_field(w, "msgs_in", i->msgs_in);
+	jsonw_uint_field(w, "msgs_out", i->msgs_out);
+	jsonw_uint_field(w, "segments", i->segments);
+	jsonw_uint_field(w, "waiters", i->waiters);
+	jsonw_int_field(w, "reader_pid", i->reader_pid);
+	jsonw_uint_field(w, "max_msgs", i->max_msgs);
+	jsonw_uint_field(w, "max_bytes", i->max_bytes);
+	jsonw_end_object(w);
+}
 
 static int ls_one(const struct inbox_info *i, void *arg)
 {
 	struct ls_ctx *c = arg;
 
 	if (c->json) {
-		printf("%s{\"name\":\"%s\",\"depth\":%llu,\"bytes\":%llu,\"msgs_in\":%llu,"
-		       "\"msgs_out\":%llu,\"segments\":%llu,\"waiters\":%u,\"reader_pid\":%d,"
-		       "\"max_msgs\":%llu,\"max_bytes\":%llu}",
-		       c->n ? "," : "", i->name, (unsigned long long)i->depth,
-		       (unsigned long long)i->bytes, (unsigned long long)i->msgs_in,
-		       (unsigned long long)i->msgs_out, (unsigned long long)i->segments,
-		       i->waiters, i->reader_pid, (unsigned long long)i->max_msgs,
-		       (unsigned long long)i->max_bytes);
+		ls_one_json(&c->w, i);
 	} else {
 		if (!c->n)
 			printf("%-24s %8s %10s %10s %10s %5s %8s\n", "INBOX", "DEPTH", "BYTES",
@@ -43,7 +52,7 @@ int cmd_ls(int argc, char **argv)
 		{ "dir", required_argument, 0, 'd' }, { "json", no_argument, 0, 'j' },
 		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
-	struct ls_ctx ctx = { 0, 0 };
+	struct ls_ctx ctx = { 0 };
 	const char *dir = NULL;
 	struct bus *b;
 	int c, rc, err;
@@ -68,14 +77,21 @@ int cmd_ls(int argc, char **argv)
 	if ((rc = cli_open_bus(dir, &b)))
 		return rc;
 	if (ctx.json) {
-		printf("{\"schema_version\":1,\"dir\":");
-		json_str(stdout, bus_path(b), strlen(bus_path(b)));
-		printf(",\"id\":\"%s\",\"disk_bytes\":%llu,\"inboxes\":[", bus_id(b),
-		       (unsigned long long)bus_disk_bytes(b));
+		jsonw_init_file(&ctx.w, stdout);
+		jsonw_start_object(&ctx.w);
+		jsonw_int_field(&ctx.w, "schema_version", 1);
+		jsonw_string_field(&ctx.w, "dir", bus_path(b));
+		jsonw_string_field(&ctx.w, "id", bus_id(b));
+		jsonw_uint_field(&ctx.w, "disk_bytes", bus_disk_bytes(b));
+		jsonw_name(&ctx.w, "inboxes");
+		jsonw_start_array(&ctx.w);
 	}
 	err = bus_list(b, ls_one, &ctx);
-	if (ctx.json)
-		printf("]}\n");
+	if (ctx.json) {
+		jsonw_end_array(&ctx.w);
+		jsonw_end_object(&ctx.w);
+		jsonw_newline(&ctx.w);
+	}
 	bus_close(b);
 	if (err) {
 		die_msg("cannot list bus: %s", bus_strerror(err));

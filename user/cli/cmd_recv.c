@@ -10,22 +10,30 @@
 
 static void print_msg(const struct bus_msg *m, int json)
 {
+	struct jsonw w;
+
 	if (!json) {
 		fwrite(m->data, 1, m->len, stdout);
 		fputc('\n', stdout);
 		return;
 	}
-	printf("{\"schema_version\":1,\"from\":\"%s\",\"seq\":%llu,\"type\":\"%s\",\"timestamp_ns\":%llu,",
-	       m->from, (unsigned long long)m->seq, msg_type_name(m->type),
-	       (unsigned long long)m->ts_ns);
+	jsonw_init_file(&w, stdout);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", 1);
+	jsonw_string_field(&w, "from", m->from);
+	jsonw_uint_field(&w, "seq", m->seq);
+	jsonw_string_field(&w, "type", msg_type_name(m->type));
+	jsonw_uint_field(&w, "timestamp_ns", m->ts_ns);
+	/* valid UTF-8 as a string, anything else as base64: no byte is lost */
 	if (utf8_valid(m->data, m->len)) {
-		fputs("\"payload\":", stdout);
-		json_str(stdout, m->data, m->len);
+		jsonw_name(&w, "payload");
+		jsonw_string_len(&w, m->data, m->len);
 	} else {
-		fputs("\"payload_base64\":", stdout);
-		json_base64(stdout, m->data, m->len);
+		jsonw_name(&w, "payload_base64");
+		jsonw_base64(&w, m->data, m->len);
 	}
-	fputs("}\n", stdout);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 }
 
 /* Collect per the options. Returns the exit code; *got = messages printed. */

@@ -89,16 +89,10 @@ void report_free(struct run_report *r)
 
 void report_json_str(FILE *f, const char *s, size_t len)
 {
-	json_str(f, s, len);
-}
+	struct jsonw w;
 
-static void jstr(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	report_json_str(f, s, strlen(s));
+	jsonw_init_file(&w, f);
+	jsonw_string_len(&w, s, len);
 }
 
 static double rate(double n, double s)
@@ -106,116 +100,175 @@ static double rate(double n, double s)
 	return s > 0 ? n / s : 0;
 }
 
-static void print_failures_json(FILE *f, const struct run_report *r)
+/* "" means none: null, as the readers of the report expect. */
+static void str_or_null(struct jsonw *w, const char *name, const char *s)
+{
+	jsonw_string_field(w, name, s[0] ? s : NULL);
+}
+
+static void failures_json(struct jsonw *w, const struct run_report *r)
 {
 	size_t i;
 
-	fputs("\"failures\":[", f);
+	jsonw_name(w, "failures");
+	jsonw_start_array(w);
 	for (i = 0; i < r->nfailures; i++) {
 		const struct report_failure *x = &r->failures[i];
 
-		fprintf(f, "%s{\"agent\":", i ? "," : "");
-		jstr(f, x->agent);
-		fputs(",\"reason\":", f);
-		jstr(f, x->reason);
-		fprintf(f, ",\"status\":\"%s\",\"exit_status\":%d,\"task\":",
-			task_status_name(x->status), x->exit_status);
+		jsonw_start_object(w);
+		jsonw_string_field(w, "agent", x->agent);
+		jsonw_string_field(w, "reason", x->reason);
+		jsonw_string_field(w, "status", task_status_name(x->status));
+		jsonw_int_field(w, "exit_status", x->exit_status);
 		if (x->task >= 0)
-			fprintf(f, "%lld", (long long)x->task + 1);
+			jsonw_int_field(w, "task", x->task + 1);
 		else
-			fputs("null", f);
-		fputc('}', f);
+			jsonw_null_field(w, "task");
+		jsonw_end_object(w);
 	}
-	fputc(']', f);
+	jsonw_end_array(w);
 }
 
-static void print_coords_json(FILE *f, const struct run_report *r)
+static void coords_json(struct jsonw *w, const struct run_report *r)
 {
 	size_t i;
 
-	fputs("\"coordinator_detail\":[", f);
+	jsonw_name(w, "coordinator_detail");
+	jsonw_start_array(w);
 	for (i = 0; i < r->ncoords; i++) {
 		const struct report_coord *c = &r->coords[i];
 
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		jstr(f, c->name);
-		fprintf(f, ",\"pid\":%d,\"workers\":%u,\"fds_peak\":%u,"
-			"\"rss_peak_kb\":%llu,\"messages\":%llu,\"restarts\":%u}",
-			c->pid, c->workers, c->fds_peak,
-			(unsigned long long)c->rss_peak_kb,
-			(unsigned long long)c->messages, c->restarts);
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", c->name);
+		jsonw_int_field(w, "pid", c->pid);
+		jsonw_uint_field(w, "workers", c->workers);
+		jsonw_uint_field(w, "fds_peak", c->fds_peak);
+		jsonw_uint_field(w, "rss_peak_kb", c->rss_peak_kb);
+		jsonw_uint_field(w, "messages", c->messages);
+		jsonw_uint_field(w, "restarts", c->restarts);
+		jsonw_end_object(w);
 	}
-	fputc(']', f);
+	jsonw_end_array(w);
 }
 
-static void print_privileges_json(FILE *f, const struct run_report *r)
+static void privileges_json(struct jsonw *w, const struct run_report *r)
 {
+	jsonw_name(w, "privileges");
 	if (!r->priv_dropped) {
-		fputs("null", f);
+		jsonw_null(w);
 		return;
 	}
-	fputs("{\"user\":", f);
-	jstr(f, r->run_as[0] ? r->run_as : NULL);
+	jsonw_start_object(w);
+	str_or_null(w, "user", r->run_as);
 	if (r->run_as[0])
-		fprintf(f, ",\"uid\":%u", r->run_as_uid);
-	fputs(",\"master_caps\":", f);
-	jstr(f, r->caps_kept);
-	fputc('}', f);
+		jsonw_uint_field(w, "uid", r->run_as_uid);
+	jsonw_string_field(w, "master_caps", r->caps_kept);
+	jsonw_end_object(w);
+}
+
+/* The older FILE* callback: its text rendered apart and copied in. */
+static void legacy_section(struct jsonw *w, const struct report_kernel *k)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	if (!mem) {
+		jsonw_null(w);   /* no memory: a null section, never a hole */
+		return;
+	}
+	k->emit_json(mem, k->arg);
+	if (fclose(mem) || !len)
+		jsonw_null(w);
+	else
+		jsonw_raw(w, text, len);
+	free(text);
+}
+
+/* A section from its plug-in: 1 if it wrote one, 0 if it has none. */
+static int section_json(struct jsonw *w, const char *name, const struct report_kernel *k)
+{
+	if (!k || (!k->json && !k->emit_json))
+		return 0;
+	jsonw_name(w, name);
+	if (k->json)
+		k->json(w, k->arg);
+	else
+		legacy_section(w, k);
+	return 1;
+}
+
+static void kernel_json(struct jsonw *w, const struct run_report *r)
+{
+	const char *why = r->kernel && r->kernel->off_reason ? r->kernel->off_reason
+							   : "tracing not built in";
+
+	if (section_json(w, "kernel", r->kernel))
+		return;
+	jsonw_name(w, "kernel");
+	jsonw_start_object(w);
+	jsonw_bool_field(w, "enabled", false);
+	jsonw_string_field(w, "reason", why);
+	jsonw_end_object(w);
+}
+
+static void counts_json(struct jsonw *w, const struct run_report *r)
+{
+	double rate_d = r->expected ? (double)r->delivered / (double)r->expected : 1.0;
+
+	jsonw_uint_field(w, "agents", r->agents);
+	jsonw_uint_field(w, "coordinators", r->coordinators);
+	jsonw_uint_field(w, "expected", r->expected);
+	jsonw_uint_field(w, "delivered", r->delivered);
+	jsonw_uint_field(w, "failed", r->failed);
+	jsonw_uint_field(w, "duplicates", r->duplicates);
+	jsonw_float_field(w, "delivery_rate", "%.4f", rate_d);
+	jsonw_float_field(w, "coordination_s", "%.6f", r->coordination_s);
+	jsonw_float_field(w, "spawn_s", "%.6f", r->spawn_s);
+	jsonw_float_field(w, "total_s", "%.6f", r->total_s);
+	jsonw_float_field(w, "agents_per_s", "%.1f", rate(r->agents, r->coordination_s));
+	jsonw_uint_field(w, "messages", r->messages);
+	jsonw_float_field(w, "msgs_per_s", "%.1f",
+			  rate((double)r->messages, r->coordination_s));
+	jsonw_name(w, "latency_us");
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "p50", r->lat_p50_us);
+	jsonw_uint_field(w, "p95", r->lat_p95_us);
+	jsonw_uint_field(w, "p99", r->lat_p99_us);
+	jsonw_uint_field(w, "samples", r->lat_samples);
+	jsonw_end_object(w);
+	jsonw_uint_field(w, "shm_peak_bytes", r->shm_peak_bytes);
+	jsonw_uint_field(w, "fds_peak", r->fds_peak);
+	jsonw_uint_field(w, "rss_peak_kb", r->rss_peak_kb);
+	jsonw_uint_field(w, "agents_rss_peak_kb", r->agents_rss_peak_kb);
 }
 
 void report_print_json(FILE *f, const struct run_report *r)
 {
-	double rate_d = r->expected ? (double)r->delivered / (double)r->expected : 1.0;
+	struct jsonw w;
 
-	fprintf(f, "{\"schema_version\":%d,\"topology\":", REPORT_SCHEMA_VERSION);
-	jstr(f, r->topology);
-	fprintf(f, ",\"agents\":%u,\"coordinators\":%u,\"expected\":%llu,"
-		"\"delivered\":%llu,\"failed\":%llu,\"duplicates\":%llu,"
-		"\"delivery_rate\":%.4f,\"coordination_s\":%.6f,\"spawn_s\":%.6f,"
-		"\"total_s\":%.6f,\"agents_per_s\":%.1f,\"messages\":%llu,\"msgs_per_s\":%.1f,"
-		"\"latency_us\":{\"p50\":%llu,\"p95\":%llu,\"p99\":%llu,\"samples\":%llu},"
-		"\"shm_peak_bytes\":%llu,\"fds_peak\":%u,\"rss_peak_kb\":%llu,"
-		"\"agents_rss_peak_kb\":%llu,\"timed_out\":%s,\"interrupted\":%s,"
-		"\"coordinator_restarts\":%u,\"retried\":%u,\"exit_code\":%d,\"bus_dir\":",
-		r->agents, r->coordinators, (unsigned long long)r->expected,
-		(unsigned long long)r->delivered, (unsigned long long)r->failed,
-		(unsigned long long)r->duplicates, rate_d, r->coordination_s,
-		r->spawn_s, r->total_s, rate(r->agents, r->coordination_s),
-		(unsigned long long)r->messages,
-		rate((double)r->messages, r->coordination_s),
-		(unsigned long long)r->lat_p50_us, (unsigned long long)r->lat_p95_us,
-		(unsigned long long)r->lat_p99_us, (unsigned long long)r->lat_samples,
-		(unsigned long long)r->shm_peak_bytes, r->fds_peak,
-		(unsigned long long)r->rss_peak_kb,
-		(unsigned long long)r->agents_rss_peak_kb,
-		r->timed_out ? "true" : "false", r->interrupted ? "true" : "false",
-		r->coordinator_restarts, r->retried, r->exit_code);
-	jstr(f, r->bus_dir[0] ? r->bus_dir : NULL);
-	fprintf(f, ",\"bus_kept\":%s,\"logs_dir\":", r->bus_kept ? "true" : "false");
-	jstr(f, r->logs_dir[0] ? r->logs_dir : NULL);
-	fprintf(f, ",\"logs_removed\":%s", r->logs_removed ? "true" : "false");
-	fputs(",\"cgroup\":", f);
-	jstr(f, r->cgroup[0] ? r->cgroup : NULL);
-	fputs(",\"privileges\":", f);
-	print_privileges_json(f, r);
-	fputc(',', f);
-	print_failures_json(f, r);
-	fputc(',', f);
-	print_coords_json(f, r);
-	fputs(",\"kernel\":", f);
-	if (r->kernel && r->kernel->emit_json) {
-		r->kernel->emit_json(f, r->kernel->arg);
-	} else {
-		fputs("{\"enabled\":false,\"reason\":", f);
-		jstr(f, r->kernel && r->kernel->off_reason ? r->kernel->off_reason
-							   : "tracing not built in");
-		fputc('}', f);
-	}
-	if (r->nats && r->nats->emit_json) {
-		fputs(",\"nats\":", f);
-		r->nats->emit_json(f, r->nats->arg);
-	}
-	fputs("}\n", f);
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", REPORT_SCHEMA_VERSION);
+	jsonw_string_field(&w, "topology", r->topology);
+	counts_json(&w, r);
+	jsonw_bool_field(&w, "timed_out", r->timed_out);
+	jsonw_bool_field(&w, "interrupted", r->interrupted);
+	jsonw_uint_field(&w, "coordinator_restarts", r->coordinator_restarts);
+	jsonw_uint_field(&w, "retried", r->retried);
+	jsonw_int_field(&w, "exit_code", r->exit_code);
+	str_or_null(&w, "bus_dir", r->bus_dir);
+	jsonw_bool_field(&w, "bus_kept", r->bus_kept);
+	str_or_null(&w, "logs_dir", r->logs_dir);
+	jsonw_bool_field(&w, "logs_removed", r->logs_removed);
+	str_or_null(&w, "cgroup", r->cgroup);
+	privileges_json(&w, r);
+	failures_json(&w, r);
+	coords_json(&w, r);
+	kernel_json(&w, r);
+	section_json(&w, "nats", r->nats);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 }
 
 void report_print_text(FILE *f, const struct run_report *r)
@@ -323,26 +376,30 @@ void report_result_line(FILE *f, const struct task *t, const char *output,
 	double dur = t->t_start_ns && t->t_end_ns > t->t_start_ns
 		     ? (double)(t->t_end_ns - t->t_start_ns) / 1e9 : 0;
 	int ran = t->t_start_ns != 0 && t->status != TS_NOT_STARTED;
+	struct jsonw w;
 
-	fprintf(f, "{\"schema_version\":%d,\"task\":%u,\"input\":",
-		REPORT_SCHEMA_VERSION, t->id + 1);
-	report_json_str(f, t->text, t->len);
-	fputs(",\"agent\":", f);
-	jstr(f, t->agent);
-	fprintf(f, ",\"status\":\"%s\",\"exit_status\":", task_status_name(t->status));
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", REPORT_SCHEMA_VERSION);
+	jsonw_uint_field(&w, "task", (uint64_t)t->id + 1);
+	jsonw_name(&w, "input");
+	jsonw_string_len(&w, t->text, t->len);
+	jsonw_string_field(&w, "agent", t->agent);
+	jsonw_string_field(&w, "status", task_status_name(t->status));
 	if (ran)
-		fprintf(f, "%d", t->exit_code);
+		jsonw_int_field(&w, "exit_status", t->exit_code);
 	else
-		fputs("null", f);
-	fprintf(f, ",\"duration_s\":%.6f,\"attempts\":%u,\"output\":", dur, t->attempts);
+		jsonw_null_field(&w, "exit_status");
+	jsonw_float_field(&w, "duration_s", "%.6f", dur);
+	jsonw_uint_field(&w, "attempts", t->attempts);
+	jsonw_name(&w, "output");
 	if (output)
-		report_json_str(f, output, out_len);
+		jsonw_string_len(&w, output, out_len);
 	else
-		fputs("null", f);
-	fprintf(f, ",\"truncated\":%s", truncated ? "true" : "false");
-	if (t->status != TS_OK) {
-		fputs(",\"reason\":", f);
-		jstr(f, t->reason);
-	}
-	fputs("}\n", f);
+		jsonw_null(&w);
+	jsonw_bool_field(&w, "truncated", truncated);
+	if (t->status != TS_OK)
+		jsonw_string_field(&w, "reason", t->reason);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 }

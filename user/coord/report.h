@@ -37,13 +37,19 @@ struct report_coord {           /* one per coordinator (hybrid) */
 	unsigned restarts;      /* replacements spawned for this slot */
 };
 
-/* Optional kernel-tracing section. emit_json prints one JSON object (no
- * trailing newline); emit_text prints lines. Either may be NULL. */
+/* Optional section (the tracer's "kernel", the NATS mesh's "nats"): json
+ * writes one value (an object) through the report's writer; emit_text
+ * prints lines. Either may be NULL. emit_json is the older form, a FILE*
+ * that gets the object's text (no trailing newline): rendered apart and
+ * copied in, and read only while json is NULL, until user/nats moves to
+ * json. */
+struct jsonw;
 struct report_kernel {
 	void (*emit_json)(FILE *f, void *arg);
 	void (*emit_text)(FILE *f, void *arg);
 	void *arg;
 	const char *off_reason; /* used when both are NULL */
+	void (*json)(struct jsonw *w, void *arg);
 };
 
 /* Send->receive latency samples (microseconds). */
@@ -99,7 +105,8 @@ void report_print_json(FILE *f, const struct run_report *r);
  * commands): what failed, what was kept. Nothing when all went well. */
 void report_print_brief(FILE *f, const struct run_report *r);
 
-/* JSON string with escapes; invalid UTF-8 bytes become U+FFFD. */
+/* One JSON string (user/base/json.h: invalid UTF-8 bytes become U+FFFD),
+ * for the writers not yet on struct jsonw (user/nats). */
 void report_json_str(FILE *f, const char *s, size_t len);
 /* One --results line for a finished task. */
 void report_result_line(FILE *f, const struct task *t, const char *output,

@@ -149,38 +149,51 @@ void doctor_print_text(FILE *f, const struct doctor_report *r)
 		n[0], n[1], n[2], (unsigned long long)r->opts.agents, r->opts.shm_path);
 }
 
-/* A NUL-terminated string through the project's JSON writer. */
-static void jstr(FILE *f, const char *s)
+static void counts_json(struct jsonw *w, const struct doctor_report *r)
 {
-	json_str(f, s, strlen(s));
+	unsigned n[3];
+
+	count(r, n);
+	jsonw_name(w, "counts");
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "ok", n[0]);
+	jsonw_uint_field(w, "warn", n[1]);
+	jsonw_uint_field(w, "fail", n[2]);
+	jsonw_end_object(w);
+}
+
+static void checks_json(struct jsonw *w, const struct doctor_report *r)
+{
+	size_t i;
+
+	jsonw_name(w, "checks");
+	jsonw_start_array(w);
+	for (i = 0; i < r->n; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", r->c[i].name);
+		jsonw_string_field(w, "status", doctor_status_name(r->c[i].status));
+		jsonw_string_field(w, "found", r->c[i].found);
+		jsonw_string_field(w, "fix", r->c[i].fix);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
 }
 
 void doctor_print_json(FILE *f, const struct doctor_report *r)
 {
-	unsigned n[3];
-	size_t i;
+	struct jsonw w;
 
-	count(r, n);
-	fprintf(f, "{\"schema_version\":1,\"agents\":%llu,\"shm_path\":",
-		(unsigned long long)r->opts.agents);
-	jstr(f, r->opts.shm_path);
-	fprintf(f, ",\"live_bytes_per_inbox\":%llu,\"shm_need_bytes\":%llu,"
-		   "\"fd_need\":%llu,\"result\":",
-		(unsigned long long)r->opts.live_bytes, (unsigned long long)r->shm_need,
-		(unsigned long long)r->fd_need);
-	jstr(f, doctor_status_name(doctor_worst(r)));
-	fprintf(f, ",\"counts\":{\"ok\":%u,\"warn\":%u,\"fail\":%u},\"checks\":[",
-		n[0], n[1], n[2]);
-	for (i = 0; i < r->n; i++) {
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		jstr(f, r->c[i].name);
-		fputs(",\"status\":", f);
-		jstr(f, doctor_status_name(r->c[i].status));
-		fputs(",\"found\":", f);
-		jstr(f, r->c[i].found);
-		fputs(",\"fix\":", f);
-		jstr(f, r->c[i].fix);
-		fputc('}', f);
-	}
-	fputs("]}\n", f);
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", 1);
+	jsonw_uint_field(&w, "agents", r->opts.agents);
+	jsonw_string_field(&w, "shm_path", r->opts.shm_path);
+	jsonw_uint_field(&w, "live_bytes_per_inbox", r->opts.live_bytes);
+	jsonw_uint_field(&w, "shm_need_bytes", r->shm_need);
+	jsonw_uint_field(&w, "fd_need", r->fd_need);
+	jsonw_string_field(&w, "result", doctor_status_name(doctor_worst(r)));
+	counts_json(&w, r);
+	checks_json(&w, r);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "run_timeline.h"
 #include "util.h"
 
@@ -101,19 +102,24 @@ struct timeline {
 struct tl_out {
 	struct timeline *tl;
 	FILE *f, *u;                /* the file; one unit's scratch stream */
+	struct jsonw w;             /* the unit's writer, over u */
 	char *ubuf;
 	size_t ulen, bytes;
 	uint64_t units, dropped, clipped;
 	size_t detailed, stride, agents;
 };
 
-/* One event (or a flow's two) into the scratch stream, then into the file
- * if it still fits under TL_MAX_BYTES, else counted as dropped. */
+/* One event (or a flow's two) through o->w into the scratch stream, then
+ * into the file if it still fits under TL_MAX_BYTES, else counted as
+ * dropped. tl_unit_next separates a second event of the same unit. */
 void tl_unit_begin(struct tl_out *o);
+void tl_unit_next(struct tl_out *o);
 void tl_unit_end(struct tl_out *o);
-void tl_put_us(FILE *u, const char *key, uint64_t ns, uint64_t t0);
-void tl_put_name(FILE *u, const char *s);
-void tl_put_track(FILE *u, const struct timeline *tl, int32_t tr);
+/* Members of the open event object: "key":us (exact, ns precision),
+ * "name":"...", "pid":N,"tid":N. */
+void tl_put_us(struct jsonw *w, const char *key, uint64_t ns, uint64_t t0);
+void tl_put_name(struct jsonw *w, const char *s);
+void tl_put_track(struct jsonw *w, const struct timeline *tl, int32_t tr);
 int32_t tl_group_of(const struct timeline *tl, int32_t tr);
 uint64_t tl_proc_start(const struct timeline *tl, const struct tl_proc *p);
 /* The track a lock wait belongs to, or -1. */

@@ -3,9 +3,12 @@
  * names, counters and the summary here, slices and flows in
  * run_timeline_slices.c.
  *
- * Every event is formatted into a scratch stream first and copied only if
- * the file stays under TL_MAX_BYTES, so the cap is hard and a flow's two
- * ends (one unit) are never split. */
+ * Every event is written through the JSON writer into a scratch stream
+ * first and copied only if the file stays under TL_MAX_BYTES, so the cap is
+ * hard and a flow's two ends (one unit) are never split. The frame around
+ * the events ({"displayTimeUnit":"ms","traceEvents":[ ... ],"swarm":...})
+ * is the one text written by hand, here: one unit per line, which keeps a
+ * capped file readable and the cap counted in bytes. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -22,11 +25,20 @@
 void tl_unit_begin(struct tl_out *o)
 {
 	fseek(o->u, 0, SEEK_SET);
+	jsonw_init_file(&o->w, o->u);
+}
+
+/* The array's comma between two events of one unit (the frame's, as the
+ * ",\n" between units: the writer sees each event on its own). */
+void tl_unit_next(struct tl_out *o)
+{
+	fputc(',', o->u);
 }
 
 void tl_unit_end(struct tl_out *o)
 {
-	if (fflush(o->u) || o->bytes + o->ulen + 2 + TAIL_RESERVE > TL_MAX_BYTES) {
+	if (jsonw_finish(&o->w) || fflush(o->u) ||
+	    o->bytes + o->ulen + 2 + TAIL_RESERVE > TL_MAX_BYTES) {
 		o->dropped++;
 		return;
 	}
@@ -37,17 +49,17 @@ void tl_unit_end(struct tl_out *o)
 }
 
 /* Microseconds since t0, exactly (ns precision, never negative). */
-void tl_put_us(FILE *u, const char *key, uint64_t ns, uint64_t t0)
+void tl_put_us(struct jsonw *w, const char *key, uint64_t ns, uint64_t t0)
 {
 	uint64_t d = ns > t0 ? ns - t0 : 0;
 
-	fprintf(u, "\"%s\":%" PRIu64 ".%03u", key, d / 1000, (unsigned)(d % 1000));
+	jsonw_name(w, key);
+	jsonw_printf(w, "%" PRIu64 ".%03u", d / 1000, (unsigned)(d % 1000));
 }
 
-void tl_put_name(FILE *u, const char *s)
+void tl_put_name(struct jsonw *w, const char *s)
 {
-	fputs("\"name\":", u);
-	json_str(u, s, strlen(s));
+	jsonw_string_field(w, "name", s);
 }
 
 /* --- tracks ------------------------------------------------------------- */
@@ -69,9 +81,10 @@ static int32_t pid_of(const struct timeline *tl, int32_t tr)
 	return tid_of(tl, tl_group_of(tl, tr));
 }
 
-void tl_put_track(FILE *u, const struct timeline *tl, int32_t tr)
+void tl_put_track(struct jsonw *w, const struct timeline *tl, int32_t tr)
 {
-	fprintf(u, "\"pid\":%d,\"tid\":%d", (int)pid_of(tl, tr), (int)tid_of(tl, tr));
+	jsonw_int_field(w, "pid", pid_of(tl, tr));
+	jsonw_int_field(w, "tid", tid_of(tl, tr));
 }
 
 /* Every k-th agent, plus failed ones, gets a track (user/run/run_timeline.h). */
@@ -133,14 +146,18 @@ static void put_meta(struct tl_out *o, const char *what, int32_t tr, const char 
 		     int sort)
 {
 	tl_unit_begin(o);
-	fprintf(o->u, "{\"ph\":\"M\",\"name\":\"%s\",", what);
-	tl_put_track(o->u, o->tl, tr);
-	fputs(",\"args\":{", o->u);
+	jsonw_start_object(&o->w);
+	jsonw_string_field(&o->w, "ph", "M");
+	tl_put_name(&o->w, what);
+	tl_put_track(&o->w, o->tl, tr);
+	jsonw_name(&o->w, "args");
+	jsonw_start_object(&o->w);
 	if (label)
-		tl_put_name(o->u, label);
+		tl_put_name(&o->w, label);
 	else
-		fprintf(o->u, "\"sort_index\":%d", sort);
-	fputs("}}", o->u);
+		jsonw_int_field(&o->w, "sort_index", sort);
+	jsonw_end_object(&o->w);
+	jsonw_end_object(&o->w);
 	tl_unit_end(o);
 }
 
@@ -219,11 +236,17 @@ static void put_counter(struct tl_out *o, const char *name, const char *key,
 			uint64_t ns, uint64_t v)
 {
 	tl_unit_begin(o);
-	fprintf(o->u, "{\"ph\":\"C\",");
-	tl_put_name(o->u, name);
-	fprintf(o->u, ",\"pid\":%d,\"tid\":%d,", (int)o->tl->master, (int)o->tl->master);
-	tl_put_us(o->u, "ts", ns, o->tl->t0);
-	fprintf(o->u, ",\"args\":{\"%s\":%" PRIu64 "}}", key, v);
+	jsonw_start_object(&o->w);
+	jsonw_string_field(&o->w, "ph", "C");
+	tl_put_name(&o->w, name);
+	jsonw_int_field(&o->w, "pid", o->tl->master);
+	jsonw_int_field(&o->w, "tid", o->tl->master);
+	tl_put_us(&o->w, "ts", ns, o->tl->t0);
+	jsonw_name(&o->w, "args");
+	jsonw_start_object(&o->w);
+	jsonw_uint_field(&o->w, key, v);
+	jsonw_end_object(&o->w);
+	jsonw_end_object(&o->w);
 	tl_unit_end(o);
 }
 
@@ -304,49 +327,70 @@ out:
 
 /* --- summary: every agent and task, whatever was detailed --------------- */
 
-static void quantiles(FILE *f, const char *key, uint64_t *v, size_t n, uint64_t t0)
+static void quantiles(struct jsonw *w, const char *key, uint64_t *v, size_t n, uint64_t t0)
 {
 	size_t i, k, m = n < 101 ? n : 101;
 
 	/* all of them up to 101, else the 0th..100th percentiles */
 	qsort(v, n, sizeof(*v), cmp_u64);
-	fprintf(f, ",\"%s\":[", key);
+	jsonw_name(w, key);
+	jsonw_start_array(w);
 	for (i = 0; i < m; i++) {
 		k = m == n ? i : (n - 1) * i / 100;
-		fprintf(f, "%s%.3f", i ? "," : "", v[k] > t0 ? (double)(v[k] - t0) / 1e6 : 0.0);
+		jsonw_float(w, "%.3f", v[k] > t0 ? (double)(v[k] - t0) / 1e6 : 0.0);
 	}
-	fputc(']', f);
+	jsonw_end_array(w);
 }
 
+static void summary_counts(struct jsonw *w, const struct tl_out *o)
+{
+	const struct timeline *tl = o->tl;
+	size_t i, c = 0;
+
+	for (i = 0; i < tl->ntracks; i++)
+		c += tl->tracks[i].kind == TL_COORD;
+	jsonw_int_field(w, "schema_version", 1);
+	jsonw_string_field(w, "topology", tl->topology);
+	jsonw_uint_field(w, "coordinators", c);
+	jsonw_uint_field(w, "agents", o->agents);
+	jsonw_uint_field(w, "tracks_detailed", o->detailed);
+	jsonw_uint_field(w, "stride", o->stride);
+	jsonw_uint_field(w, "tasks", tl->ntasks);
+	jsonw_uint_field(w, "lock_waits", tl->nlocks);
+	jsonw_uint_field(w, "max_bytes", TL_MAX_BYTES);
+	jsonw_uint_field(w, "dropped_events", o->dropped);
+	jsonw_uint_field(w, "records_lost", tl->lost);
+	jsonw_uint_field(w, "clipped", o->clipped);
+	jsonw_float_field(w, "run_ms", "%.3f", (double)(tl->end - tl->t0) / 1e6);
+}
+
+/* The "swarm" object after the events, and the end of the frame. */
 static int write_summary(struct tl_out *o)
 {
 	struct timeline *tl = o->tl;
-	size_t n = tl->nprocs > tl->ntasks ? tl->nprocs : tl->ntasks, i, k = 0, c = 0;
+	size_t n = tl->nprocs > tl->ntasks ? tl->nprocs : tl->ntasks, i, k = 0;
 	uint64_t *v = malloc((n + 1) * sizeof(*v));
+	struct jsonw w;
 
 	if (!v)
 		return -ENOMEM;
-	for (i = 0; i < tl->ntracks; i++)
-		c += tl->tracks[i].kind == TL_COORD;
-	fprintf(o->f, "\n],\"swarm\":{\"schema_version\":1,\"topology\":\"%s\","
-		"\"coordinators\":%zu,\"agents\":%zu,\"tracks_detailed\":%zu,\"stride\":%zu,\"tasks\":%zu,"
-		"\"lock_waits\":%zu,\"max_bytes\":%u,\"dropped_events\":%" PRIu64 ","
-		"\"records_lost\":%" PRIu64 ",\"clipped\":%" PRIu64 ",\"run_ms\":%.3f",
-		tl->topology, c, o->agents, o->detailed, o->stride, tl->ntasks, tl->nlocks,
-		TL_MAX_BYTES, o->dropped, tl->lost, o->clipped,
-		(double)(tl->end - tl->t0) / 1e6);
+	fputs("\n],\"swarm\":", o->f);
+	jsonw_init_file(&w, o->f);
+	jsonw_start_object(&w);
+	summary_counts(&w, o);
 	for (i = 0; i < tl->nprocs; i++)
 		if (tl->tracks[tl->procs[i].track].kind == TL_AGENT &&
 		    (tl->procs[i].fork_ns || tl->procs[i].spawn_ns))
 			v[k++] = tl_proc_start(tl, &tl->procs[i]);
-	quantiles(o->f, "spawn_ms", v, k, tl->t0);
+	quantiles(&w, "spawn_ms", v, k, tl->t0);
 	for (i = 0, k = 0; i < tl->ntasks; i++)
 		if (tl->tasks[i].status == TS_OK)
 			v[k++] = tl->tasks[i].answer_ns;
-	quantiles(o->f, "answer_ms", v, k, tl->t0);
-	fputs("}}\n", o->f);
+	quantiles(&w, "answer_ms", v, k, tl->t0);
+	jsonw_end_object(&w);
+	fputs("}\n", o->f);
 	free(v);
-	return 0;
+	return jsonw_finish(&w);
 }
 
 int timeline_write(struct timeline *tl)

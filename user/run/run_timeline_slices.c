@@ -214,20 +214,27 @@ static void slice_args(struct tl_out *o, const struct slice *c)
 	struct timeline *tl = o->tl;
 	const struct tl_task *t = c->kind == S_TASK ? &tl->tasks[c->ref] : NULL;
 	const struct tl_proc *p = c->kind <= S_EXEC ? &tl->procs[c->ref] : NULL;
+	struct jsonw *w = &o->w;
+	char exit[32];
 
-	fputs(",\"args\":{", o->u);
-	if (t)
-		fprintf(o->u, "\"task\":%u,\"status\":\"%s\",\"queued_us\":%" PRIu64 ","
-			"\"answer_to_read_us\":%" PRIu64 ",", t->id + 1, task_status_name(t->status),
-			(c->start - t->send_ns) / 1000, (t->cread_ns - t->answer_ns) / 1000);
-	else if (p && c->kind != S_EXEC && c->track && p->exited)
-		fprintf(o->u, "\"exit\":\"%s %d\",", WIFSIGNALED(p->wstatus) ? "signal" : "status",
-			WIFSIGNALED(p->wstatus) ? WTERMSIG(p->wstatus) : WEXITSTATUS(p->wstatus));
-	else if (c->kind == S_LOCK)
-		fprintf(o->u, "\"wait_us\":%" PRIu64 ",\"pid\":%d,\"inode\":%" PRIu64 ",",
-			tl->locks[c->ref].wait_ns / 1000, (int)tl->locks[c->ref].tgid,
-			tl->locks[c->ref].ino);
-	fprintf(o->u, "\"clipped\":%s}", c->clipped ? "true" : "false");
+	jsonw_name(w, "args");
+	jsonw_start_object(w);
+	if (t) {
+		jsonw_uint_field(w, "task", (uint64_t)t->id + 1);
+		jsonw_string_field(w, "status", task_status_name(t->status));
+		jsonw_uint_field(w, "queued_us", (c->start - t->send_ns) / 1000);
+		jsonw_uint_field(w, "answer_to_read_us", (t->cread_ns - t->answer_ns) / 1000);
+	} else if (p && c->kind != S_EXEC && c->track && p->exited) {
+		snprintf(exit, sizeof(exit), "%s %d", WIFSIGNALED(p->wstatus) ? "signal" : "status",
+			 WIFSIGNALED(p->wstatus) ? WTERMSIG(p->wstatus) : WEXITSTATUS(p->wstatus));
+		jsonw_string_field(w, "exit", exit);
+	} else if (c->kind == S_LOCK) {
+		jsonw_uint_field(w, "wait_us", tl->locks[c->ref].wait_ns / 1000);
+		jsonw_int_field(w, "pid", tl->locks[c->ref].tgid);
+		jsonw_uint_field(w, "inode", tl->locks[c->ref].ino);
+	}
+	jsonw_bool_field(w, "clipped", c->clipped);
+	jsonw_end_object(w);
 }
 
 static const char *const cats[] = { "run", "process", "process", "master", "task",
@@ -239,16 +246,15 @@ static void write_slice(struct tl_out *o, const struct slice *c)
 
 	slice_name(o, c, name, sizeof(name));
 	tl_unit_begin(o);
-	fputs("{\"ph\":\"X\",", o->u);
-	tl_put_name(o->u, name);
-	fprintf(o->u, ",\"cat\":\"%s\",", cats[c->kind]);
-	tl_put_track(o->u, o->tl, c->track);
-	fputc(',', o->u);
-	tl_put_us(o->u, "ts", c->start, o->tl->t0);
-	fputc(',', o->u);
-	tl_put_us(o->u, "dur", c->end, c->start);
+	jsonw_start_object(&o->w);
+	jsonw_string_field(&o->w, "ph", "X");
+	tl_put_name(&o->w, name);
+	jsonw_string_field(&o->w, "cat", cats[c->kind]);
+	tl_put_track(&o->w, o->tl, c->track);
+	tl_put_us(&o->w, "ts", c->start, o->tl->t0);
+	tl_put_us(&o->w, "dur", c->end, c->start);
 	slice_args(o, c);
-	fputc('}', o->u);
+	jsonw_end_object(&o->w);
 	tl_unit_end(o);
 }
 
@@ -272,16 +278,19 @@ int tl_write_slices(struct tl_out *o)
 
 /* --- flows: both ends in one unit --------------------------------------- */
 
+/* One end of a flow: its members; the caller closes the object. */
 static void flow_end(struct tl_out *o, const char *ph, uint64_t id, const char *name,
 		     int32_t tr, uint64_t ns)
 {
-	fprintf(o->u, "{\"ph\":\"%s\",%s\"id\":%" PRIu64 ",\"cat\":\"msg\",", ph,
-		ph[0] == 'f' ? "\"bp\":\"e\"," : "", id);
-	tl_put_name(o->u, name);
-	fputc(',', o->u);
-	tl_put_track(o->u, o->tl, tr);
-	fputc(',', o->u);
-	tl_put_us(o->u, "ts", ns, o->tl->t0);
+	jsonw_start_object(&o->w);
+	jsonw_string_field(&o->w, "ph", ph);
+	if (ph[0] == 'f')
+		jsonw_string_field(&o->w, "bp", "e");
+	jsonw_uint_field(&o->w, "id", id);
+	jsonw_string_field(&o->w, "cat", "msg");
+	tl_put_name(&o->w, name);
+	tl_put_track(&o->w, o->tl, tr);
+	tl_put_us(&o->w, "ts", ns, o->tl->t0);
 }
 
 static void flow(struct tl_out *o, uint64_t id, const char *name, int32_t from,
@@ -289,9 +298,14 @@ static void flow(struct tl_out *o, uint64_t id, const char *name, int32_t from,
 {
 	tl_unit_begin(o);
 	flow_end(o, "s", id, name, from, t_from);
-	fputs("},", o->u);
+	jsonw_end_object(&o->w);
+	tl_unit_next(o);
 	flow_end(o, "f", id, name, to, t_to);
-	fprintf(o->u, ",\"args\":{\"latency_us\":%" PRIu64 "}}", lat_ns / 1000);
+	jsonw_name(&o->w, "args");
+	jsonw_start_object(&o->w);
+	jsonw_uint_field(&o->w, "latency_us", lat_ns / 1000);
+	jsonw_end_object(&o->w);
+	jsonw_end_object(&o->w);
 	tl_unit_end(o);
 }
 

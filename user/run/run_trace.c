@@ -9,6 +9,7 @@
 #include "run_trace.h"
 #include "coord_metrics.h"
 #include "hist.h"
+#include "json.h"
 #include "run_timeline.h"
 #include "top.h"
 #include "trace.h"
@@ -202,22 +203,15 @@ static const char *agent_name(pid_t pid, void *arg)
 }
 
 /* The tracer's object with "enabled" and "attach_s" put in front. */
-static void emit_json(FILE *f, void *arg)
+static void emit_json(struct jsonw *w, void *arg)
 {
 	struct run_trace *rt = arg;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&buf, &len);
 
-	if (mem && tracer_report_json(rt->tr, mem) == 0 && fflush(mem) == 0 &&
-	    len > 1 && buf[0] == '{') {
-		fprintf(f, "{\"enabled\":true,\"attach_s\":%.3f,%s", rt->attach_s, buf + 1);
-	} else {
-		fputs("{\"enabled\":false,\"reason\":\"reading the BPF maps failed\"}", f);
-	}
-	if (mem)
-		fclose(mem);
-	free(buf);
+	jsonw_start_object(w);
+	jsonw_bool_field(w, "enabled", true);
+	jsonw_float_field(w, "attach_s", "%.3f", rt->attach_s);
+	tracer_report_json(rt->tr, w);
+	jsonw_end_object(w);
 }
 
 /* Short human section; the histograms are in --json and swarm-trace. */
@@ -315,7 +309,7 @@ int run_trace_start(struct run_trace **out, const char *off, int agent_depth,
 		*out = rt;
 		return 0;
 	}
-	rt->kern.emit_json = emit_json;
+	rt->kern.json = emit_json;
 	rt->kern.emit_text = emit_text;
 	rt->kern.arg = rt;
 	rt->hooks.spawned = on_spawned;

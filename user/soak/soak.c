@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bus.h"
+#include "json.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "run_args.h"
@@ -169,20 +170,29 @@ static void add_crash(struct soak_report *rep, const char *fmt, unsigned round,
 static void round_line(struct soak *s, int status)
 {
 	const struct round_res *r = &s->res;
+	struct jsonw w;
 
 	if (!s->samples)
 		return;
-	fprintf(s->samples, "{\"schema_version\":%d,\"type\":\"round\",\"round\":%u,"
-		"\"t_s\":%.3f,\"expected\":%llu,\"delivered\":%llu,\"failed\":%llu,"
-		"\"delivery_rate\":%.4f,\"coordination_s\":%.3f,\"agent_crashes\":%u,"
-		"\"coordinator_restarts\":%u,\"exit_code\":%d,\"cut\":%s,"
-		"\"wait_status\":%d}\n",
-		SOAK_SCHEMA_VERSION, s->round, secs(s, now_ns()),
-		(unsigned long long)r->expected, (unsigned long long)r->delivered,
-		(unsigned long long)r->failed,
-		r->expected ? (double)r->delivered / (double)r->expected : 0.0,
-		r->coordination_s, r->agent_crashes, r->restarts, r->exit_code,
-		s->cut ? "true" : "false", status);
+	jsonw_init_file(&w, s->samples);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", SOAK_SCHEMA_VERSION);
+	jsonw_string_field(&w, "type", "round");
+	jsonw_uint_field(&w, "round", s->round);
+	jsonw_float_field(&w, "t_s", "%.3f", secs(s, now_ns()));
+	jsonw_uint_field(&w, "expected", r->expected);
+	jsonw_uint_field(&w, "delivered", r->delivered);
+	jsonw_uint_field(&w, "failed", r->failed);
+	jsonw_float_field(&w, "delivery_rate", "%.4f",
+			  r->expected ? (double)r->delivered / (double)r->expected : 0.0);
+	jsonw_float_field(&w, "coordination_s", "%.3f", r->coordination_s);
+	jsonw_uint_field(&w, "agent_crashes", r->agent_crashes);
+	jsonw_uint_field(&w, "coordinator_restarts", r->restarts);
+	jsonw_int_field(&w, "exit_code", r->exit_code);
+	jsonw_bool_field(&w, "cut", s->cut);
+	jsonw_int_field(&w, "wait_status", status);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 	fflush(s->samples);
 }
 

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
+#include "json.h"
 #include "soak.h"
 
 static const char *paint(int level, int color)
@@ -112,102 +112,162 @@ void soak_report_text(FILE *f, const struct soak_report *r, int color)
 		soak_level_name(r->verdict), color ? "\033[0m" : "", r->exit_code);
 }
 
-static void fit_json(FILE *f, const char *name, const struct soak_fit *fit)
+static void fit_json(struct jsonw *w, const char *name, const struct soak_fit *fit)
 {
-	fprintf(f, "\"%s\":{\"samples\":%u,\"mb_per_h\":%.3f,\"growth_pct\":%.2f,"
-		"\"r2\":%.3f,\"start_kb\":%.0f,\"end_kb\":%.0f}", name, fit->n,
-		mb_h(fit), growth(fit), fit->r2, fit->start, fit->end);
+	jsonw_name(w, name);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "samples", fit->n);
+	jsonw_float_field(w, "mb_per_h", "%.3f", mb_h(fit));
+	jsonw_float_field(w, "growth_pct", "%.2f", growth(fit));
+	jsonw_float_field(w, "r2", "%.3f", fit->r2);
+	jsonw_float_field(w, "start_kb", "%.0f", fit->start);
+	jsonw_float_field(w, "end_kb", "%.0f", fit->end);
+	jsonw_end_object(w);
 }
 
-static void leaks_json(FILE *f, const struct soak_report *r)
+static void leak_kernel_json(struct jsonw *w, const struct soak_leak *l)
+{
+	jsonw_name(w, "kernel");
+	if (!l->has_kernel) {
+		jsonw_null(w);
+		return;
+	}
+	jsonw_start_object(w);
+	jsonw_int_field(w, "fds_base", l->k_base);
+	jsonw_int_field(w, "fds_now", l->k_now);
+	jsonw_int_field(w, "growth", l->k_now - l->k_base);
+	jsonw_string_field(w, "file", l->k_file);
+	jsonw_end_object(w);
+}
+
+static void leak_json(struct jsonw *w, const struct soak_leak *l)
 {
 	char when[32];
+
+	iso(l->first_seen_wall_ns, when, sizeof(when));
+	jsonw_start_object(w);
+	jsonw_int_field(w, "pid", l->pid);
+	jsonw_string_field(w, "agent", l->agent);
+	jsonw_string_field(w, "role", l->role);
+	jsonw_string_field(w, "scope", l->scope);
+	jsonw_uint_field(w, "processes", l->processes);
+	jsonw_string_field(w, "file", l->target);
+	jsonw_float_field(w, "rate_fds_per_min", "%.2f", l->rate_per_min);
+	jsonw_int_field(w, "fds_first", l->fds_first);
+	jsonw_int_field(w, "fds_last", l->fds_last);
+	jsonw_uint_field(w, "samples", l->samples);
+	jsonw_uint_field(w, "round", l->round);
+	jsonw_float_field(w, "first_seen_s", "%.3f", l->first_seen_s);
+	jsonw_string_field(w, "first_seen", when);
+	jsonw_float_field(w, "flagged_s", "%.3f", l->flagged_s);
+	leak_kernel_json(w, l);
+	jsonw_end_object(w);
+}
+
+static void memory_json(struct jsonw *w, const struct soak_report *r)
+{
+	jsonw_name(w, "memory");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "verdict", soak_level_name(r->v_memory));
+	fit_json(w, "master", &r->mem_master);
+	fit_json(w, "coordinators", &r->mem_coord);
+	fit_json(w, "agent_mean", &r->mem_agent);
+	jsonw_name(w, "worst_process");
+	if (r->mem_proc_pid) {
+		jsonw_start_object(w);
+		jsonw_int_field(w, "pid", r->mem_proc_pid);
+		jsonw_string_field(w, "agent", r->mem_proc_agent);
+		jsonw_string_field(w, "role", r->mem_proc_role);
+		jsonw_string_field(w, "verdict", soak_level_name(r->v_mem_proc));
+		fit_json(w, "fit", &r->mem_proc);
+		jsonw_end_object(w);
+	} else {
+		jsonw_null(w);
+	}
+	jsonw_uint_field(w, "coordinators_peak_kb", r->coord_rss_peak_kb);
+	jsonw_uint_field(w, "agent_peak_kb", r->agent_rss_peak_kb);
+	jsonw_end_object(w);
+}
+
+static void fds_json(struct jsonw *w, const struct soak_report *r)
+{
 	unsigned i;
 
-	for (i = 0; i < r->nleaks; i++) {
-		const struct soak_leak *l = &r->leaks[i];
+	jsonw_name(w, "fds");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "verdict", soak_level_name(r->v_fds));
+	jsonw_uint_field(w, "coordinator_peak", r->coord_fds_peak);
+	jsonw_uint_field(w, "agent_peak", r->agent_fds_peak);
+	jsonw_name(w, "leaks");
+	jsonw_start_array(w);
+	for (i = 0; i < r->nleaks; i++)
+		leak_json(w, &r->leaks[i]);
+	jsonw_end_array(w);
+	jsonw_end_object(w);
+}
 
-		iso(l->first_seen_wall_ns, when, sizeof(when));
-		fprintf(f, "%s{\"pid\":%d,\"agent\":", i ? "," : "", l->pid);
-		report_json_str(f, l->agent, strlen(l->agent));
-		fprintf(f, ",\"role\":\"%s\",\"scope\":\"%s\",\"processes\":%u,"
-			"\"file\":", l->role, l->scope, l->processes);
-		report_json_str(f, l->target, strlen(l->target));
-		fprintf(f, ",\"rate_fds_per_min\":%.2f,\"fds_first\":%d,"
-			"\"fds_last\":%d,\"samples\":%u,\"round\":%u,"
-			"\"first_seen_s\":%.3f,\"first_seen\":\"%s\",\"flagged_s\":%.3f",
-			l->rate_per_min, l->fds_first, l->fds_last, l->samples,
-			l->round, l->first_seen_s, when, l->flagged_s);
-		if (l->has_kernel) {
-			fprintf(f, ",\"kernel\":{\"fds_base\":%lld,\"fds_now\":%lld,"
-				"\"growth\":%lld,\"file\":", (long long)l->k_base,
-				(long long)l->k_now, (long long)(l->k_now - l->k_base));
-			report_json_str(f, l->k_file, strlen(l->k_file));
-			fprintf(f, "}}");
-		} else {
-			fprintf(f, ",\"kernel\":null}");
-		}
-	}
+static void delivery_json(struct jsonw *w, const struct soak_report *r)
+{
+	jsonw_name(w, "delivery");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "verdict", soak_level_name(r->v_delivery));
+	jsonw_uint_field(w, "expected", r->tasks_expected);
+	jsonw_uint_field(w, "delivered", r->tasks_delivered);
+	jsonw_float_field(w, "rate_min_pct", "%.2f", r->rate_min);
+	jsonw_float_field(w, "rate_mean_pct", "%.2f", r->rate_mean);
+	jsonw_float_field(w, "rate_first_pct", "%.2f", r->rate_first);
+	jsonw_float_field(w, "rate_last_pct", "%.2f", r->rate_last);
+	jsonw_float_field(w, "drift_pct", "%.2f", r->drift_pct);
+	jsonw_end_object(w);
+	jsonw_name(w, "coordination_s");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "verdict", soak_level_name(r->v_coord_time));
+	jsonw_float_field(w, "min", "%.3f", r->coord_s_min);
+	jsonw_float_field(w, "mean", "%.3f", r->coord_s_mean);
+	jsonw_float_field(w, "max", "%.3f", r->coord_s_max);
+	jsonw_end_object(w);
+}
+
+static void crashes_json(struct jsonw *w, const struct soak_report *r)
+{
+	unsigned i;
+
+	jsonw_name(w, "crashes");
+	jsonw_start_object(w);
+	jsonw_string_field(w, "verdict", soak_level_name(r->v_crashes));
+	jsonw_uint_field(w, "agents", r->agent_crashes);
+	jsonw_uint_field(w, "coordinators", r->coord_crashes);
+	jsonw_name(w, "details");
+	jsonw_start_array(w);
+	for (i = 0; i < r->ncrashes; i++)
+		jsonw_string(w, r->crashes[i]);
+	jsonw_end_array(w);
+	jsonw_end_object(w);
 }
 
 void soak_report_json(FILE *f, const struct soak_report *r)
 {
-	unsigned i;
+	struct jsonw w;
 
-	fprintf(f, "{\"schema_version\":%d,\"verdict\":\"%s\",\"exit_code\":%d,"
-		"\"duration_s\":%.3f,\"elapsed_s\":%.3f,\"interval_s\":%.3f,"
-		"\"rounds\":%u,\"rounds_cut\":%u,\"samples\":%u,\"interrupted\":%d,",
-		SOAK_SCHEMA_VERSION, soak_level_name(r->verdict), r->exit_code,
-		r->duration_s, r->elapsed_s, r->interval_s, r->rounds, r->rounds_cut,
-		r->samples, r->interrupted);
-	fprintf(f, "\"memory\":{\"verdict\":\"%s\",", soak_level_name(r->v_memory));
-	fit_json(f, "master", &r->mem_master);
-	fputc(',', f);
-	fit_json(f, "coordinators", &r->mem_coord);
-	fputc(',', f);
-	fit_json(f, "agent_mean", &r->mem_agent);
-	fprintf(f, ",\"worst_process\":");
-	if (r->mem_proc_pid) {
-		fprintf(f, "{\"pid\":%d,\"agent\":", r->mem_proc_pid);
-		report_json_str(f, r->mem_proc_agent, strlen(r->mem_proc_agent));
-		fprintf(f, ",\"role\":\"%s\",\"verdict\":\"%s\",", r->mem_proc_role,
-			soak_level_name(r->v_mem_proc));
-		fit_json(f, "fit", &r->mem_proc);
-		fputc('}', f);
-	} else {
-		fprintf(f, "null");
-	}
-	fprintf(f, ",\"coordinators_peak_kb\":%llu,\"agent_peak_kb\":%llu},",
-		(unsigned long long)r->coord_rss_peak_kb,
-		(unsigned long long)r->agent_rss_peak_kb);
-	fprintf(f, "\"fds\":{\"verdict\":\"%s\",\"coordinator_peak\":%u,"
-		"\"agent_peak\":%u,\"leaks\":[", soak_level_name(r->v_fds),
-		r->coord_fds_peak, r->agent_fds_peak);
-	leaks_json(f, r);
-	fprintf(f, "]},\"delivery\":{\"verdict\":\"%s\",\"expected\":%llu,"
-		"\"delivered\":%llu,\"rate_min_pct\":%.2f,\"rate_mean_pct\":%.2f,"
-		"\"rate_first_pct\":%.2f,\"rate_last_pct\":%.2f,\"drift_pct\":%.2f},",
-		soak_level_name(r->v_delivery), (unsigned long long)r->tasks_expected,
-		(unsigned long long)r->tasks_delivered, r->rate_min, r->rate_mean,
-		r->rate_first, r->rate_last, r->drift_pct);
-	fprintf(f, "\"coordination_s\":{\"verdict\":\"%s\",\"min\":%.3f,"
-		"\"mean\":%.3f,\"max\":%.3f},", soak_level_name(r->v_coord_time),
-		r->coord_s_min, r->coord_s_mean, r->coord_s_max);
-	fprintf(f, "\"crashes\":{\"verdict\":\"%s\",\"agents\":%u,"
-		"\"coordinators\":%u,\"details\":[", soak_level_name(r->v_crashes),
-		r->agent_crashes, r->coord_crashes);
-	for (i = 0; i < r->ncrashes; i++) {
-		if (i)
-			fputc(',', f);
-		report_json_str(f, r->crashes[i], strlen(r->crashes[i]));
-	}
-	fprintf(f, "]},\"kernel_fd_tracker\":");
-	if (r->kernel_off[0])
-		report_json_str(f, r->kernel_off, strlen(r->kernel_off));
-	else
-		fprintf(f, "\"on\"");
-	fprintf(f, ",\"shm_peak_bytes\":%llu,\"logs_dir\":",
-		(unsigned long long)r->shm_peak_bytes);
-	report_json_str(f, r->logs_dir, strlen(r->logs_dir));
-	fprintf(f, "}\n");
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", SOAK_SCHEMA_VERSION);
+	jsonw_string_field(&w, "verdict", soak_level_name(r->verdict));
+	jsonw_int_field(&w, "exit_code", r->exit_code);
+	jsonw_float_field(&w, "duration_s", "%.3f", r->duration_s);
+	jsonw_float_field(&w, "elapsed_s", "%.3f", r->elapsed_s);
+	jsonw_float_field(&w, "interval_s", "%.3f", r->interval_s);
+	jsonw_uint_field(&w, "rounds", r->rounds);
+	jsonw_uint_field(&w, "rounds_cut", r->rounds_cut);
+	jsonw_uint_field(&w, "samples", r->samples);
+	jsonw_int_field(&w, "interrupted", r->interrupted);
+	memory_json(&w, r);
+	fds_json(&w, r);
+	delivery_json(&w, r);
+	crashes_json(&w, r);
+	jsonw_string_field(&w, "kernel_fd_tracker", r->kernel_off[0] ? r->kernel_off : "on");
+	jsonw_uint_field(&w, "shm_peak_bytes", r->shm_peak_bytes);
+	jsonw_string_field(&w, "logs_dir", r->logs_dir);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 }

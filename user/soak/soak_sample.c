@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "bus.h"
+#include "json.h"
 #include "metrics.h"
 #include "metrics_http.h"
 #include "soak_impl.h"
@@ -48,54 +49,90 @@ static uint64_t shm_bytes(const char *dir)
 	return v;
 }
 
-static void agg_json(FILE *f, const char *name, const struct agg *a)
+static void agg_json(struct jsonw *w, const char *name, const struct agg *a)
 {
-	fprintf(f, ",\"%s\":{\"count\":%u,\"fds_sum\":%d,\"fds_max\":%d,"
-		"\"rss_kb_sum\":%llu,\"rss_kb_max\":%llu}", name, a->n, a->fds_sum,
-		a->fds_max, (unsigned long long)a->rss_sum,
-		(unsigned long long)a->rss_max);
+	jsonw_name(w, name);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "count", a->n);
+	jsonw_int_field(w, "fds_sum", a->fds_sum);
+	jsonw_int_field(w, "fds_max", a->fds_max);
+	jsonw_uint_field(w, "rss_kb_sum", a->rss_sum);
+	jsonw_uint_field(w, "rss_kb_max", a->rss_max);
+	jsonw_end_object(w);
+}
+
+static const char *role_name(int role)
+{
+	return role == ROLE_MASTER ? "master" : role == ROLE_COORD ? "coordinator" : "agent";
+}
+
+static void processes_json(struct jsonw *w, const struct sproc *v, size_t n)
+{
+	size_t i;
+
+	jsonw_name(w, "processes");
+	jsonw_start_array(w);
+	for (i = 0; i < n; i++) {
+		jsonw_start_object(w);
+		jsonw_int_field(w, "pid", v[i].pid);
+		jsonw_string_field(w, "role", role_name(v[i].role));
+		jsonw_int_field(w, "fds", v[i].fds);
+		jsonw_uint_field(w, "rss_kb", v[i].rss_kb);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void leaking_json(struct jsonw *w, const struct soak *s)
+{
+	size_t i;
+
+	jsonw_name(w, "leaking");
+	jsonw_start_array(w);
+	for (i = 0; i < s->tr.n; i++) {
+		const struct tracked *e = &s->tr.v[i];
+
+		if (!e->leaking || !e->seen)
+			continue;
+		jsonw_start_object(w);
+		jsonw_int_field(w, "pid", e->pid);
+		jsonw_string_field(w, "agent", e->name);
+		jsonw_int_field(w, "fds", e->last_fds);
+		jsonw_string_field(w, "file", e->target);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
 }
 
 static void sample_line(struct soak *s, const struct snap *x,
 			const struct sproc *v, size_t n)
 {
 	FILE *f = s->samples;
-	size_t i, k;
 	char when[32];
 	time_t now = time(NULL);
+	struct jsonw w;
 	struct tm tm;
 
 	if (!f)
 		return;
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(f, "{\"schema_version\":%d,\"type\":\"sample\",\"t_s\":%.3f,"
-		"\"time\":\"%s\",\"round\":%u,\"master_pid\":%d", SOAK_SCHEMA_VERSION,
-		x->t, when, s->round, x->master.n ? (int)v[0].pid : 0);
-	agg_json(f, "master", &x->master);
-	agg_json(f, "coordinators", &x->coord);
-	agg_json(f, "agents", &x->agent);
-	fprintf(f, ",\"shm_bytes\":%llu,\"processes\":[",
-		(unsigned long long)x->shm);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%s{\"pid\":%d,\"role\":\"%s\",\"fds\":%d,\"rss_kb\":%llu}",
-			i ? "," : "", (int)v[i].pid,
-			v[i].role == ROLE_MASTER ? "master" :
-			v[i].role == ROLE_COORD ? "coordinator" : "agent",
-			v[i].fds, (unsigned long long)v[i].rss_kb);
-	fprintf(f, "],\"leaking\":[");
-	for (i = 0, k = 0; i < s->tr.n; i++) {
-		const struct tracked *e = &s->tr.v[i];
-
-		if (!e->leaking || !e->seen)
-			continue;
-		fprintf(f, "%s{\"pid\":%d,\"agent\":", k++ ? "," : "", (int)e->pid);
-		report_json_str(f, e->name, strlen(e->name));
-		fprintf(f, ",\"fds\":%d,\"file\":", e->last_fds);
-		report_json_str(f, e->target, strlen(e->target));
-		fputc('}', f);
-	}
-	fprintf(f, "]}\n");
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "schema_version", SOAK_SCHEMA_VERSION);
+	jsonw_string_field(&w, "type", "sample");
+	jsonw_float_field(&w, "t_s", "%.3f", x->t);
+	jsonw_string_field(&w, "time", when);
+	jsonw_uint_field(&w, "round", s->round);
+	jsonw_int_field(&w, "master_pid", x->master.n ? (int)v[0].pid : 0);
+	agg_json(&w, "master", &x->master);
+	agg_json(&w, "coordinators", &x->coord);
+	agg_json(&w, "agents", &x->agent);
+	jsonw_uint_field(&w, "shm_bytes", x->shm);
+	processes_json(&w, v, n);
+	leaking_json(&w, s);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 	fflush(f);
 }
 

@@ -286,66 +286,130 @@ void top_view_line(FILE *f, const struct top_snap *s, const struct top_rates *r,
 		pct(s), s->paused ? " paused" : "");
 }
 
-static void json_num(FILE *f, const char *key, double v)
+/* Rates not known yet (negative) are null. */
+static void rate_json(struct jsonw *w, const char *key, double v)
 {
 	if (v < 0)
-		fprintf(f, ",\"%s\":null", key);
+		jsonw_null_field(w, key);
 	else
-		fprintf(f, ",\"%s\":%.3f", key, v);
+		jsonw_float_field(w, key, "%.3f", v);
 }
 
-static void json_lists(FILE *f, const struct top_snap *s)
+static void slowest_json(struct jsonw *w, const struct top_snap *s)
 {
 	uint32_t i;
 
-	fputs(",\"slowest\":[", f);
-	for (i = 0; i < s->nslow; i++)
-		fprintf(f, "%s{\"agent\":\"%s\",\"task\":%u,\"running_s\":%.3f}", i ? "," : "",
-			s->slow[i].agent, s->slow[i].task, (double)s->slow[i].running_ms / 1e3);
-	fputs("],\"coordinators\":[", f);
-	for (i = 0; i < s->ncoords; i++)
-		fprintf(f, "%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\",\"open\":%u,"
-			"\"done\":%u,\"hung\":%u}", i ? "," : "", s->coords[i].name,
-			(int)s->coords[i].pid, s->coords[i].alive ? "running" : "exited",
-			s->coords[i].open, s->coords[i].done, s->coords[i].hung);
-	fputs("],\"locks\":[", f);
-	for (i = 0; i < s->nlocks; i++) {
-		fprintf(f, "%s{\"path\":", i ? "," : "");
-		json_str(f, s->locks[i].path, strlen(s->locks[i].path));
-		fprintf(f, ",\"wait_us\":%llu,\"max_us\":%llu,\"contended\":%llu,"
-			"\"acquisitions\":%llu}", (unsigned long long)s->locks[i].wait_us,
-			(unsigned long long)s->locks[i].max_us,
-			(unsigned long long)s->locks[i].contended,
-			(unsigned long long)s->locks[i].acquisitions);
+	jsonw_name(w, "slowest");
+	jsonw_start_array(w);
+	for (i = 0; i < s->nslow; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "agent", s->slow[i].agent);
+		jsonw_uint_field(w, "task", s->slow[i].task);
+		jsonw_float_field(w, "running_s", "%.3f", (double)s->slow[i].running_ms / 1e3);
+		jsonw_end_object(w);
 	}
-	fputs("],\"fd_suspects\":[", f);
-	for (i = 0; i < s->nfds; i++)
-		fprintf(f, "%s{\"agent\":\"%s\",\"pid\":%d,\"growth\":%lld,\"exited\":%s}",
-			i ? "," : "", s->fds[i].agent, (int)s->fds[i].pid,
-			(long long)s->fds[i].growth, s->fds[i].exited ? "true" : "false");
-	fputc(']', f);
+	jsonw_end_array(w);
 }
 
-void top_view_json(FILE *f, const struct top_snap *s, const struct top_rates *r,
-		   uint64_t wall)
+static void coords_json(struct jsonw *w, const struct top_snap *s)
+{
+	uint32_t i;
+
+	jsonw_name(w, "coordinators");
+	jsonw_start_array(w);
+	for (i = 0; i < s->ncoords; i++) {
+		const struct top_coord *c = &s->coords[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", c->name);
+		jsonw_int_field(w, "pid", c->pid);
+		jsonw_string_field(w, "state", c->alive ? "running" : "exited");
+		jsonw_uint_field(w, "open", c->open);
+		jsonw_uint_field(w, "done", c->done);
+		jsonw_uint_field(w, "hung", c->hung);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void locks_json(struct jsonw *w, const struct top_snap *s)
+{
+	uint32_t i;
+
+	jsonw_name(w, "locks");
+	jsonw_start_array(w);
+	for (i = 0; i < s->nlocks; i++) {
+		const struct top_lock *l = &s->locks[i];
+
+		jsonw_start_object(w);
+		jsonw_string_field(w, "path", l->path);
+		jsonw_uint_field(w, "wait_us", l->wait_us);
+		jsonw_uint_field(w, "max_us", l->max_us);
+		jsonw_uint_field(w, "contended", l->contended);
+		jsonw_uint_field(w, "acquisitions", l->acquisitions);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void fds_json(struct jsonw *w, const struct top_snap *s)
+{
+	uint32_t i;
+
+	jsonw_name(w, "fd_suspects");
+	jsonw_start_array(w);
+	for (i = 0; i < s->nfds; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "agent", s->fds[i].agent);
+		jsonw_int_field(w, "pid", s->fds[i].pid);
+		jsonw_int_field(w, "growth", s->fds[i].growth);
+		jsonw_bool_field(w, "exited", s->fds[i].exited);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void run_json(struct jsonw *w, const struct top_snap *s, uint64_t wall)
 {
 	char ts[32];
 	int i;
 
 	iso_time(ts, sizeof(ts), wall);
-	fprintf(f, "{\"schema_version\":1,\"time\":\"%s\",\"pid\":%d,\"topology\":\"%s\","
-		"\"paused\":%s,\"traced\":%s,\"final\":%s,\"elapsed_s\":%.3f,\"states\":{",
-		ts, (int)s->pid, s->hybrid ? "hybrid" : "flat", s->paused ? "true" : "false",
-		s->traced ? "true" : "false", s->final ? "true" : "false",
-		(double)s->elapsed_ms / 1e3);
+	jsonw_int_field(w, "schema_version", 1);
+	jsonw_string_field(w, "time", ts);
+	jsonw_int_field(w, "pid", s->pid);
+	jsonw_string_field(w, "topology", s->hybrid ? "hybrid" : "flat");
+	jsonw_bool_field(w, "paused", s->paused);
+	jsonw_bool_field(w, "traced", s->traced);
+	jsonw_bool_field(w, "final", s->final);
+	jsonw_float_field(w, "elapsed_s", "%.3f", (double)s->elapsed_ms / 1e3);
+	jsonw_name(w, "states");
+	jsonw_start_object(w);
 	for (i = 0; i < TOP_STATES; i++)
-		fprintf(f, "%s\"%s\":%u", i ? "," : "", top_state_names[i], s->states[i]);
-	fprintf(f, "},\"expected\":%llu,\"done\":%llu,\"delivered\":%llu,\"failed\":%llu,"
-		"\"delivery_pct\":%.1f,\"msgs\":%llu", (unsigned long long)s->expected,
-		(unsigned long long)s->done, (unsigned long long)s->delivered,
-		(unsigned long long)s->failed, pct(s), (unsigned long long)s->msgs);
-	json_num(f, "msgs_per_s", r->msgs_per_s);
-	json_num(f, "tasks_per_s", r->tasks_per_s);
-	json_lists(f, s);
-	fputs("}\n", f);
+		jsonw_uint_field(w, top_state_names[i], s->states[i]);
+	jsonw_end_object(w);
+	jsonw_uint_field(w, "expected", s->expected);
+	jsonw_uint_field(w, "done", s->done);
+	jsonw_uint_field(w, "delivered", s->delivered);
+	jsonw_uint_field(w, "failed", s->failed);
+	jsonw_float_field(w, "delivery_pct", "%.1f", pct(s));
+	jsonw_uint_field(w, "msgs", s->msgs);
+}
+
+void top_view_json(FILE *f, const struct top_snap *s, const struct top_rates *r,
+		   uint64_t wall)
+{
+	struct jsonw w;
+
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	run_json(&w, s, wall);
+	rate_json(&w, "msgs_per_s", r->msgs_per_s);
+	rate_json(&w, "tasks_per_s", r->tasks_per_s);
+	slowest_json(&w, s);
+	coords_json(&w, s);
+	locks_json(&w, s);
+	fds_json(&w, s);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
 }

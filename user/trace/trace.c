@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "json.h"
 #include "trace_int.h"
 #include "util.h"
 
@@ -184,7 +185,17 @@ void tracer_clear(struct tracer *t)
 	t->start_ns = now_ns();
 }
 
-int tracer_report_json(struct tracer *t, FILE *f)
+/* A section that could not be read (no memory) wrote nothing: it is
+ * null, never a name without a value. */
+static void section(struct tracer *t, struct jsonw *w, const char *name,
+		    int (*fn)(struct tracer *t, struct jsonw *w))
+{
+	jsonw_name(w, name);
+	if (fn(t, w))
+		jsonw_null(w);
+}
+
+int tracer_report_json(struct tracer *t, struct jsonw *w)
 {
 	unsigned on = tracer_signals(t);
 
@@ -193,29 +204,23 @@ int tracer_report_json(struct tracer *t, FILE *f)
 	tracer_poll(t, 0);
 	if (on & TRACE_FD)
 		trace_fd_refresh(t, t->opts.lazy_fd_truth ? 0 : TRACE_ITERS_WAIT_MS);
-	fprintf(f, "{\"signals\":[");
-	for (unsigned s = 1, n = 0; s <= TRACE_LATENCY; s <<= 1)
+	jsonw_name(w, "signals");
+	jsonw_start_array(w);
+	for (unsigned s = 1; s <= TRACE_LATENCY; s <<= 1)
 		if (on & s)
-			fprintf(f, "%s\"%s\"", n++ ? "," : "", signal_name(s));
-	fprintf(f, "],\"elapsed_s\":%.3f", (now_ns() - t->start_ns) / 1e9);
-	if (on & TRACE_SPAWN) {
-		fprintf(f, ",\"spawn\":");
-		trace_spawn_json(t, f);
-	}
-	if (on & TRACE_FLOCK) {
-		fprintf(f, ",\"flock\":");
-		trace_flock_json(t, f);
-	}
-	if (on & TRACE_FD) {
-		fprintf(f, ",\"fd\":");
-		trace_fd_json(t, f);
-	}
-	if (on & TRACE_LATENCY) {
-		fprintf(f, ",\"latency\":");
-		trace_latency_json(t, f);
-	}
-	fprintf(f, ",\"ringbuf_drops\":%llu}", (unsigned long long)tracer_ringbuf_drops(t));
-	return ferror(f) ? -EIO : 0;
+			jsonw_string(w, signal_name(s));
+	jsonw_end_array(w);
+	jsonw_float_field(w, "elapsed_s", "%.3f", (now_ns() - t->start_ns) / 1e9);
+	if (on & TRACE_SPAWN)
+		section(t, w, "spawn", trace_spawn_json);
+	if (on & TRACE_FLOCK)
+		section(t, w, "flock", trace_flock_json);
+	if (on & TRACE_FD)
+		section(t, w, "fd", trace_fd_json);
+	if (on & TRACE_LATENCY)
+		section(t, w, "latency", trace_latency_json);
+	jsonw_uint_field(w, "ringbuf_drops", tracer_ringbuf_drops(t));
+	return jsonw_error(w);
 }
 
 int tracer_report_text(struct tracer *t, FILE *f)

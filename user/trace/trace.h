@@ -19,7 +19,8 @@
  *	   only wakes when the exit-event ring is a quarter full, because a
  *	   wake-up per exit cost ~20 us in the kernel);
  *	...at the end, before the agents' pids are reaped or after:
- *	fprintf(out, ",\"kernel\":");  tracer_report_json(tr, out);
+ *	jsonw_name(w, "kernel");                  // w: the report's writer
+ *	jsonw_start_object(w);  tracer_report_json(tr, w);  jsonw_end_object(w);
  *	tracer_report_text(tr, stderr);           // the short human section
  *	tracer_close(tr);                         // detaches everything
  *                                                // (~one RCU grace period)
@@ -106,9 +107,13 @@ int tracer_poll(struct tracer *t, int timeout_ms); /* drain ring buffer */
  * per-inbox stats); live state (open fds, unread writes) is kept. */
 void tracer_clear(struct tracer *t);
 
-/* The `kernel` object of the --json report (no trailing newline):
- * {"spawn":{...},"flock":{...},"fd":{...},"latency":{...},"ringbuf_drops":N} */
-int tracer_report_json(struct tracer *t, FILE *f);
+/* The members of the `kernel` object of the --json report, into the object
+ * the caller opened in w (so it can put its own in front):
+ * "signals":[...],"elapsed_s":S,"spawn":{...},"flock":{...},"fd":{...},
+ * "latency":{...},"ringbuf_drops":N; a section that could not be read (no
+ * memory) is null. 0, or -EINVAL (no tracer), or the writer's error. */
+struct jsonw;
+int tracer_report_json(struct tracer *t, struct jsonw *w);
 /* bcc-style histograms and top-N tables, under 80 columns. */
 int tracer_report_text(struct tracer *t, FILE *f);
 void tracer_close(struct tracer *t);

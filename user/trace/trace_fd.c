@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "json.h"
 #include "trace_int.h"
 #include "swarm.skel.h"
 #include "util.h"
@@ -446,62 +447,96 @@ static const char *name_of(struct tracer *t, pid_t pid)
 	return t->opts.agent_name ? t->opts.agent_name(pid, t->opts.agent_arg) : NULL;
 }
 
-static void json_named(struct tracer *t, FILE *f, const char *key, pid_t pid)
+static void json_named(struct tracer *t, struct jsonw *w, const char *key, pid_t pid)
 {
 	const char *name = pid > 0 ? name_of(t, pid) : NULL;
 
 	if (!name)
 		return;
-	fprintf(f, ",\"%s\":", key);
-	trace_json_str(f, name, NAME_MAX_LEN);
+	jsonw_name(w, key);
+	jsonw_string_bytes(w, name, NAME_MAX_LEN);
 }
 
-static void json_proc(struct tracer *t, FILE *f, const struct proc_row *r)
+/* The members every process row has (the caller closes the object). */
+static void json_proc(struct tracer *t, struct jsonw *w, const struct proc_row *r)
 {
-	fprintf(f, "{\"pid\":%u,\"ppid\":%u,\"comm\":", r->pid, r->p.ppid);
-	trace_json_str(f, r->p.comm, sizeof(r->p.comm));
-	json_named(t, f, "name", (pid_t)r->pid);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "pid", r->pid);
+	jsonw_uint_field(w, "ppid", r->p.ppid);
+	jsonw_name(w, "comm");
+	jsonw_string_bytes(w, r->p.comm, sizeof(r->p.comm));
+	json_named(t, w, "name", (pid_t)r->pid);
 	if (r->p.agent)
-		fprintf(f, ",\"agent_pid\":%u", r->p.agent);
-	json_named(t, f, "agent", (pid_t)r->p.agent);
-	fprintf(f, ",\"exited\":%s,\"execs\":%u,\"baseline\":\"%s\",\"fds_base\":%lld,"
-		"\"fds_now\":%lld,\"fds_peak\":%lld,\"growth\":%lld,\"growth_per_s\":%.2f",
-		r->p.exit_ns ? "true" : "false", r->p.execs, baseline(&r->p),
-		(long long)r->p.base, (long long)r->p.now, (long long)r->p.peak,
-		(long long)(r->p.now - r->p.base), growth_rate(&r->p));
+		jsonw_uint_field(w, "agent_pid", r->p.agent);
+	json_named(t, w, "agent", (pid_t)r->p.agent);
+	jsonw_bool_field(w, "exited", r->p.exit_ns != 0);
+	jsonw_uint_field(w, "execs", r->p.execs);
+	jsonw_string_field(w, "baseline", baseline(&r->p));
+	jsonw_int_field(w, "fds_base", r->p.base);
+	jsonw_int_field(w, "fds_now", r->p.now);
+	jsonw_int_field(w, "fds_peak", r->p.peak);
+	jsonw_int_field(w, "growth", r->p.now - r->p.base);
+	jsonw_float_field(w, "growth_per_s", "%.2f", growth_rate(&r->p));
 }
 
-static void json_suspect(struct tracer *t, FILE *f, const struct proc_row *r)
+static void dev_json(struct jsonw *w, uint32_t dev)
 {
-	struct holdings *h = calloc(1, sizeof(*h));
+	char d[24];
+
+	snprintf(d, sizeof(d), "%u:%u", dev >> 20, dev & 0xfffff);
+	jsonw_string_field(w, "dev", d);
+}
+
+static void json_holdings(struct jsonw *w, const struct holdings *h)
+{
 	size_t i;
 
-	json_proc(t, f, r);
-	if (!h || holdings(t, r, h)) {
-		fputs(",\"holds\":[]}", f);
-		free(h);
-		return;
-	}
-	fprintf(f, ",\"fds_seen\":%zu,\"kinds\":{", h->total);
+	jsonw_uint_field(w, "fds_seen", h->total);
+	jsonw_name(w, "kinds");
+	jsonw_start_object(w);
 	for (i = 0; i < FD_KINDS; i++)
-		fprintf(f, "%s\"%s\":%u", i ? "," : "", kind_names[i], h->kinds[i]);
-	fputs("},\"holds\":[", f);
+		jsonw_uint_field(w, kind_names[i], h->kinds[i]);
+	jsonw_end_object(w);
+	jsonw_name(w, "holds");
+	jsonw_start_array(w);
 	for (i = 0; i < h->n; i++) {
-		fprintf(f, "%s{\"path\":", i ? "," : "");
-		trace_json_str(f, h->held[i].path, sizeof(h->held[i].path));
-		fprintf(f, ",\"kind\":\"%s\",\"inode\":%llu,\"dev\":\"%u:%u\",\"fds\":%u,"
-			"\"lowest_fd\":%u}", kind_name(h->held[i].kind),
-			(unsigned long long)h->held[i].ino, h->held[i].dev >> 20,
-			h->held[i].dev & 0xfffff, h->held[i].count, h->held[i].lowest_fd);
+		jsonw_start_object(w);
+		jsonw_name(w, "path");
+		jsonw_string_bytes(w, h->held[i].path, sizeof(h->held[i].path));
+		jsonw_string_field(w, "kind", kind_name(h->held[i].kind));
+		jsonw_uint_field(w, "inode", h->held[i].ino);
+		dev_json(w, h->held[i].dev);
+		jsonw_uint_field(w, "fds", h->held[i].count);
+		jsonw_uint_field(w, "lowest_fd", h->held[i].lowest_fd);
+		jsonw_end_object(w);
 	}
-	fputs("],\"oldest\":[", f);
+	jsonw_end_array(w);
+	jsonw_name(w, "oldest");
+	jsonw_start_array(w);
 	for (i = 0; i < h->noldest; i++) {
-		fprintf(f, "%s{\"fd\":%u,\"inode\":%llu,\"path\":", i ? "," : "", h->oldest[i],
-			(unsigned long long)h->oldest_file[i].ino);
-		trace_json_str(f, h->oldest_file[i].path, sizeof(h->oldest_file[i].path));
-		fputc('}', f);
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "fd", h->oldest[i]);
+		jsonw_uint_field(w, "inode", h->oldest_file[i].ino);
+		jsonw_name(w, "path");
+		jsonw_string_bytes(w, h->oldest_file[i].path, sizeof(h->oldest_file[i].path));
+		jsonw_end_object(w);
 	}
-	fputs("]}", f);
+	jsonw_end_array(w);
+}
+
+static void json_suspect(struct tracer *t, struct jsonw *w, const struct proc_row *r)
+{
+	struct holdings *h = calloc(1, sizeof(*h));
+
+	json_proc(t, w, r);
+	if (!h || holdings(t, r, h)) {
+		jsonw_name(w, "holds");
+		jsonw_start_array(w);
+		jsonw_end_array(w);
+	} else {
+		json_holdings(w, h);
+	}
+	jsonw_end_object(w);
 	free(h);
 }
 
@@ -510,7 +545,7 @@ static bool suspect(const struct proc_row *r)
 	return r->p.now - r->p.base >= FD_SUSPECT_GROWTH;
 }
 
-int trace_fd_json(struct tracer *t, FILE *f)
+int trace_fd_json(struct tracer *t, struct jsonw *w)
 {
 	struct proc_row *rows;
 	size_t n, i, ns = 0;
@@ -518,22 +553,24 @@ int trace_fd_json(struct tracer *t, FILE *f)
 
 	if (err)
 		return err;
-	fprintf(f, "{\"suspect_growth\":%d,\"processes\":[", FD_SUSPECT_GROWTH);
+	jsonw_start_object(w);
+	jsonw_int_field(w, "suspect_growth", FD_SUSPECT_GROWTH);
+	jsonw_name(w, "processes");
+	jsonw_start_array(w);
 	for (i = 0; i < n && i < t->top; i++) {
-		if (i)
-			fputc(',', f);
-		json_proc(t, f, &rows[i]);
-		fputc('}', f);
+		json_proc(t, w, &rows[i]);
+		jsonw_end_object(w);
 	}
-	fprintf(f, "],\"tracked_processes\":%zu,\"suspects\":[", n);
-	for (i = 0; i < n && ns < t->top && suspect(&rows[i]); i++) { /* sorted */
-		if (ns++)
-			fputc(',', f);
-		json_suspect(t, f, &rows[i]);
-	}
-	fprintf(f, "],\"leaks_kept\":%llu,\"map_full\":%llu}",
-		(unsigned long long)t->bss->fd_stats.leaks_kept,
-		(unsigned long long)t->bss->fd_stats.map_full);
+	jsonw_end_array(w);
+	jsonw_uint_field(w, "tracked_processes", n);
+	jsonw_name(w, "suspects");
+	jsonw_start_array(w);
+	for (i = 0; i < n && ns < t->top && suspect(&rows[i]); i++, ns++) /* sorted */
+		json_suspect(t, w, &rows[i]);
+	jsonw_end_array(w);
+	jsonw_uint_field(w, "leaks_kept", t->bss->fd_stats.leaks_kept);
+	jsonw_uint_field(w, "map_full", t->bss->fd_stats.map_full);
+	jsonw_end_object(w);
 	free(rows);
 	return 0;
 }

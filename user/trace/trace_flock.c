@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "hist.h"
+#include "json.h"
 #include "trace_int.h"
 #include "swarm.skel.h"
 
@@ -122,7 +123,36 @@ int tracer_flock_top(struct tracer *t, struct flock_top *out, size_t max, size_t
 	return 0;
 }
 
-int trace_flock_json(struct tracer *t, FILE *f)
+static void dev_json(struct jsonw *w, uint32_t dev)
+{
+	char d[24];
+
+	snprintf(d, sizeof(d), "%u:%u", dev >> 20, dev & 0xfffff);
+	jsonw_string_field(w, "dev", d);
+}
+
+static void lock_json(struct jsonw *w, const struct lock_row *row)
+{
+	const struct flock_stat *s = &row->st;
+
+	jsonw_start_object(w);
+	jsonw_name(w, "path");
+	jsonw_string_bytes(w, row->path, sizeof(row->path));
+	jsonw_string_field(w, "kind", lock_kind_name(row->key.kind));
+	jsonw_uint_field(w, "wait_ns_total", s->wait_ns_total);
+	jsonw_uint_field(w, "inode", row->key.ino);
+	dev_json(w, row->key.dev);
+	jsonw_uint_field(w, "acquisitions", s->acquisitions);
+	jsonw_uint_field(w, "contended", s->contended);
+	jsonw_uint_field(w, "uncontended", s->acquisitions - s->contended);
+	jsonw_uint_field(w, "ewouldblock", s->ewouldblock);
+	jsonw_uint_field(w, "errors", s->errors);
+	jsonw_name(w, "wait_us");
+	trace_json_pcts(w, s->wait_us, s->wait_ns_max / 1e3);
+	jsonw_end_object(w);
+}
+
+int trace_flock_json(struct tracer *t, struct jsonw *w)
 {
 	struct lock_row *rows;
 	size_t n, i;
@@ -132,33 +162,31 @@ int trace_flock_json(struct tracer *t, FILE *f)
 		return err;
 	struct flock_totals *tot = &t->bss->flock_stats;
 
-	fprintf(f, "{\"kinds_traced\":[\"flock\"%s],\"calls\":%llu,\"calls_by_kind\":"
-		"{\"flock\":%llu,\"posix\":%llu,\"ofd\":%llu},\"wait_us\":",
-		t->posix_locks ? ",\"posix\",\"ofd\"" : "", (unsigned long long)tot->calls,
-		(unsigned long long)tot->calls_kind[LOCK_KIND_FLOCK],
-		(unsigned long long)tot->calls_kind[LOCK_KIND_POSIX],
-		(unsigned long long)tot->calls_kind[LOCK_KIND_OFD]);
-	trace_json_pcts(f, tot->wait_us, n ? max_wait_us(rows, n) : -1);
-	fprintf(f, ",\"locks\":[");
-	for (i = 0; i < n && i < t->top; i++) {
-		struct flock_stat *s = &rows[i].st;
-
-		fprintf(f, "%s{\"path\":", i ? "," : "");
-		trace_json_str(f, rows[i].path, sizeof(rows[i].path));
-		fprintf(f, ",\"kind\":\"%s\",\"wait_ns_total\":%llu", lock_kind_name(rows[i].key.kind),
-			(unsigned long long)s->wait_ns_total);
-		fprintf(f, ",\"inode\":%llu,\"dev\":\"%u:%u\",\"acquisitions\":%llu,"
-			"\"contended\":%llu,\"uncontended\":%llu,\"ewouldblock\":%llu,"
-			"\"errors\":%llu,\"wait_us\":",
-			(unsigned long long)rows[i].key.ino, rows[i].key.dev >> 20,
-			rows[i].key.dev & 0xfffff, (unsigned long long)s->acquisitions,
-			(unsigned long long)s->contended,
-			(unsigned long long)(s->acquisitions - s->contended),
-			(unsigned long long)s->ewouldblock, (unsigned long long)s->errors);
-		trace_json_pcts(f, s->wait_us, s->wait_ns_max / 1e3);
-		fputc('}', f);
+	jsonw_start_object(w);
+	jsonw_name(w, "kinds_traced");
+	jsonw_start_array(w);
+	jsonw_string(w, "flock");
+	if (t->posix_locks) {
+		jsonw_string(w, "posix");
+		jsonw_string(w, "ofd");
 	}
-	fprintf(f, "],\"map_full\":%llu}", (unsigned long long)tot->map_full);
+	jsonw_end_array(w);
+	jsonw_uint_field(w, "calls", tot->calls);
+	jsonw_name(w, "calls_by_kind");
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "flock", tot->calls_kind[LOCK_KIND_FLOCK]);
+	jsonw_uint_field(w, "posix", tot->calls_kind[LOCK_KIND_POSIX]);
+	jsonw_uint_field(w, "ofd", tot->calls_kind[LOCK_KIND_OFD]);
+	jsonw_end_object(w);
+	jsonw_name(w, "wait_us");
+	trace_json_pcts(w, tot->wait_us, n ? max_wait_us(rows, n) : -1);
+	jsonw_name(w, "locks");
+	jsonw_start_array(w);
+	for (i = 0; i < n && i < t->top; i++)
+		lock_json(w, &rows[i]);
+	jsonw_end_array(w);
+	jsonw_uint_field(w, "map_full", tot->map_full);
+	jsonw_end_object(w);
 	free(rows);
 	return 0;
 }

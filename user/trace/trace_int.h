@@ -15,6 +15,7 @@
  * newer than the Debian 12 headers) */
 #define TRACE_UPROBE_MULTI 48
 
+struct jsonw;
 struct swarm_bpf__bss;
 struct ring_buffer;
 
@@ -73,7 +74,7 @@ int trace_proc_tree(pid_t root, int (*fn)(pid_t pid, pid_t ppid, void *arg), voi
 /* trace_spawn.c: the tree (tracked + procs maps) and the exit ring. */
 int trace_spawn_seed(struct tracer *t, pid_t pid, pid_t ppid);
 int trace_spawn_ring(struct tracer *t);
-int trace_spawn_json(struct tracer *t, FILE *f);
+int trace_spawn_json(struct tracer *t, struct jsonw *w);
 int trace_spawn_text(struct tracer *t, FILE *f);
 void trace_spawn_clear(struct tracer *t);
 
@@ -82,11 +83,11 @@ void trace_spawn_clear(struct tracer *t);
  * (TRACE_ITERS_WAIT_MS: it is bound to come, if it loads at all). */
 #define TRACE_ITERS_WAIT_MS 5000
 int trace_fd_refresh(struct tracer *t, int wait_ms);
-int trace_fd_json(struct tracer *t, FILE *f);
+int trace_fd_json(struct tracer *t, struct jsonw *w);
 int trace_fd_text(struct tracer *t, FILE *f);
 
 /* trace_flock.c */
-int trace_flock_json(struct tracer *t, FILE *f);
+int trace_flock_json(struct tracer *t, struct jsonw *w);
 int trace_flock_text(struct tracer *t, FILE *f);
 void trace_flock_clear(struct tracer *t);
 
@@ -112,7 +113,7 @@ int uprobe_multi_link(int prog_fd, const char *path, const struct usdt_site *s, 
 
 /* trace_latency.c: attaches the USDT probes of the bus. */
 int trace_latency_attach(struct tracer *t);
-int trace_latency_json(struct tracer *t, FILE *f);
+int trace_latency_json(struct tracer *t, struct jsonw *w);
 int trace_latency_text(struct tracer *t, FILE *f);
 void trace_latency_clear(struct tracer *t);
 
@@ -129,9 +130,9 @@ void trace_hold(struct tracer *t, int link_fd);
 /* Let the holder go; wait for the programs to be off unless background. */
 void trace_release(struct tracer *t, bool background);
 
-/* trace_json.c: tiny JSON helpers shared by the reports. */
-void trace_json_str(FILE *f, const char *s, size_t max);
-void trace_json_pcts(FILE *f, const uint32_t *slots, double max_us);
+/* trace_json.c: a log2 histogram as {"count","p50","p95","p99"[,"max"],
+ * "log2_slots"}, max included when max_us >= 0. */
+void trace_json_pcts(struct jsonw *w, const uint32_t *slots, double max_us);
 /* Percentile (0..1) of a log2 histogram in us, capped at max_us if >= 0. */
 double trace_pct(const uint32_t *slots, double p, double max_us);
 /* Delete every key of a hash map (for tracer_clear). */

@@ -1,28 +1,12 @@
-/* Small helpers shared by the tracer's reports. */
+/* Small helpers shared by the tracer's reports: percentiles of a log2
+ * histogram (text and JSON), clearing a map. */
 #include <stdlib.h>
 
 #include <bpf/bpf.h>
 
 #include "hist.h"
+#include "json.h"
 #include "trace_int.h"
-
-void trace_json_str(FILE *f, const char *s, size_t max)
-{
-	size_t i;
-
-	fputc('"', f);
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c); /* names come from the kernel: bytes, not UTF-8 */
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
 
 double trace_pct(const uint32_t *slots, double p, double max_us)
 {
@@ -32,24 +16,27 @@ double trace_pct(const uint32_t *slots, double p, double max_us)
 	return max_us >= 0 && v > max_us ? max_us : v;
 }
 
-void trace_json_pcts(FILE *f, const uint32_t *slots, double max_us)
+void trace_json_pcts(struct jsonw *w, const uint32_t *slots, double max_us)
 {
 	int i, j;
 
-	fprintf(f, "{\"count\":%llu,\"p50\":%.1f,\"p95\":%.1f,\"p99\":%.1f",
-		(unsigned long long)hist_total(slots, HIST_SLOTS),
-		trace_pct(slots, 0.50, max_us), trace_pct(slots, 0.95, max_us),
-		trace_pct(slots, 0.99, max_us));
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "count", hist_total(slots, HIST_SLOTS));
+	jsonw_float_field(w, "p50", "%.1f", trace_pct(slots, 0.50, max_us));
+	jsonw_float_field(w, "p95", "%.1f", trace_pct(slots, 0.95, max_us));
+	jsonw_float_field(w, "p99", "%.1f", trace_pct(slots, 0.99, max_us));
 	if (max_us >= 0)
-		fprintf(f, ",\"max\":%.1f", max_us);
+		jsonw_float_field(w, "max", "%.1f", max_us);
 	/* raw slots (slot i counts values in [2^i, 2^(i+1)) us), trailing
 	 * zeros cut, so a reader can redo the percentiles */
-	fprintf(f, ",\"log2_slots\":[");
+	jsonw_name(w, "log2_slots");
+	jsonw_start_array(w);
 	for (i = HIST_SLOTS - 1; i >= 0 && !slots[i]; i--)
 		;
 	for (j = 0; j <= i; j++)
-		fprintf(f, "%s%u", j ? "," : "", slots[j]);
-	fprintf(f, "]}");
+		jsonw_uint(w, slots[j]);
+	jsonw_end_array(w);
+	jsonw_end_object(w);
 }
 
 void trace_map_clear(int map_fd, size_t key_size)

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "hist.h"
+#include "json.h"
 #include "trace_int.h"
 #include "swarm.skel.h"
 #include "core_path.h"
@@ -246,12 +247,55 @@ static int group_inboxes(const struct inbox_row *rows, size_t n, struct group_ro
 	return 0;
 }
 
-int trace_latency_json(struct tracer *t, FILE *f)
+static void per_inbox_json(struct tracer *t, struct jsonw *w, const struct group_row *g,
+			   size_t ng)
+{
+	size_t i;
+
+	jsonw_name(w, "per_inbox");
+	jsonw_start_array(w);
+	for (i = 0; i < ng && i < t->top; i++) {
+		jsonw_start_object(w);
+		jsonw_name(w, "name");
+		jsonw_string_bytes(w, g[i].name, sizeof(g[i].name));
+		jsonw_uint_field(w, "files", g[i].files);
+		jsonw_uint_field(w, "samples", g[i].samples);
+		jsonw_name(w, "write_read_us");
+		trace_json_pcts(w, g[i].lat_us, g[i].max_ns / 1e3);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+static void per_file_json(struct tracer *t, struct jsonw *w, const struct inbox_row *rows,
+			  size_t n)
+{
+	size_t i;
+
+	jsonw_name(w, "per_file");
+	jsonw_start_array(w);
+	for (i = 0; i < n && i < t->top; i++) {
+		jsonw_start_object(w);
+		jsonw_name(w, "name");
+		jsonw_string_bytes(w, rows[i].st.name, sizeof(rows[i].st.name));
+		jsonw_uint_field(w, "key", rows[i].ino);
+		jsonw_uint_field(w, "samples", rows[i].st.samples);
+		jsonw_uint_field(w, "publishes", rows[i].st.writes);
+		jsonw_uint_field(w, "frames_written", rows[i].st.frames_written);
+		jsonw_uint_field(w, "frames_read", rows[i].st.frames_read);
+		jsonw_name(w, "write_read_us");
+		trace_json_pcts(w, rows[i].st.lat_us, rows[i].st.max_ns / 1e3);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+int trace_latency_json(struct tracer *t, struct jsonw *w)
 {
 	struct lat_totals *tot = &t->bss->lat_stats;
 	struct group_row *g = NULL;
 	struct inbox_row *rows;
-	size_t n, ng = 0, i;
+	size_t n, ng = 0;
 	int err = read_inboxes(t, &rows, &n);
 
 	if (err)
@@ -259,35 +303,19 @@ int trace_latency_json(struct tracer *t, FILE *f)
 	err = group_inboxes(rows, n, &g, &ng);
 	if (err)
 		goto out;
-	fprintf(f, "{\"counts\":\"frames published by libswarm (swarm:publish) -> consumed "
-		"(swarm:consume), other processes' reads of them\",\"probes\":%u,"
-		"\"write_read_us\":", t->probe_links);
-	trace_json_pcts(f, tot->lat_us, max_us(rows, n));
-	fprintf(f, ",\"per_inbox\":[");
-	for (i = 0; i < ng && i < t->top; i++) {
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		trace_json_str(f, g[i].name, sizeof(g[i].name));
-		fprintf(f, ",\"files\":%u,\"samples\":%llu,\"write_read_us\":", g[i].files,
-			(unsigned long long)g[i].samples);
-		trace_json_pcts(f, g[i].lat_us, g[i].max_ns / 1e3);
-		fputc('}', f);
-	}
-	fprintf(f, "],\"per_file\":[");
-	for (i = 0; i < n && i < t->top; i++) {
-		fprintf(f, "%s{\"name\":", i ? "," : "");
-		trace_json_str(f, rows[i].st.name, sizeof(rows[i].st.name));
-		fprintf(f, ",\"key\":%llu,\"samples\":%llu,\"publishes\":%llu,"
-			"\"frames_written\":%llu,\"frames_read\":%llu,\"write_read_us\":",
-			(unsigned long long)rows[i].ino, (unsigned long long)rows[i].st.samples,
-			(unsigned long long)rows[i].st.writes,
-			(unsigned long long)rows[i].st.frames_written,
-			(unsigned long long)rows[i].st.frames_read);
-		trace_json_pcts(f, rows[i].st.lat_us, rows[i].st.max_ns / 1e3);
-		fputc('}', f);
-	}
-	fprintf(f, "],\"inboxes\":%zu,\"files\":%zu,\"unmatched_writes\":%llu,"
-		"\"map_full\":%llu}", ng, n, (unsigned long long)tot->overflow,
-		(unsigned long long)tot->map_full);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "counts", "frames published by libswarm (swarm:publish) -> "
+			   "consumed (swarm:consume), other processes' reads of them");
+	jsonw_uint_field(w, "probes", t->probe_links);
+	jsonw_name(w, "write_read_us");
+	trace_json_pcts(w, tot->lat_us, max_us(rows, n));
+	per_inbox_json(t, w, g, ng);
+	per_file_json(t, w, rows, n);
+	jsonw_uint_field(w, "inboxes", ng);
+	jsonw_uint_field(w, "files", n);
+	jsonw_uint_field(w, "unmatched_writes", tot->overflow);
+	jsonw_uint_field(w, "map_full", tot->map_full);
+	jsonw_end_object(w);
 out:
 	free(g);
 	free(rows);

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "hist.h"
+#include "json.h"
 #include "trace_int.h"
 #include "swarm.skel.h"
 #include "util.h"
@@ -165,7 +166,26 @@ uint64_t tracer_ringbuf_drops(struct tracer *t)
 	return t && t->bss ? t->bss->spawn_stats.ringbuf_drops : 0;
 }
 
-int trace_spawn_json(struct tracer *t, FILE *f)
+static void slowest_json(struct tracer *t, struct jsonw *w)
+{
+	unsigned i;
+
+	jsonw_name(w, "slowest");
+	jsonw_start_array(w);
+	for (i = 0; i < t->nslow; i++) {
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "pid", t->slow[i].pid);
+		jsonw_name(w, "comm");
+		jsonw_string_bytes(w, t->slow[i].comm, sizeof(t->slow[i].comm));
+		jsonw_float_field(w, "fork_exec_us", "%.1f", t->slow[i].fork_exec_ns / 1e3);
+		jsonw_uint_field(w, "exit_code", (t->slow[i].exit_code >> 8) & 0xff);
+		jsonw_uint_field(w, "signal", t->slow[i].exit_code & 0x7f);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+int trace_spawn_json(struct tracer *t, struct jsonw *w)
 {
 	struct spawn_totals s;
 	unsigned i, failed = 0, killed = 0;
@@ -175,26 +195,24 @@ int trace_spawn_json(struct tracer *t, FILE *f)
 		failed += s.exit_status[i];
 	for (i = 0; i < 64; i++)
 		killed += s.exit_signal[i];
-	fprintf(f, "{\"forks\":%llu,\"execs\":%llu,\"exits\":%llu,"
-		"\"exits_no_exec\":%llu,\"exec_chains\":%llu,\"orphans\":%llu,"
-		"\"exit_ok\":%u,\"exit_failed\":%u,\"killed\":%u,\"fork_exec_us\":",
-		(unsigned long long)s.forks, (unsigned long long)s.execs,
-		(unsigned long long)s.exits, (unsigned long long)s.exits_no_exec,
-		(unsigned long long)s.exec_chains, (unsigned long long)s.orphans,
-		s.exit_status[0], failed, killed);
-	trace_json_pcts(f, s.fork_exec_us, -1);
-	fprintf(f, ",\"exec_exit_us\":");
-	trace_json_pcts(f, s.exec_exit_us, -1);
-	fprintf(f, ",\"slowest\":[");
-	for (i = 0; i < t->nslow; i++) {
-		fprintf(f, "%s{\"pid\":%u,\"comm\":", i ? "," : "", t->slow[i].pid);
-		trace_json_str(f, t->slow[i].comm, sizeof(t->slow[i].comm));
-		fprintf(f, ",\"fork_exec_us\":%.1f,\"exit_code\":%u,\"signal\":%u}",
-			t->slow[i].fork_exec_ns / 1e3, (t->slow[i].exit_code >> 8) & 0xff,
-			t->slow[i].exit_code & 0x7f);
-	}
-	fprintf(f, "],\"exit_events\":%llu,\"map_full\":%llu}",
-		(unsigned long long)t->exit_events, (unsigned long long)s.map_full);
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "forks", s.forks);
+	jsonw_uint_field(w, "execs", s.execs);
+	jsonw_uint_field(w, "exits", s.exits);
+	jsonw_uint_field(w, "exits_no_exec", s.exits_no_exec);
+	jsonw_uint_field(w, "exec_chains", s.exec_chains);
+	jsonw_uint_field(w, "orphans", s.orphans);
+	jsonw_uint_field(w, "exit_ok", s.exit_status[0]);
+	jsonw_uint_field(w, "exit_failed", failed);
+	jsonw_uint_field(w, "killed", killed);
+	jsonw_name(w, "fork_exec_us");
+	trace_json_pcts(w, s.fork_exec_us, -1);
+	jsonw_name(w, "exec_exit_us");
+	trace_json_pcts(w, s.exec_exit_us, -1);
+	slowest_json(t, w);
+	jsonw_uint_field(w, "exit_events", t->exit_events);
+	jsonw_uint_field(w, "map_full", s.map_full);
+	jsonw_end_object(w);
 	return 0;
 }
 
