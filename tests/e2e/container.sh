@@ -94,7 +94,8 @@ for s in flat hybrid; do
 	hybrid) args=(--coordinators 4 --workers 50);;
 	esac
 	$S run --no-trace --json "${args[@]}" --tasks "$W/tasks.txt" -- sh "$W/agent.sh" \
-		> "$OUT/native-$s.json" || fail "native $s"
+		> "$OUT/native-$s.json" 2> "$OUT/native-$s.err" ||
+		fail "native $s: exit $?: $(tail -n 3 "$OUT/native-$s.err")"
 done
 
 # --- default /dev/shm (64 MB) and --shm-size=512m ------------------------
