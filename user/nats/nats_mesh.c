@@ -275,6 +275,17 @@ out:
 	return err;
 }
 
+/* Stop the read loop before any subscription is destroyed: the libnats
+ * in Debian 12 (3.4.1) can deliver a message to a subscription that another
+ * thread is destroying, then lock its freed mutex (nats.c #637, fixed
+ * upstream in 3.6) -- seen here as a rare SIGSEGV in pthread_mutex_trylock
+ * or a hang at exit. Closing is idempotent; nm_conn_close closes again. */
+void nm_conn_shut(struct nm_conn *c)
+{
+	if (c->nc)
+		natsConnection_Close(c->nc);
+}
+
 void nm_conn_close(struct nm_conn *c)
 {
 	if (c->js)

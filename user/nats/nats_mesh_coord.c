@@ -736,6 +736,7 @@ void nm_coord_close(struct nm_coord *c)
 		c->held = t->next;
 		task_free(t);
 	}
+	nm_conn_shut(&c->c);
 	if (c->sub)
 		natsSubscription_Destroy(c->sub);
 	if (c->end)

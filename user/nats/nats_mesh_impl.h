@@ -35,6 +35,8 @@ struct nm_conn {
 
 /* Validate cfg, fill names, connect (retrying until cfg->connect_ns). */
 int nm_conn_open(const struct nm_cfg *cfg, struct nm_conn *c);
+/* nm_conn_shut first when subscriptions are to be destroyed (see .c). */
+void nm_conn_shut(struct nm_conn *c);
 void nm_conn_close(struct nm_conn *c);
 /* libnats status (and JetStream error code) -> negative errno. */
 int nm_err(natsStatus s, jsErrCode jerr);

@@ -630,9 +630,6 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	natsMsg_Destroy(m->cur);
 	while (m->fhead != m->ftail)
 		natsMsg_Destroy(m->fifo[m->fhead++ % FIFO_MAX]);
-	natsSubscription_Destroy(m->results);
-	natsSubscription_Destroy(m->hb);
-	natsSubscription_Destroy(m->adv);
 	/* The end notice goes out even when the stream is kept (--keep):
 	 * the run is over either way. With the server away there is no one
 	 * to tell; coordinators see the stream gone (or are stopped by their
@@ -644,6 +641,10 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 		if (remove_stream)
 			js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
 	}
+	nm_conn_shut(&m->c);
+	natsSubscription_Destroy(m->results);
+	natsSubscription_Destroy(m->hb);
+	natsSubscription_Destroy(m->adv);
 	nm_conn_close(&m->c);
 	if (m->ajs)
 		jsCtx_Destroy(m->ajs);
