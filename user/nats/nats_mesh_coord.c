@@ -181,10 +181,16 @@ static void do_fetch(struct nm_coord *c, unsigned need)
 	int i, got = 0;
 
 	/* libnats' Fetch waits for a full batch or the expiry: take what is
-	 * there now (NoWait); only when nothing is, wait for a single task. */
+	 * there now (NoWait); only when nothing is, wait for a single task.
+	 * The NoWait request still needs an Expires: without one libnats
+	 * waits 0 ms for the answer, returns empty-handed, and the tasks the
+	 * server sends a moment later sit unseen in the subscription's queue
+	 * -- delivered to us, never reported to the master, orphaned until
+	 * AckWait if we die, and ageing towards it meanwhile. */
 	jsFetchRequest_Init(&fr);
 	fr.Batch = (int)(need > FETCH_MAX ? FETCH_MAX : need);
 	fr.NoWait = true;
+	fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000LL;
 	s = natsSubscription_FetchRequest(&list, c->sub, &fr);
 	if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND ||
 	    (s == NATS_OK && list.Count == 0)) {
