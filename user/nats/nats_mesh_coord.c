@@ -17,7 +17,7 @@
 
 #define FETCH_MAX      256
 #define FETCH_WAIT_MS  100      /* bounds how long a finished result waits */
-#define HB_TAKES_MAX   (32u << 10)
+#define HB_TAKES_MAX   (64u << 10)  /* a full fetch with ack subjects */
 #define ENDED_AFTER_NS (2000000000ull) /* consumer missing this long = over */
 
 enum { T_READY, T_GIVEN, T_DONE, T_RELEASE };
@@ -48,7 +48,8 @@ struct nm_coord {
 	struct task_impl *held;
 	struct task_impl *rhead, *rtail;
 	unsigned pending_done;       /* T_DONE / T_RELEASE not yet settled */
-	char takes[HB_TAKES_MAX];    /* "<task>:<attempt>\n" since the last hb */
+	char takes[HB_TAKES_MAX];    /* "<task>:<attempt> <ack subject>\n"
+	                                since the last hb */
 	size_t takes_len;
 	struct nm_coord_stats st;
 	/* thread only */
@@ -139,8 +140,11 @@ static void queue_taken(struct nm_coord *c, struct task_impl *t)
 	c->st.taken++;
 	if (t->pub.attempt > 1)
 		c->st.redeliveries++;
+	/* The ack subject lets the master hand the task back (NAK) if we
+	 * die with it (nats_failover.h). */
 	n = snprintf(c->takes + c->takes_len, sizeof(c->takes) - c->takes_len,
-		     "%u:%u\n", t->pub.task, t->pub.attempt);
+		     "%u:%u %s\n", t->pub.task, t->pub.attempt,
+		     natsMsg_GetReply(t->msg) ? natsMsg_GetReply(t->msg) : "-");
 	if (n > 0 && (size_t)n < sizeof(c->takes) - c->takes_len)
 		c->takes_len += (size_t)n;
 	pthread_mutex_unlock(&c->mu);
