@@ -2,7 +2,7 @@
 """Check one NATS netns run and summarise it (tests/e2e/nats_netns*.sh,
 bench/nats_netns.sh).
 
-    netns_check.py REPORT RESULTS TASKS [--quiet]
+    netns_check.py REPORT RESULTS TASKS [--lost COORD HOST MARKS T_US]
 
 REPORT is the master's --json report, RESULTS its --results lines, each
 prefixed with its arrival time in unix microseconds (lib/stamp_lines.py;
@@ -13,7 +13,15 @@ Asserts what every run must show, whatever its faults: every task
 delivered, each exactly once in the results, with its own output, the
 report agreeing. Prints one JSON line: delivered, coordination_s, result
 latency min/p50/p95 (ms: the agent's end to the master's line), tasks per
-host, redeliveries, duplicates dropped, reconnects and failovers."""
+host, redeliveries, duplicates dropped, reconnects and failovers.
+
+--lost COORD HOST MARKS T_US: coordinator COORD (of host HOST, as the
+agents' MARKS lines name it) was killed or cut off at T_US: asserts the
+master declared it dead once and every task it had handed back was taken
+again, and adds "lost": its failover record, "moved" (tasks it held that
+ran elsewhere), "again_max_s" (from T_US until the last of them started
+elsewhere, seen in MARKS), "unreported" (redelivered tasks whose first
+delivery nobody reported: they waited for AckWait)."""
 import json
 import re
 import sys
@@ -65,8 +73,31 @@ def main():
         "failovers": nats["failover"]["events"],
         "redeliveries": nats["redeliveries"],
     }
+    if len(sys.argv) > 4 and sys.argv[4] == "--lost":
+        out["lost"] = lost(out, *sys.argv[5:9])
     print(json.dumps(out))
     return 0
+
+
+def lost(out, coord, host, marks_path, t_us):
+    t_us = int(t_us)
+    fo = [f for f in out["failovers"] if f["coordinator"] == coord]
+    assert len(fo) == 1, ("failovers", out["failovers"])
+    fo = fo[0]
+    assert fo["tasks"] >= 1 and fo["retaken"] == fo["tasks"], fo
+    marks = [l.split() for l in open(marks_path)]
+    moved = [x["task"] for x in out["redeliveries"]
+             if x["history"].startswith("1@" + coord + " ")]
+    again = []
+    for t in moved:
+        later = [int(m[0]) for m in marks
+                 if m[1] == str(t) and m[2] != host and int(m[0]) > t_us]
+        assert later, "task %d of %s never ran again elsewhere" % (t, coord)
+        again.append((min(later) - t_us) / 1e6)
+    return {"record": fo, "moved": len(moved),
+            "again_max_s": max(again) if again else None,
+            "unreported": [x for x in out["redeliveries"]
+                           if not x["history"].startswith("1@")]}
 
 
 if __name__ == "__main__":
