@@ -237,7 +237,14 @@ $(BUILD)/bench/%: bench/%.c $(BENCH_LIB) $(wildcard bench/lib/*.h) $(BUILD)/libs
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Ibench/lib $< $(BENCH_LIB) $(BUILD)/libswarm.a $(LDLIBS) -o $@
 
-test-bins: $(UNIT_BINS) $(BPFT_BINS) $(HELPER_BINS) $(BENCH_BINS)
+# tools/delayproxy.c (libc only): the delay and partition the NATS netns
+# tests put between each "host" and nats-server (no sch_netem here).
+$(BUILD)/delayproxy: tools/delayproxy.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
+
+test-bins: $(UNIT_BINS) $(BPFT_BINS) $(HELPER_BINS) $(BENCH_BINS) $(BUILD)/delayproxy
 
 unit-test: all test-bins
 	$(Q)tests/run.sh $(BUILD) unit

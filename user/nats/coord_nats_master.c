@@ -255,7 +255,15 @@ static void on_event(struct nmaster *m, const struct nm_event *ev)
 	case NM_EV_FAILED:
 		on_failed(m, ev->task, ev->reason);
 		break;
+	case NM_EV_FAILOVER:
+		fprintf(stderr, "swarm: coordinator %s lost (last heard of %.1f s ago): %llu "
+			"open tasks handed to the others\n", ev->coord, (double)ev->dur_us / 1e6,
+			(unsigned long long)ev->hb_held);
+		break;
 	case NM_EV_HEARTBEAT:
+		if (ev->hb_returned)
+			fprintf(stderr, "swarm: coordinator %s is back; what it finished "
+				"meanwhile counts once\n", ev->coord);
 		c = coord_entry(m->rep, ev->coord);
 		if (c) {
 			c->pid = ev->hb_pid;
@@ -291,13 +299,20 @@ static void reap_coord(struct lcoord *c)
 	bus_remove(NULL, c->bus_id);
 }
 
+static void on_event(struct nmaster *m, const struct nm_event *ev);
+
 static void on_coord_exit(struct nmaster *m, struct lcoord *c)
 {
+	struct nm_event ev;
+
 	reap_coord(c);
 	if (ledger_open(nm_master_ledger(m->nm)) == 0 || m->stop_sig)
 		return;
-	/* Its unacked tasks come back to the others after AckWait; a
-	 * replacement keeps this host's share of the capacity. */
+	/* Its unacked tasks go back to the others now (nats_failover.h),
+	 * not after AckWait; a replacement keeps this host's share of the
+	 * capacity. */
+	if (nm_master_coord_gone(m->nm, c->name, &ev) == 1)
+		on_event(m, &ev);
 	if (c->gen >= COORD_MAX_RESTARTS)
 		return;
 	c->gen++;
@@ -487,7 +502,9 @@ static void nats_json(FILE *f, void *arg)
 		fputc('}', f);
 		first = 0;
 	}
-	fputs("]}", f);
+	fputs("],", f);
+	fo_json(nm_master_failover(m->nm), f);
+	fputc('}', f);
 }
 
 static void nats_text(FILE *f, void *arg)
@@ -508,6 +525,7 @@ static void nats_text(FILE *f, void *arg)
 			fprintf(f, "    task %u: %s\n", i + 1, hist);
 			shown++;
 		}
+	fo_text(nm_master_failover(m->nm), f);
 }
 
 static void section_json(FILE *f, void *arg)

@@ -114,6 +114,9 @@ int nm_master_publish_wait(struct nm_master *m, uint64_t deadline_ns)
 int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
 { (void)m; (void)timeout_ms; (void)ev; return -ENOTSUP; }
 const struct ledger *nm_master_ledger(const struct nm_master *m) { (void)m; return NULL; }
+int nm_master_coord_gone(struct nm_master *m, const char *coord, struct nm_event *ev)
+{ (void)m; (void)coord; (void)ev; return 0; }
+const struct failover *nm_master_failover(const struct nm_master *m) { (void)m; return NULL; }
 int nm_master_drained(struct nm_master *m) { (void)m; return -ENOTSUP; }
 uint64_t nm_master_reconnects(const struct nm_master *m) { (void)m; return 0; }
 void nm_master_close(struct nm_master *m, int remove_stream) { (void)m; (void)remove_stream; }

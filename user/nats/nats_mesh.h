@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nats_failover.h"
 #include "nats_ledger.h"
 #include "util.h"
 
@@ -70,6 +71,9 @@ struct nm_cfg {
 	uint64_t connect_ns;          /* how long to keep trying to reach the
 	                                 server / the swarm; 0: NM_DEF_CONNECT_NS */
 	uint64_t heartbeat_ns;        /* coordinator heartbeat; 0: 1 s */
+	uint64_t failover_ns;         /* master: a coordinator silent this long
+	                                 is dead, its tasks handed back
+	                                 (nats_failover.h); 0: 3 s */
 };
 
 /* ------------------------------------------------------------------ master */
@@ -78,6 +82,8 @@ enum nm_ev_kind {
 	NM_EV_RESULT = 1,   /* first result of a task (duplicates never show) */
 	NM_EV_FAILED,       /* a task exhausted MaxDeliver without a result */
 	NM_EV_HEARTBEAT,    /* a coordinator is alive */
+	NM_EV_FAILOVER,     /* coord declared dead: hb_held open tasks handed
+	                       back, dur_us after its last heartbeat */
 };
 
 struct nm_event {
@@ -94,6 +100,7 @@ struct nm_event {
 	/* NM_EV_HEARTBEAT */
 	uint64_t hb_done, hb_held;
 	unsigned hb_want;             /* tasks it may hold: its worker count */
+	int hb_returned;              /* it had been declared dead (failover) */
 	int hb_pid;
 	char hb_host[NAME_MAX_LEN + 1];
 };
@@ -115,6 +122,12 @@ int nm_master_publish(struct nm_master *m, uint32_t task, const void *text,
 int nm_master_publish_wait(struct nm_master *m, uint64_t deadline_ns);
 /* Next event: 1 with *ev filled, 0 if none came within timeout_ms. */
 int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev);
+/* A local coordinator exited: hand its open tasks back now rather than
+ * after the silence. 1 with *ev (NM_EV_FAILOVER) when it held some. */
+int nm_master_coord_gone(struct nm_master *m, const char *coord,
+			 struct nm_event *ev);
+/* Failovers so far, for the report. */
+const struct failover *nm_master_failover(const struct nm_master *m);
 /* The ledger: outcome and delivery history of every task. */
 const struct ledger *nm_master_ledger(const struct nm_master *m);
 /* 1 when the server holds no task that can still be delivered (nothing

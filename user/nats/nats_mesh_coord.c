@@ -17,7 +17,7 @@
 
 #define FETCH_MAX      256
 #define FETCH_WAIT_MS  100      /* bounds how long a finished result waits */
-#define HB_TAKES_MAX   (32u << 10)
+#define HB_TAKES_MAX   (64u << 10)  /* a full fetch with ack subjects */
 #define ENDED_AFTER_NS (2000000000ull) /* consumer missing this long = over */
 
 enum { T_READY, T_GIVEN, T_DONE, T_RELEASE };
@@ -48,7 +48,8 @@ struct nm_coord {
 	struct task_impl *held;
 	struct task_impl *rhead, *rtail;
 	unsigned pending_done;       /* T_DONE / T_RELEASE not yet settled */
-	char takes[HB_TAKES_MAX];    /* "<task>:<attempt>\n" since the last hb */
+	char takes[HB_TAKES_MAX];    /* "<task>:<attempt> <ack subject>\n"
+	                                since the last hb */
 	size_t takes_len;
 	struct nm_coord_stats st;
 	/* thread only */
@@ -139,8 +140,11 @@ static void queue_taken(struct nm_coord *c, struct task_impl *t)
 	c->st.taken++;
 	if (t->pub.attempt > 1)
 		c->st.redeliveries++;
+	/* The ack subject lets the master hand the task back (NAK) if we
+	 * die with it (nats_failover.h). */
 	n = snprintf(c->takes + c->takes_len, sizeof(c->takes) - c->takes_len,
-		     "%u:%u\n", t->pub.task, t->pub.attempt);
+		     "%u:%u %s\n", t->pub.task, t->pub.attempt,
+		     natsMsg_GetReply(t->msg) ? natsMsg_GetReply(t->msg) : "-");
 	if (n > 0 && (size_t)n < sizeof(c->takes) - c->takes_len)
 		c->takes_len += (size_t)n;
 	pthread_mutex_unlock(&c->mu);
@@ -181,10 +185,16 @@ static void do_fetch(struct nm_coord *c, unsigned need)
 	int i, got = 0;
 
 	/* libnats' Fetch waits for a full batch or the expiry: take what is
-	 * there now (NoWait); only when nothing is, wait for a single task. */
+	 * there now (NoWait); only when nothing is, wait for a single task.
+	 * The NoWait request still needs an Expires: without one libnats
+	 * waits 0 ms for the answer, returns empty-handed, and the tasks the
+	 * server sends a moment later sit unseen in the subscription's queue
+	 * -- delivered to us, never reported to the master, orphaned until
+	 * AckWait if we die, and ageing towards it meanwhile. */
 	jsFetchRequest_Init(&fr);
 	fr.Batch = (int)(need > FETCH_MAX ? FETCH_MAX : need);
 	fr.NoWait = true;
+	fr.Expires = (int64_t)FETCH_WAIT_MS * 1000000LL;
 	s = natsSubscription_FetchRequest(&list, c->sub, &fr);
 	if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND ||
 	    (s == NATS_OK && list.Count == 0)) {

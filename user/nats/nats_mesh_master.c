@@ -8,11 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nats_failover.h"
 #include "nats_mesh_impl.h"
 
 #define FIFO_MAX 256                /* messages taken per fetch round */
 
 #define GIVEUP_GRACE_NS (500000000ull)
+#define HB_STALL_NS     (1000000000ull)
 
 struct giveup { uint64_t due_ns; uint32_t task, deliveries; };
 struct failed_pub { uint32_t task; uint32_t len; char *text; };
@@ -22,6 +24,10 @@ struct nm_master {
 	jsCtx *ajs;                 /* pipelined publishes, with pub_failed() */
 	natsSubscription *results, *hb, *adv;
 	struct ledger led;
+	struct failover fo;         /* who holds what; silent ones' hand-over */
+	int link_up;                /* as last seen by failover_due() */
+	uint64_t hb_read_ns;        /* the last fetch from the hb consumer */
+	char ack_prefix[NAME_MAX_LEN + 32];  /* $JS.ACK.<stream>.tasks. */
 	pthread_mutex_t mu;         /* failed: filled by a libnats thread */
 	struct failed_pub *failed;
 	size_t nfailed, capfailed;
@@ -127,12 +133,17 @@ int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
 	if (!m)
 		return -ENOMEM;
 	err = ledger_init(&m->led, ntasks);
+	if (!err)
+		err = fo_init(&m->fo, ntasks, cfg->failover_ns);
 	if (err)
 		goto fail;
 	pthread_mutex_init(&m->mu, NULL);
 	err = nm_conn_open(cfg, &m->c);
 	if (err)
 		goto fail;
+	snprintf(m->ack_prefix, sizeof(m->ack_prefix), "$JS.ACK.%s.tasks.", m->c.stream);
+	m->link_up = 1;
+	fo_link_up(&m->fo, now_ns());
 	err = async_ctx(m);
 	if (err)
 		goto fail;
@@ -440,6 +451,7 @@ static int giveup_due(struct nm_master *m, struct nm_event *ev)
 		memmove(m->gu, m->gu + 1, --m->ngu * sizeof(*m->gu));
 		if (ledger_exhausted(&m->led, g.task, g.deliveries) != 1)
 			continue;   /* its result came in meanwhile */
+		fo_settled(&m->fo, g.task);
 		memset(ev, 0, sizeof(*ev));
 		ev->kind = NM_EV_FAILED;
 		ev->task = g.task;
@@ -451,14 +463,30 @@ static int giveup_due(struct nm_master *m, struct nm_event *ev)
 	return 0;
 }
 
-/* "coord=c1 pid=12 host=h done=3 held=2\n<task>:<attempt>\n..." */
+/* A take's ack subject, from a coordinator's heartbeat: the master
+ * publishes a NAK there if that coordinator dies, so it must be one of
+ * this swarm's task deliveries, nothing else. */
+static const char *valid_reply(const struct nm_master *m, const char *r)
+{
+	size_t i, plen = strlen(m->ack_prefix), len = strlen(r);
+
+	if (len <= plen || len > FO_REPLY_MAX || strncmp(r, m->ack_prefix, plen))
+		return NULL;
+	for (i = plen; i < len; i++)
+		if (!((r[i] >= '0' && r[i] <= '9') || r[i] == '.'))
+			return NULL;
+	return r;
+}
+
+/* "coord=c1 pid=12 host=h done=3 held=2 want=5\n<task>:<attempt>[ <ack subject>]\n..." */
 static int on_heartbeat(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 {
 	const char *d = natsMsg_GetData(msg);
 	int len = natsMsg_GetDataLength(msg);
-	char *text, *line, *save = NULL;
+	char *text, *line, *save = NULL, reply[FO_REPLY_MAX + 1];
 	unsigned long long done = 0, held = 0, task, att;
-	int pid = 0, n = 0;
+	uint64_t now = now_ns();
+	int pid = 0, n = 0, k;
 
 	if (!d || len <= 0 || len > (1 << 20))
 		return 0;
@@ -473,10 +501,17 @@ static int on_heartbeat(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 		free(text);
 		return 0;
 	}
-	while ((line = strtok_r(NULL, "\n", &save)))
-		if (sscanf(line, "%llu:%llu", &task, &att) == 2 && task <= UINT32_MAX &&
-		    att <= UINT32_MAX)
-			ledger_taken(&m->led, (uint32_t)task, (uint32_t)att, ev->coord), n++;
+	ev->hb_returned = fo_heartbeat(&m->fo, ev->coord, now) == 1;
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		reply[0] = 0;
+		k = sscanf(line, "%llu:%llu %255s", &task, &att, reply);
+		if (k < 2 || task > UINT32_MAX || att > UINT32_MAX)
+			continue;
+		ledger_taken(&m->led, (uint32_t)task, (uint32_t)att, ev->coord), n++;
+		if (task < m->led.n && m->led.t[task].state == LEDGER_OPEN)
+			fo_taken(&m->fo, (uint32_t)task, (uint32_t)att, ev->coord,
+				 k == 3 ? valid_reply(m, reply) : NULL, now);
+	}
 	free(text);
 	ev->kind = NM_EV_HEARTBEAT;
 	ev->hb_pid = pid;
@@ -508,6 +543,7 @@ static int on_result(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 	if (ledger_result(&m->led, (uint32_t)task, (uint32_t)att, ev->coord,
 			  (int)status) != 1)
 		return 0;
+	fo_settled(&m->fo, (uint32_t)task);
 	ev->kind = NM_EV_RESULT;
 	ev->task = (uint32_t)task;
 	ev->attempt = (uint32_t)att;
@@ -546,6 +582,13 @@ static int fetch_round(struct nm_master *m, int timeout_ms)
 	r = fetch_into(m, m->hb, FIFO_MAX / 4, 0);
 	if (r > 0)
 		n += r;
+	if (r >= 0) {
+		/* We were not listening for a while (a slow API call, a
+		 * stall): nobody counts as silent for that time. */
+		if (m->hb_read_ns && now_ns() - m->hb_read_ns > HB_STALL_NS)
+			fo_link_up(&m->fo, now_ns());
+		m->hb_read_ns = now_ns();
+	}
 	for (i = 0; i < nadv; i++)
 		m->fifo[m->ftail++ % FIFO_MAX] = adv[i];
 	n += nadv;
@@ -553,6 +596,70 @@ static int fetch_round(struct nm_master *m, int timeout_ms)
 	if (r < 0)
 		return n ? n : r;
 	return n + r;
+}
+
+static void nak_cb(void *arg, uint32_t task, const char *reply)
+{
+	struct nm_master *m = arg;
+
+	(void)task;
+	natsConnection_PublishString(m->c.nc, reply, "-NAK");
+}
+
+static void failover_event(struct nm_master *m, const char *coord, int n,
+			   struct nm_event *ev)
+{
+	const struct fo_record *r = m->fo.nrec ? &m->fo.rec[m->fo.nrec - 1] : NULL;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = NM_EV_FAILOVER;
+	snprintf(ev->coord, sizeof(ev->coord), "%s", coord);
+	ev->hb_held = (uint64_t)n;
+	if (r && !strcmp(r->coord, coord))
+		ev->dur_us = (r->detect_ns - r->last_ns) / 1000;
+}
+
+/* A coordinator silent for too long while our own link is up: hand its
+ * open tasks back (nats_failover.h); 1 with ev filled. Heartbeats that
+ * came in are read first (the fifo is empty when this is called), so a
+ * busy master does not mistake its own backlog for a silence. */
+static int failover_due(struct nm_master *m, struct nm_event *ev)
+{
+	int up = natsConnection_Status(m->c.nc) == NATS_CONN_STATUS_CONNECTED;
+	const char *name;
+	char coord[NAME_MAX_LEN + 1];
+	int n;
+
+	if (up && !m->link_up)
+		fo_link_up(&m->fo, now_ns());
+	m->link_up = up;
+	if (!up || !m->hb_read_ns || now_ns() - m->hb_read_ns > HB_STALL_NS ||
+	    !(name = fo_next_silent(&m->fo, now_ns())))
+		return 0;
+	snprintf(coord, sizeof(coord), "%s", name);
+	n = fo_declare_dead(&m->fo, coord, FO_SILENT, now_ns(), nak_cb, m);
+	if (n <= 0)
+		return 0;   /* it held nothing (left cleanly, or idle) */
+	natsConnection_FlushTimeout(m->c.nc, 500);
+	failover_event(m, coord, n, ev);
+	return 1;
+}
+
+int nm_master_coord_gone(struct nm_master *m, const char *coord,
+			 struct nm_event *ev)
+{
+	int n = fo_declare_dead(&m->fo, coord, FO_EXITED, now_ns(), nak_cb, m);
+
+	if (n <= 0)
+		return 0;
+	natsConnection_FlushTimeout(m->c.nc, 500);
+	failover_event(m, coord, n, ev);
+	return 1;
+}
+
+const struct failover *nm_master_failover(const struct nm_master *m)
+{
+	return &m->fo;
 }
 
 int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
@@ -565,6 +672,8 @@ int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
 	m->cur = NULL;
 	for (;;) {
 		if (giveup_due(m, ev))
+			return 1;
+		if (m->fhead == m->ftail && failover_due(m, ev))
 			return 1;
 		while (m->fhead != m->ftail) {
 			msg = m->fifo[m->fhead++ % FIFO_MAX];
@@ -649,6 +758,7 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	if (m->ajs)
 		jsCtx_Destroy(m->ajs);
 	ledger_free(&m->led);
+	fo_free(&m->fo);
 	free(m->gu);
 	while (m->nfailed)
 		free(m->failed[--m->nfailed].text);
