@@ -17,6 +17,7 @@ pkgs=(
   libnats-dev nats-server      # the coordinator mesh over NATS JetStream (optional at build time)
   docker.io debootstrap        # tests/e2e/container.sh: a registry-free Debian image, swarm inside
   python3-yaml                 # tests/e2e/container_k8s.sh parses examples/k8s/swarm-job.yaml
+  iproute2                     # tests/e2e/nats_netns*.sh: hosts as network namespaces (ip netns, veth, bridge)
 )
 
 missing=()
