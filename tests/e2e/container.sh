@@ -196,7 +196,7 @@ LAST=$OUT/trns.json
 jget "$LAST" 'd["kernel"]["reason"]' | grep -q 'pid=host' || fail "own PID namespace: reason"
 # With the host's PID namespace: traced, and the counts are this swarm's.
 dr "${tcaps[@]}" --pid=host -- sh -c 'swarm doctor -n 50 > /out/tr-doctor.txt; swarm run -n 50 --json -- swarm demo-agent > /out/tr.json' ||
-	fail "traced run with ${tcaps[*]} --pid=host"
+	fail "traced run with ${tcaps[*]} --pid=host: exit $?; report: $(head -c 1500 "$OUT/tr.json" 2>/dev/null)"
 LAST=$OUT/tr.json
 [ "$(jget "$LAST" 'd["delivered"]')" = 50 ] || fail "traced run: delivered"
 [ "$(jget "$LAST" 'd["kernel"]["enabled"]')" = True ] || fail "traced run with ${tcaps[*]}: kernel $(jget "$LAST" 'd["kernel"]')"
