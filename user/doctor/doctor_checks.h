@@ -25,9 +25,6 @@ int tracefs_dir(char *out, size_t len);
  * tracefs at /sys/kernel/tracing there; 0 or -errno. */
 int tracefs_private_mount(void);
 
-/* Effective capability bits of this process: 0 or -errno. */
-int caps_effective(uint64_t *eff);
-
 void doctor_container_check(struct doctor_report *r); /* runtime, cgroup namespace */
 void doctor_seccomp_check(struct doctor_report *r);   /* bpf/perf_event_open vs the filter */
 void doctor_pidns_check(struct doctor_report *r);     /* the tracer needs the host's pids */
