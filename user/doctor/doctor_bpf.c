@@ -22,6 +22,7 @@
 
 #include "caps.h"
 #include "doctor_checks.h"
+#include "tracefs.h"
 #include "trace.h"
 #include "util.h"
 
@@ -255,17 +256,12 @@ static void probe_missing(struct bpf_probe *p, const struct btf *vmlinux)
 static void probe_child(int wfd)
 {
 	struct bpf_probe p = { 0 };
-	char tracefs[1024] = "/sys/kernel/tracing";
+	char tracefs[1024];
 	struct btf *vmlinux;
 	int rb;
 
 	libbpf_set_print(NULL);
-	if (tracefs_dir(tracefs, sizeof(tracefs))) {
-		snprintf(tracefs, sizeof(tracefs), "/sys/kernel/tracing");
-		p.tracefs = tracefs_private_mount();
-		if (!p.tracefs)
-			p.tracefs = 1;
-	}
+	p.tracefs = tracefs_find_or_mount(tracefs, sizeof(tracefs));   /* we are the child */
 	probe_tracepoint(&p, tracefs);
 	vmlinux = btf__load_vmlinux_btf();
 	p.vmlinux_btf = vmlinux ? 0 : -errno;
