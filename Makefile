@@ -166,7 +166,7 @@ LIB_VERSION := $(shell sed 's/[^0-9.].*//' VERSION)
 LIB_REAL    := libswarm.so.$(LIB_VERSION)
 API_SRCS := user/lib/swarm_api.c user/cli/cli_util.c \
 	$(addprefix user/bus/,bus.c bus_frame.c bus_inbox.c bus_owner.c bus_recv.c bus_send.c bus_wait.c) \
-	$(addprefix user/base/,crc32.c util.c fault.c priv_fs.c)
+	$(addprefix user/base/,crc32.c util.c fault.c priv_fs.c caps.c)
 API_OBJS := $(patsubst user/%.c,$(BUILD)/pic/%.o,$(API_SRCS))
 LIB_OUT  := $(BUILD)/lib/$(LIB_REAL) $(BUILD)/lib/libswarm.so.$(SOVERSION) \
 	$(BUILD)/lib/libswarm.so $(BUILD)/lib/libswarm.a

@@ -42,11 +42,11 @@ static void build_tree(struct traced *t, void *arg)
 	traced_step(t, ok ? 0 : 1);
 }
 
-static int count_in_report(struct tracer *tr, const char *needle)
+/* The kernel object of the report, malloc'ed text. */
+static char *report_json(struct tracer *tr)
 {
-	char *buf = NULL, *p;
+	char *buf = NULL;
 	size_t len = 0;
-	int n = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct jsonw w;
 
@@ -57,6 +57,14 @@ static int count_in_report(struct tracer *tr, const char *needle)
 	jsonw_end_object(&w);
 	assert_int_equal(jsonw_finish(&w), 0);
 	fclose(f);
+	return buf;
+}
+
+static int count_in_report(struct tracer *tr, const char *needle)
+{
+	char *buf = report_json(tr), *p;
+	int n = 0;
+
 	for (p = buf; (p = strstr(p, needle)); p++)
 		n++;
 	free(buf);
@@ -204,18 +212,8 @@ static void flood(struct traced *t, void *arg)
 static unsigned long long json_u64(struct tracer *tr, const char *key)
 {
 	unsigned long long v = 0;
-	char *buf = NULL, *p;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	struct jsonw w;
+	char *buf = report_json(tr), *p;
 
-	assert_non_null(f);
-	jsonw_init_file(&w, f);
-	jsonw_start_object(&w);
-	assert_int_equal(tracer_report_json(tr, &w), 0);
-	jsonw_end_object(&w);
-	assert_int_equal(jsonw_finish(&w), 0);
-	fclose(f);
 	p = strstr(buf, key);
 	assert_non_null(p);
 	assert_int_equal(sscanf(p + strlen(key), "%llu", &v), 1);

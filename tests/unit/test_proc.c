@@ -107,6 +107,18 @@ static void test_cgroup_v2_line(void **state)
 	assert_int_equal(proc_cgroup("no-such-controller", path, sizeof(path)), -ENOENT);
 }
 
+static void test_find_mount(void **state)
+{
+	char dir[256], tiny[3];
+
+	(void)state;
+	assert_int_equal(proc_find_mount("proc", NULL, dir, sizeof(dir)), 0);
+	assert_string_equal(dir, "/proc");
+	assert_int_equal(proc_find_mount("no-such-fs", NULL, dir, sizeof(dir)), -ENOENT);
+	/* a mount point that does not fit is passed over, never cut */
+	assert_int_equal(proc_find_mount("proc", NULL, tiny, sizeof(tiny)), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +127,7 @@ int main(void)
 		cmocka_unit_test(test_list_has_us),
 		cmocka_unit_test(test_fd_counts_follow_opens),
 		cmocka_unit_test(test_cgroup_v2_line),
+		cmocka_unit_test(test_find_mount),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

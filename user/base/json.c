@@ -489,19 +489,3 @@ void jsonw_null_field(struct jsonw *w, const char *name)
 	jsonw_name(w, name);
 	jsonw_null(w);
 }
-
-void json_str(FILE *f, const char *buf, size_t len)
-{
-	struct jsonw w;
-
-	jsonw_init_file(&w, f);
-	jsonw_string_len(&w, buf, len);
-}
-
-void json_base64(FILE *f, const void *buf, size_t len)
-{
-	struct jsonw w;
-
-	jsonw_init_file(&w, f);
-	jsonw_base64(&w, buf, len);
-}

@@ -125,9 +125,4 @@ void jsonw_null_field(struct jsonw *w, const char *name);
  * U+10FFFF): whether a payload can go out as a string or needs base64. */
 int utf8_valid(const char *buf, size_t len);
 
-/* The old string helpers, one value through the writer, until every
- * caller writes through struct jsonw. */
-void json_str(FILE *f, const char *buf, size_t len);
-void json_base64(FILE *f, const void *buf, size_t len);
-
 #endif

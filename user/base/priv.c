@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "priv.h"
 #include "util.h"
 
@@ -126,11 +127,13 @@ int priv_check_user(const struct priv_user *u, const char *cmd,
 	return 0;
 }
 
-/* Judged by the capabilities held: an unprivileged caller's full
+/* Judged by the capabilities in effect: an unprivileged caller's full
  * bounding set gives it nothing. */
 static int nothing_to_drop(void)
 {
-	return capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE;
+	uint64_t eff;
+
+	return !caps_effective(&eff) && !eff;
 }
 
 /* Keep only keep[0..n) (effective and permitted), clear everything else,
@@ -168,9 +171,8 @@ int priv_keep_only(const int *keep, size_t n)
 {
 	size_t i;
 
-	capng_get_caps_process();
 	for (i = 0; i < n; i++)
-		if (!capng_have_capability(CAPNG_EFFECTIVE, (unsigned)keep[i]))
+		if (!caps_have(keep[i]))
 			return -EPERM;   /* cannot keep what we do not have */
 	return keep_only(keep, n);
 }

@@ -48,10 +48,8 @@ int priv_user_lookup(const char *name, struct priv_user *u);
 int priv_user_can_exec(const struct priv_user *u, const char *path);
 
 /* 0 when the process may hand agents to another user (CAP_SETUID and
- * CAP_SETGID), else -EPERM. */
+ * CAP_SETGID), else -EPERM. Which capabilities we hold: user/base/caps.h. */
 int priv_can_switch_user(void);
-/* 1 if capability cap is in the effective set (capget(2), no library). */
-int priv_has_cap(int cap);
 
 /* Before a --user run: we can switch to u, u can execute cmd (the agents'
  * command, NULL: a built-in agent) and exe (this binary, when coordinators

@@ -1,27 +1,16 @@
-/* File-system ids and the one capability question the bus and gc ask.
- * No libcap-ng here: the agent's commands (swarm send/recv/gc) link this
- * and must load nothing but libc. */
+/* File-system ids, and whether we may hand agents to another user (gc
+ * asks it too). No libcap-ng here: the agent's commands (swarm
+ * send/recv/gc) link this and must load nothing but libc. */
 #include <errno.h>
-#include <linux/capability.h>
 #include <sys/fsuid.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "priv.h"
-
-int priv_has_cap(int cap)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2] = { { 0 } };
-
-	if (cap < 0 || cap >= 64 || syscall(SYS_capget, &h, d))
-		return 0;
-	return (d[cap / 32].effective >> (cap % 32)) & 1;
-}
 
 int priv_can_switch_user(void)
 {
-	return priv_has_cap(CAP_SETUID) && priv_has_cap(CAP_SETGID) ? 0 : -EPERM;
+	return caps_have(CAP_SETUID) && caps_have(CAP_SETGID) ? 0 : -EPERM;
 }
 
 uid_t priv_fs_uid(void)

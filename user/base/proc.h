@@ -29,5 +29,10 @@ uint64_t proc_children_rss_peak_kb(void);
  * controller ("N:pids:PATH"). 0, -ENOENT (no such line), -ENAMETOOLONG,
  * other -errno. */
 int proc_cgroup(const char *controller, char *out, size_t len);
+/* Mount point (from /proc/self/mountinfo) of the first mount whose fstype
+ * is fstype and, if given, whose super options contain opt; 0, -ENOENT,
+ * other -errno. Mount points with escaped characters (spaces) do not fit
+ * as they are and are passed over. */
+int proc_find_mount(const char *fstype, const char *opt, char *out, size_t len);
 
 #endif

@@ -55,37 +55,12 @@ void fmt_size(char *buf, size_t len, uint64_t b)
 		snprintf(buf, len, "%.1f %s", v, unit[i]);
 }
 
-/* mountinfo: id parent maj:min root mountpoint opts [tags] - fstype src super */
-int find_mount(const char *fstype, const char *opt, char *out, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096], mnt[4096], fs[64], super[1024];
-	int found = -ENOENT;
-	const char *dash;
-
-	if (!f)
-		return -errno;
-	while (found && fgets(line, sizeof(line), f)) {
-		dash = strstr(line, " - ");
-		if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
-		    sscanf(dash + 3, "%63s %*s %1023s", fs, super) != 2)
-			continue;
-		if (strcmp(fs, fstype) || (opt && !strstr(super, opt)))
-			continue;
-		/* mountinfo escapes spaces as \040; such paths are not ours */
-		if ((size_t)snprintf(out, len, "%s", mnt) < len)
-			found = 0;
-	}
-	fclose(f);
-	return found;
-}
-
 int own_cgroup_v2(char *root, size_t rlen, char *dir, size_t dlen)
 {
 	char path[4096];
 	int err;
 
-	err = find_mount("cgroup2", NULL, root, rlen);
+	err = proc_find_mount("cgroup2", NULL, root, rlen);
 	if (err)
 		return err;
 	if ((err = proc_cgroup(NULL, path, sizeof(path))))

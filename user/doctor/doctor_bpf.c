@@ -8,7 +8,6 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <linux/perf_event.h>
 #include <poll.h>
 #include <sched.h>
@@ -21,16 +20,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "doctor_checks.h"
+#include "tracefs.h"
 #include "trace.h"
 #include "util.h"
-
-#ifndef CAP_PERFMON
-#define CAP_PERFMON 38
-#endif
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
 
 #define PROBE_TIMEOUT_MS 10000
 
@@ -45,17 +39,6 @@ struct bpf_probe {
 	int raw_tp, ringbuf, iter, vmlinux_btf;
 	char missing[SIG_N][96];   /* first absent tracepoint per signal */
 };
-
-int caps_effective(uint64_t *eff)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return -errno;
-	*eff = (uint64_t)d[0].effective | ((uint64_t)d[1].effective << 32);
-	return 0;
-}
 
 static int read_int(const char *path, int *v)
 {
@@ -72,17 +55,13 @@ static int read_int(const char *path, int *v)
 /* OK if BPF tracing is allowed: CAP_SYS_ADMIN, or CAP_BPF + CAP_PERFMON. */
 static void privileges_check(struct doctor_report *r)
 {
-	uint64_t eff = 0;
-	int unpriv = -1, paranoid = -1, has_bpf, has_perf, has_admin;
+	int unpriv = -1, paranoid = -1;
+	bool has_bpf = caps_have(CAP_BPF), has_perf = caps_have(CAP_PERFMON);
+	bool has_admin = caps_have(CAP_SYS_ADMIN);
 
-	caps_effective(&eff);
 	read_int("/proc/sys/kernel/unprivileged_bpf_disabled", &unpriv);
 	read_int("/proc/sys/kernel/perf_event_paranoid", &paranoid);
-	has_bpf = !!(eff & (1ull << CAP_BPF));
-	has_perf = !!(eff & (1ull << CAP_PERFMON));
-	has_admin = !!(eff & (1ull << CAP_SYS_ADMIN));
-	check_add(r, "bpf_privileges",
-		  has_admin || (has_bpf && has_perf) ? DOCTOR_OK : DOCTOR_WARN,
+	check_add(r, "bpf_privileges", caps_bpf_tracing() ? DOCTOR_OK : DOCTOR_WARN,
 		  "run as root, or grant CAP_BPF and CAP_PERFMON (setcap cap_bpf,cap_perfmon+ep "
 		  "swarm; docker --cap-add BPF --cap-add PERFMON, or --cap-add SYS_ADMIN on "
 		  "Docker before 23, which knows neither; Kubernetes "
@@ -277,17 +256,12 @@ static void probe_missing(struct bpf_probe *p, const struct btf *vmlinux)
 static void probe_child(int wfd)
 {
 	struct bpf_probe p = { 0 };
-	char tracefs[1024] = "/sys/kernel/tracing";
+	char tracefs[1024];
 	struct btf *vmlinux;
 	int rb;
 
 	libbpf_set_print(NULL);
-	if (tracefs_dir(tracefs, sizeof(tracefs))) {
-		snprintf(tracefs, sizeof(tracefs), "/sys/kernel/tracing");
-		p.tracefs = tracefs_private_mount();
-		if (!p.tracefs)
-			p.tracefs = 1;
-	}
+	p.tracefs = tracefs_find_or_mount(tracefs, sizeof(tracefs));   /* we are the child */
 	probe_tracepoint(&p, tracefs);
 	vmlinux = btf__load_vmlinux_btf();
 	p.vmlinux_btf = vmlinux ? 0 : -errno;

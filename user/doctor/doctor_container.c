@@ -12,16 +12,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "doctor_checks.h"
 #include "doctor_container.h"
 #include "proc.h"
 #include "trace.h"
 #include "util.h"
-
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
-#define CAP_SYS_ADMIN_BIT 21
 
 /* No kernel has this bpf() command; ~0 >> 1 keeps it positive. */
 #define BPF_BOGUS_CMD 0x7fffffff
@@ -157,7 +153,6 @@ void doctor_seccomp_check(struct doctor_report *r)
 	struct doctor_seccomp s = { .mode = -1, .unpriv_disabled = -1 };
 	char status[8192], found[DOCTOR_TEXT], num[32];
 	const char *fix;
-	uint64_t eff = 0;
 	int b, p;
 	enum doctor_status st;
 
@@ -166,8 +161,7 @@ void doctor_seccomp_check(struct doctor_report *r)
 		s.mode = -1;
 	if (!read_small("/proc/sys/kernel/unprivileged_bpf_disabled", num, sizeof(num)))
 		s.unpriv_disabled = atoi(num);
-	caps_effective(&eff);
-	s.bpf_capable = (eff >> CAP_BPF & 1) || (eff >> CAP_SYS_ADMIN_BIT & 1);
+	s.bpf_capable = caps_have(CAP_BPF) || caps_have(CAP_SYS_ADMIN);
 	s.kernel_checks_caps_first = kernel_before(6, 5);
 	b = probe_call(0);
 	p = probe_call(1);

@@ -148,7 +148,7 @@ static int own_cgroup_v1(const char *controller, char *root, size_t rlen,
 			 char *dir, size_t dlen)
 {
 	char path[4096];
-	int err = find_mount("cgroup", controller, root, rlen);
+	int err = proc_find_mount("cgroup", controller, root, rlen);
 
 	if (err || (err = proc_cgroup(controller, path, sizeof(path))))
 		return err;

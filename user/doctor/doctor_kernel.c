@@ -1,21 +1,17 @@
 /* Kernel checks: version, BTF, lockdown, tracefs, cgroup v2. */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "doctor_checks.h"
 #include "doctor_container.h"
-
-#define TRACEFS_PATH "/sys/kernel/tracing"
+#include "tracefs.h"
 
 static void kernel_check(struct doctor_report *r)
 {
@@ -83,38 +79,6 @@ static void lockdown_check(struct doctor_report *r)
 		check_add(r, "lockdown", DOCTOR_OK, NULL,
 			  "lockdown=%s%s", mode, !strcmp(mode, "integrity") ?
 			  " (blocks only bpf_probe_write_user, which swarm does not use)" : "");
-}
-
-int tracefs_dir(char *out, size_t len)
-{
-	return find_mount("tracefs", NULL, out, len);
-}
-
-int tracefs_private_mount(void)
-{
-	if (unshare(CLONE_NEWNS) ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
-	    mount("nodev", TRACEFS_PATH, "tracefs", 0, NULL))
-		return -errno;
-	return 0;
-}
-
-/* Mount tracefs in a child's private mount namespace: 0 or -errno. The
- * host's mount table is never touched. */
-static int tracefs_mountable(void)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0)
-		_exit(-tracefs_private_mount() & 0xff);
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	if (!WIFEXITED(status))
-		return -ECHILD;
-	return -WEXITSTATUS(status);
 }
 
 static void tracefs_check(struct doctor_report *r)

@@ -10,29 +10,9 @@
 #include <unistd.h>
 
 
+#include "caps.h"
 #include "proc.h"
 #include "trace_int.h"
-
-#define CAP_SYS_ADMIN_BIT 21
-#define CAP_PERFMON_BIT 38
-#define CAP_BPF_BIT 39
-
-static uint64_t effective_caps(void)
-{
-	char line[256];
-	uint64_t caps = 0;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "CapEff:", 7)) {
-			caps = strtoull(line + 7, NULL, 16);
-			break;
-		}
-	fclose(f);
-	return caps;
-}
 
 /* BPF sees the kernel's (initial namespace) pids, /proc and our own
  * getpid() those of our namespace: in a container with its own PID
@@ -48,11 +28,7 @@ bool trace_in_pid_namespace(void)
 
 int trace_env_check(char *why, size_t whylen)
 {
-	uint64_t caps = effective_caps();
-	bool admin = caps & (1ULL << CAP_SYS_ADMIN_BIT);
-	bool bpf_perf = (caps & (1ULL << CAP_BPF_BIT)) && (caps & (1ULL << CAP_PERFMON_BIT));
-
-	if (!admin && !bpf_perf) {
+	if (!caps_bpf_tracing()) {
 		snprintf(why, whylen, "kernel tracing off (spawn, flock, fd, latency): "
 			 "needs root or CAP_BPF+CAP_PERFMON");
 		return -EPERM;

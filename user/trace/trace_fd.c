@@ -479,14 +479,6 @@ static void json_proc(struct tracer *t, struct jsonw *w, const struct proc_row *
 	jsonw_float_field(w, "growth_per_s", "%.2f", growth_rate(&r->p));
 }
 
-static void dev_json(struct jsonw *w, uint32_t dev)
-{
-	char d[24];
-
-	snprintf(d, sizeof(d), "%u:%u", dev >> 20, dev & 0xfffff);
-	jsonw_string_field(w, "dev", d);
-}
-
 static void json_holdings(struct jsonw *w, const struct holdings *h)
 {
 	size_t i;
@@ -505,7 +497,7 @@ static void json_holdings(struct jsonw *w, const struct holdings *h)
 		jsonw_string_bytes(w, h->held[i].path, sizeof(h->held[i].path));
 		jsonw_string_field(w, "kind", kind_name(h->held[i].kind));
 		jsonw_uint_field(w, "inode", h->held[i].ino);
-		dev_json(w, h->held[i].dev);
+		trace_json_dev(w, h->held[i].dev);
 		jsonw_uint_field(w, "fds", h->held[i].count);
 		jsonw_uint_field(w, "lowest_fd", h->held[i].lowest_fd);
 		jsonw_end_object(w);

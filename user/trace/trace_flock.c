@@ -123,14 +123,6 @@ int tracer_flock_top(struct tracer *t, struct flock_top *out, size_t max, size_t
 	return 0;
 }
 
-static void dev_json(struct jsonw *w, uint32_t dev)
-{
-	char d[24];
-
-	snprintf(d, sizeof(d), "%u:%u", dev >> 20, dev & 0xfffff);
-	jsonw_string_field(w, "dev", d);
-}
-
 static void lock_json(struct jsonw *w, const struct lock_row *row)
 {
 	const struct flock_stat *s = &row->st;
@@ -141,7 +133,7 @@ static void lock_json(struct jsonw *w, const struct lock_row *row)
 	jsonw_string_field(w, "kind", lock_kind_name(row->key.kind));
 	jsonw_uint_field(w, "wait_ns_total", s->wait_ns_total);
 	jsonw_uint_field(w, "inode", row->key.ino);
-	dev_json(w, row->key.dev);
+	trace_json_dev(w, row->key.dev);
 	jsonw_uint_field(w, "acquisitions", s->acquisitions);
 	jsonw_uint_field(w, "contended", s->contended);
 	jsonw_uint_field(w, "uncontended", s->acquisitions - s->contended);

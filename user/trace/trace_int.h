@@ -133,6 +133,8 @@ void trace_release(struct tracer *t, bool background);
 /* trace_json.c: a log2 histogram as {"count","p50","p95","p99"[,"max"],
  * "log2_slots"}, max included when max_us >= 0. */
 void trace_json_pcts(struct jsonw *w, const uint32_t *slots, double max_us);
+/* "dev":"major:minor" of a kernel dev_t (major << 20 | minor). */
+void trace_json_dev(struct jsonw *w, uint32_t dev);
 /* Percentile (0..1) of a log2 histogram in us, capped at max_us if >= 0. */
 double trace_pct(const uint32_t *slots, double p, double max_us);
 /* Delete every key of a hash map (for tracer_clear). */

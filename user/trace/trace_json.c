@@ -39,6 +39,14 @@ void trace_json_pcts(struct jsonw *w, const uint32_t *slots, double max_us)
 	jsonw_end_object(w);
 }
 
+void trace_json_dev(struct jsonw *w, uint32_t dev)
+{
+	char d[24];
+
+	snprintf(d, sizeof(d), "%u:%u", dev >> 20, dev & 0xfffff);
+	jsonw_string_field(w, "dev", d);
+}
+
 void trace_map_clear(int map_fd, size_t key_size)
 {
 	void *k = calloc(2, key_size);
