@@ -195,22 +195,6 @@ static int parse_all(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-/* Read a small text file inside the bus dir without following links. */
-static int read_small_at(int dirfd, const char *name, char *buf, size_t len)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read_full(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	return 0;
-}
-
 /* --dir: check it is a swarm bus, take the master pid from master.pid. */
 static int master_from_dir(const char *dir, pid_t *out)
 {
@@ -222,7 +206,7 @@ static int master_from_dir(const char *dir, pid_t *out)
 		fprintf(stderr, "swarm-trace: %s: %s\n", dir, strerror(errno));
 		return -ENOENT;
 	}
-	err = read_small_at(dfd, "meta", meta, sizeof(meta));
+	err = read_text_at(dfd, "meta", O_NOFOLLOW, meta, sizeof(meta));
 	if (err || strncmp(meta, BUS_META_MAGIC, strlen(BUS_META_MAGIC))) {
 		fprintf(stderr, "swarm-trace: %s is not a swarm bus dir (no '%s' meta file)\n",
 			dir, BUS_META_MAGIC);

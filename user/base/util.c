@@ -1,6 +1,7 @@
 /* EINTR-safe I/O, clocks and input validation used by every module. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +64,24 @@ ssize_t read_full(int fd, void *buf, size_t len)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
+}
+
+int read_text_at(int dirfd, const char *path, int oflags, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (!len)
+		return -EINVAL;
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | oflags);
+	if (fd < 0)
+		return -errno;
+	n = read_full(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return (int)n;
+	buf[n] = '\0';
+	return 0;
 }
 
 static uint64_t clock_ns(clockid_t id)

@@ -20,6 +20,10 @@
 int write_full(int fd, const void *buf, size_t len);
 int pwrite_full(int fd, const void *buf, size_t len, off_t off);
 ssize_t read_full(int fd, void *buf, size_t len); /* bytes read or -errno */
+/* A small text file, at most len - 1 bytes, NUL-terminated: path opened
+ * at dirfd (AT_FDCWD for a plain path) with O_RDONLY | O_CLOEXEC | oflags
+ * (e.g. O_NOFOLLOW). 0 or -errno. */
+int read_text_at(int dirfd, const char *path, int oflags, char *buf, size_t len);
 
 uint64_t now_ns(void);      /* CLOCK_MONOTONIC */
 uint64_t wall_ns(void);     /* CLOCK_REALTIME */

@@ -123,21 +123,6 @@ static int probe_call(int which)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
 }
 
-static int read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read_full(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
-	return 0;
-}
-
 static bool kernel_before(unsigned maj, unsigned min)
 {
 	struct utsname u;
@@ -156,10 +141,10 @@ void doctor_seccomp_check(struct doctor_report *r)
 	int b, p;
 	enum doctor_status st;
 
-	if (read_small("/proc/self/status", status, sizeof(status)) ||
+	if (read_text_at(AT_FDCWD, "/proc/self/status", 0, status, sizeof(status)) ||
 	    doctor_parse_seccomp_status(status, &s.mode, &s.filters))
 		s.mode = -1;
-	if (!read_small("/proc/sys/kernel/unprivileged_bpf_disabled", num, sizeof(num)))
+	if (!read_text_at(AT_FDCWD, "/proc/sys/kernel/unprivileged_bpf_disabled", 0, num, sizeof(num)))
 		s.unpriv_disabled = atoi(num);
 	s.bpf_capable = caps_have(CAP_BPF) || caps_have(CAP_SYS_ADMIN);
 	s.kernel_checks_caps_first = kernel_before(6, 5);
@@ -240,7 +225,7 @@ void doctor_container_check(struct doctor_report *r)
 	bool ns_root;
 
 	pid1_container(c1, sizeof(c1));
-	if (read_small("/proc/self/mountinfo", mi, sizeof(mi)))
+	if (read_text_at(AT_FDCWD, "/proc/self/mountinfo", 0, mi, sizeof(mi)))
 		mi[0] = '\0';
 	kind = doctor_container_kind(access("/.dockerenv", F_OK) == 0,
 				     access("/run/.containerenv", F_OK) == 0,
@@ -310,7 +295,7 @@ static bool holds_pid(const char *dir, pid_t pid)
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	snprintf(want, sizeof(want), "\n%d\n", (int)pid);
-	if (read_small(path, buf + 1, sizeof(buf) - 1))
+	if (read_text_at(AT_FDCWD, path, 0, buf + 1, sizeof(buf) - 1))
 		return false;
 	return strstr(buf, want) != NULL;
 }
