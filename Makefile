@@ -14,6 +14,10 @@
 # V=1 shows full commands.
 
 BUILD    ?= build
+# One spelling per build dir: the -MMD files name their object as given,
+# so `make BUILD=$PWD/build` (install.sh, bench/run) and `make` must mean
+# the same targets, or header changes stop rebuilding what includes them.
+override BUILD := $(patsubst $(CURDIR)/%,%,$(abspath $(BUILD)))
 PREFIX   ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 # swarm finds swarm-core in ../libexec/swarm from its own directory.

@@ -99,6 +99,8 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 	no->heartbeat_s = o->heartbeat_s;
 	no->logs_dir = o->logs_dir;
 	no->task_stdin = o->task_stdin;
+	no->set_nice = o->set_nice;
+	no->nice = o->nice;
 	no->argv = argv + optind;
 	/* Same rule as swarm run: a plain command ({} or --task-stdin) is
 	 * judged by its stdout and exit status. */

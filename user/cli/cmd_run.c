@@ -241,10 +241,6 @@ static int nats_args(struct run_args *a)
 		die_msg("run: --bus nats:// is for the hybrid topology (--coordinators C --workers W)");
 		return EXIT_USAGE;
 	}
-	if (a->o.metrics_file || a->o.metrics_listen) {
-		die_msg("run: --metrics-file/--metrics-listen are not wired for --bus nats:// yet");
-		return EXIT_USAGE;
-	}
 	if (!nm_available()) {
 		die_msg("run: %s", NM_NO_SUPPORT_MSG);
 		return EXIT_ENV;
@@ -329,8 +325,9 @@ int cmd_run(int argc, char **argv)
 		return EXIT_ENV;
 	}
 	a.o.hooks = run_trace_hooks(rt);
-	r = a.nats.url ? coord_run_nats(&a.o, &a.nats, run_trace_kernel(rt), rep, &step)
-		       : coord_run(&a.o, run_trace_kernel(rt), rep, &step);
+	if (a.nats.url)
+		a.o.nats = &a.nats;
+	r = coord_run(&a.o, run_trace_kernel(rt), rep, &step);
 	if (a.nats.url)
 		nm_library_close();
 	if (r < 0) {

@@ -72,6 +72,14 @@ struct plain_opts {
 	int joblog_append;      /* --resume / --resume-failed */
 };
 
+/* `--bus nats://...`: the hybrid topology across hosts (docs/nats.md). */
+struct nats_run_opts {
+	const char *url;            /* nats://HOST:PORT (checked by the CLI) */
+	const char *swarm;          /* swarm id; NULL: random */
+	double ack_wait_s;          /* 0: default (30 s) */
+	unsigned max_deliver;       /* 0: default (5) */
+};
+
 struct run_opts {
 	int hybrid;
 	unsigned n;                 /* flat: workers; hybrid: C * W */
@@ -96,6 +104,7 @@ struct run_opts {
 	int plain;                       /* a plain command (stdout mode) */
 	const struct plain_opts *gnu;    /* GNU parallel mode, or NULL */
 	struct timeline *timeline;       /* --timeline (run_timeline.h), or NULL */
+	const struct nats_run_opts *nats;  /* NULL: the /dev/shm mesh */
 };
 
 /* Run a swarm to completion (or timeout / signal) and fill rep. kernel is

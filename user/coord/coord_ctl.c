@@ -30,10 +30,7 @@ static void set_paused(struct master *m, int on)
 {
 	if (m->paused == on)
 		return;
-	if (m->have_cg)
-		cgroup_freeze(&m->cg, on);
-	else
-		m->topo->signal(m, on ? SIGSTOP : SIGCONT);
+	m->topo->pause(m, on);
 	if (on) {
 		m->paused_at = now_ns();
 	} else {

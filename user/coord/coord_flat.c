@@ -236,7 +236,8 @@ static void flat_free(struct master *m)
 const struct topology topo_flat = {
 	.name = "flat", .members = "agents",
 	.start = flat_start, .on_msg = flat_on_msg, .on_event = flat_on_event,
-	.step = flat_step, .signal = flat_signal, .resumed = flat_resumed,
+	.step = flat_step, .signal = flat_signal,
+	.pause = master_pause_tree, .resumed = flat_resumed,
 	.abort = flat_abort, .finish = flat_finish, .after = flat_after,
 	.pending = flat_pending, .sample = flat_sample, .report = flat_report,
 	.status = flat_status, .top = top_flat, .free = flat_free,

@@ -105,80 +105,17 @@ out:
 
 static int spawn_coord(struct master *m, struct mcoord *c)
 {
-	char workers[16], maxp[16], hb[32], nice[16], *argv[32 + 1024];
-	struct agent_env env;
-	struct spawn_req r = { .argv = argv, .stdin_fd = -1, .new_pgroup = 1,
-			       .die_with_parent = 1, .cgroup_fd = -1,
-			       .user = m->o->user };
+	const char *transport[] = { "--dir", bus_path(m->bus), NULL };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct spawned sp;
-	char file[NAME_MAX_LEN + 8];
-	size_t a = 0, i;
-	int err, fd;
+	int err;
 
 	coord_name(c);
-	if (m->have_cg) {
-		if (cgroup_create_child(&m->cg, c->name, &c->cg) == 0)
-			r.cgroup_fd = c->cg.dirfd;
-		else
-			r.cgroup_fd = m->cg.dirfd;
-	}
-	snprintf(workers, sizeof(workers), "%u", m->o->workers);
-	snprintf(maxp, sizeof(maxp), "%u", m->o->max_parallel);
-	snprintf(hb, sizeof(hb), "%.3f", m->o->heartbeat_s);
-	argv[a++] = m->exe;
-	argv[a++] = "coordinator";
-	argv[a++] = "--dir";
-	argv[a++] = (char *)bus_path(m->bus);
-	argv[a++] = "--name";
-	argv[a++] = c->name;
-	argv[a++] = "--workers";
-	argv[a++] = workers;
-	argv[a++] = "--max-parallel";
-	argv[a++] = maxp;
-	argv[a++] = "--heartbeat";
-	argv[a++] = hb;
-	argv[a++] = "--logs";
-	argv[a++] = m->logs_path;
-	if (m->stdout_mode)
-		argv[a++] = "--stdout-mode";
-	if (m->o->task_stdin)
-		argv[a++] = "--task-stdin";
-	/* Coordinators keep the master's raised priority (they are ours and
-	 * every answer passes through one); their workers do not. With --user
-	 * they run as NAME, who must not get a negative nice that way. */
-	if (m->boosted && m->o->user) {
-		r.set_nice = 1;
-		r.nice = m->nice0;
-	} else if (m->boosted) {
-		snprintf(nice, sizeof(nice), "%d", m->nice0);
-		argv[a++] = "--agent-nice";
-		argv[a++] = nice;
-	}
-	argv[a++] = "--";
-	for (i = 0; m->argv[i] && a < sizeof(argv) / sizeof(argv[0]) - 1; i++)
-		argv[a++] = m->argv[i];
-	argv[a] = NULL;
-	err = agent_env_init(&env, bus_path(m->bus), bus_id(m->bus));
-	if (err)
-		return err;
-	agent_env_set(&env, c->name, "master", 0);
-	r.envp = env.envp;
-	snprintf(file, sizeof(file), "%s.log", c->name);
-	fd = openat(m->logs_fd, file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
-	r.stdout_fd = r.stderr_fd = fd;
-	err = spawn_process(&r, &sp);
-	if (fd >= 0)
-		close(fd);
-	agent_env_free(&env);
+	err = master_spawn_coord(m, c->name, transport, 1, &c->cg, &sp);
 	if (err)
 		return err;
 	c->pid = sp.pid;
 	c->pidfd = sp.pidfd;
-	timeline_spawned(m->o->timeline, sp.pid, c->name, TL_COORD, now_ns());
-	if (m->o->hooks && m->o->hooks->spawned)
-		m->o->hooks->spawned(m->o->hooks->arg, sp.pid, c->name);
 	c->stats_got = c->finished = 0;
 	ev.data.ptr = c;
 	epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->pidfd, &ev);
@@ -689,7 +626,8 @@ static void hybrid_report(struct master *m, struct run_report *r)
 const struct topology topo_hybrid = {
 	.name = "hybrid", .members = "coordinators",
 	.start = hybrid_start, .on_msg = hybrid_on_msg, .on_event = hybrid_on_event,
-	.step = hybrid_step, .signal = hybrid_signal, .resumed = hybrid_resumed,
+	.step = hybrid_step, .signal = hybrid_signal,
+	.pause = master_pause_tree, .resumed = hybrid_resumed,
 	.abort = hybrid_abort, .finish = hybrid_finish, .after = hybrid_timeline,
 	.pending = hybrid_pending, .sample = hybrid_sample, .report = hybrid_report,
 	.status = hybrid_status, .top = top_hybrid, .free = hybrid_free,

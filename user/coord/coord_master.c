@@ -47,6 +47,14 @@ void master_sample(struct master *m, int force)
 	timeline_sample(m->o->timeline, now, fds, shm);
 }
 
+void master_pause_tree(struct master *m, int on)
+{
+	if (m->have_cg)
+		cgroup_freeze(&m->cg, on);
+	else
+		m->topo->signal(m, on ? SIGSTOP : SIGCONT);
+}
+
 /* --halt: decided here, carried out by the loop (we may be deep inside
  * the pool's exit handling). */
 static void halt_check(struct master *m, const struct task *t)
@@ -378,8 +386,16 @@ static int setup(struct master *m, enum setup_step *step)
 	if ((err = drop_privileges(m)))
 		return err;
 	*step = STEP_BUS;
-	if ((err = bus_create(NULL, NULL, NULL, &m->bus)))
+	/* Under NATS the bus takes the swarm's name (status ID finds it). */
+	if ((err = bus_create(NULL, m->o->nats ? m->o->nats->swarm : NULL, NULL,
+			      &m->bus))) {
+		if (err == -EEXIST)
+			snprintf(m->rep->error, sizeof(m->rep->error),
+				 "swarm %s already exists on this host (another master "
+				 "runs it; `swarm gc` removes a dead one's bus)",
+				 m->o->nats->swarm);
 		return err;
+	}
 	snprintf(m->rep->bus_dir, sizeof(m->rep->bus_dir), "%s", bus_path(m->bus));
 	/* Held until we exit: `swarm gc` removes the bus of a dead master.
 	 * Where the filesystem refuses OFD locks gc just leaves it alone. */
@@ -475,6 +491,7 @@ static void dispatch(struct master *m, void *ptr)
 	switch (kind) {
 	case POOL_EV_CHILD:
 	case EV_COORD:
+	case EV_TOPO:
 		m->topo->on_event(m, ptr);
 		break;
 	case EV_SIGNAL:
@@ -562,10 +579,7 @@ static void stop_everything(struct master *m)
 	int grace = (m->stop_sig || m->rep->timed_out) ? 300 : COORD_STOP_GRACE_MS;
 
 	if (m->paused) {
-		if (m->have_cg)
-			cgroup_freeze(&m->cg, 0);
-		else
-			m->topo->signal(m, SIGCONT);
+		m->topo->pause(m, 0);
 		m->paused = 0;
 	}
 	if (m->done < m->tl.n)
@@ -667,7 +681,8 @@ int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	m.notify_fd = m.epfd = m.sigfd = m.logs_fd = -1;
 	m.cg.dirfd = -1;
 	rep->kernel = kernel;
-	m.topo = o->hybrid ? &topo_hybrid : &topo_flat;
+	m.topo = o->nats ? &topo_nats : o->hybrid ? &topo_hybrid : &topo_flat;
+	m.step = step;
 	rep->topology = m.topo->name;
 	m.t0 = m.last_tick = now_ns();
 	m.t0_wall = wall_ns();

@@ -17,6 +17,7 @@
 #include "coord_proto.h"
 #include "run_output.h"
 #include "run_progress.h"
+#include "setup_step.h"
 #include "spawn_cgroup.h"
 #include "tasks.h"
 
@@ -25,6 +26,7 @@
 #define EV_COORD  0x434f4f52
 #define EV_METRICS 0x4d455452
 #define EV_HOOK    0x484f4f4b
+#define EV_TOPO    0x544f504f   /* another fd of the topology's */
 
 #define TF_HUNG     1   /* a coordinator flagged the task hung */
 #define TF_RECORDED 2   /* outcome counted (later ones are duplicates) */
@@ -58,6 +60,10 @@ struct topology {
 	 * once) and time out (*tick_ms: next deadline); untouched if idle. */
 	void (*step)(struct master *m, int *more, int *tick_ms);
 	void (*signal)(struct master *m, int sig);   /* to every member tree */
+	/* swarm pause / resume: stop or restart every agent (and what the
+	 * topology needs stopped with them); master_pause_tree for both
+	 * one-host topologies. */
+	void (*pause)(struct master *m, int on);
 	void (*resumed)(struct master *m);
 	/* Every open task gets status and why; then the members go. */
 	void (*abort)(struct master *m, int status, const char *why);
@@ -71,7 +77,7 @@ struct topology {
 	void (*free)(struct master *m);
 };
 
-extern const struct topology topo_flat, topo_hybrid;
+extern const struct topology topo_flat, topo_hybrid, topo_nats;
 
 struct master {
 	const struct run_opts *o;
@@ -95,6 +101,8 @@ struct master {
 	struct pool *pool;          /* flat */
 	struct mcoord *coords;      /* hybrid */
 	unsigned ncoords;
+	struct nats_master *nats;   /* NATS (coord_nats_master.c) */
+	enum setup_step *step;      /* what start() is doing, for its errors */
 	FILE *results;
 	struct lat_samples lat;
 	uint64_t t0, t0_wall, t_done, deadline, last_sample, paused_at;
@@ -117,9 +125,22 @@ struct master {
 void master_task_done(struct master *m, struct task *t, const char *out,
 		      size_t len);
 void master_sample(struct master *m, int force);
+/* Freeze the swarm's cgroup (or SIGSTOP each member's tree): the whole
+ * swarm, coordinators too, stops where it is. */
+void master_pause_tree(struct master *m, int on);
 /* Read and handle everything in the master inbox. */
 void master_drain(struct master *m);
 
+
+/* coord_spawn.c: start coordinator `name` (`swarm coordinator`, the
+ * transport's arguments, the run's worker options, -- CMD) in cgroup cg
+ * under the swarm's (made if cg->dirfd < 0), logging to <logs>/name.log;
+ * bus_env: with the agent variables of the master's bus (a /dev/shm
+ * coordinator), else our own environment. */
+struct spawned;
+int master_spawn_coord(struct master *m, const char *name,
+		       const char *const *transport, int bus_env,
+		       struct swarm_cgroup *cg, struct spawned *sp);
 
 /* coord_top.c: swarm top's snapshot (user/top/top.h) for asker `from`
  * into buf; its length, or a negative errno. master_top_final sends the

@@ -12,20 +12,8 @@
 #include "coord.h"
 #include "report.h"
 
-struct nats_run_opts {
-	const char *url;            /* nats://HOST:PORT (checked by the CLI) */
-	const char *swarm;          /* swarm id; NULL: random */
-	double ack_wait_s;          /* 0: default (30 s) */
-	unsigned max_deliver;       /* 0: default (5) */
-};
-
-/* Master: publish every task to the swarm's stream, start o->coordinators
- * local coordinators (`swarm coordinator --join`), collect results from
- * every coordinator that joins, fill rep. Same return convention as
- * coord_run. */
-int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *n,
-		   const struct report_kernel *kernel, struct run_report *rep,
-		   enum setup_step *step);
+/* The master is coord_run with run_opts.nats set (topo_nats in
+ * coord_nats_master.c). */
 /* Free the report's "nats" section (after printing the report). */
 void coord_nats_report_free(struct run_report *rep);
 
@@ -37,6 +25,7 @@ struct nats_node_opts {
 	const char *logs_dir;       /* NULL: ${TMPDIR:-/tmp}/swarm-<swarm>-<name> */
 	const char *bus_id;         /* the local bus's id; NULL: random */
 	int stdout_mode, task_stdin;
+	int set_nice, nice;         /* --agent-nice: the workers' nice value */
 	char **argv;
 	int (*applet)(int argc, char **argv);
 };

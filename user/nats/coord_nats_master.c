@@ -1,209 +1,208 @@
-/* `swarm run --topology hybrid --bus nats://...`: the master of a swarm
- * whose coordinators may sit on any host. Tasks go into the swarm's
- * JetStream stream; C coordinators are started here (`swarm coordinator
- * --join`), any number more can join from other hosts; results come back
- * through the stream, counted once per task (nats_ledger.h). */
+/* `swarm run --topology hybrid --bus nats://...`: the third topology of
+ * the one master (coord_master.c), whose coordinators may sit on any
+ * host. Tasks go into the swarm's JetStream stream; C coordinators are
+ * started here (`swarm coordinator --join`), any number more can join
+ * from other hosts; results come back through the stream, counted once
+ * per task (nats_ledger.h), read by the pump thread (nats_pump.h).
+ *
+ * Everything else is the master's, as on one host: the /dev/shm bus for
+ * swarm status / pause / resume / top, the metrics, the swarm's cgroup
+ * (a cgroup per local coordinator), outcomes, the report. */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
-#include "replace.h"
-#include "bus.h"
+#include "coord_master.h"
 #include "coord_nats.h"
-#include "coord_sys.h"
-#include "core_path.h"
 #include "nats_mesh.h"
-#include "priv.h"
-#include "run_logs.h"
+#include "nats_pump.h"
 #include "spawn_process.h"
-#include "swarm.h"
-#include "tasks.h"
+#include "top.h"
 
 #define HIST_LEN 256
 /* After SIGTERM: long enough for a coordinator to drop its bus, short
  * enough that a run whose server is gone still ends promptly. */
 #define COORD_TERM_WAIT_MS 1500
-
-extern char **environ;
+#define NOTICE_EVERY_NS    1000000000ull  /* "pause" again, for late joiners */
+#define HEARD_NS           3000000000ull  /* a member heard this recently is up */
 
 struct lcoord {                     /* a coordinator started here */
+	int ev_kind;                /* EV_COORD: must stay first */
+	unsigned idx, gen;
 	char name[NAME_MAX_LEN + 1];
 	char bus_id[NAME_MAX_LEN + 1];  /* its private bus, removed if it dies */
-	unsigned idx, gen;
 	pid_t pid;
 	int pidfd;
+	struct swarm_cgroup cg;
 };
 
-struct nmaster {
-	const struct run_opts *o;
+struct member {                     /* any coordinator heard of */
+	char name[NAME_MAX_LEN + 1];
+	char host[NAME_MAX_LEN + 1];
+	int pid;
+	unsigned workers, restarts;
+	uint64_t done, held, last_ns;
+	int lost;                   /* declared dead, not heard since */
+};
+
+struct nats_master {
 	const struct nats_run_opts *no;
-	struct run_report *rep;
 	struct nm_master *nm;
-	struct task_list tl;
+	struct nats_pump *pump;
+	int ev_nats;
+	char swarm[NAME_MAX_LEN + 1];
 	struct lcoord *lc;
 	unsigned nlc;
-	int sigfd, logs_fd, stop_sig;
-	FILE *results;
-	char swarm[NAME_MAX_LEN + 1];
-	char exe[PATH_MAX];
-	char logs_path[PATH_MAX];
-	uint64_t t0, deadline, t_done, quiet_since, msgs, last_tick;
+	struct member *mem;
+	size_t nmem;
+	uint64_t last_notice;
 };
 
 /* The report's "nats" section, rendered before the connection closes
- * (the report is printed after coord_run_nats returns). */
+ * (the report is printed after coord_run returns). */
 struct nats_section {
 	struct report_kernel k;
 	char *json, *text;
 };
 
-static void random_id(char *out, size_t len)
+static struct member *member(struct nats_master *n, const char *name)
 {
-	unsigned char b[4] = { 0 };
-
-	if (getrandom(b, sizeof(b), 0) != sizeof(b)) {
-		uint64_t t = now_ns() ^ (uint64_t)getpid();
-		memcpy(b, &t, sizeof(b));
-	}
-	snprintf(out, len, "s%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
-}
-
-static int load_tasks(struct nmaster *m)
-{
-	size_t bad = 0;
-	int err;
-
-	if (m->o->tasks_file)
-		err = tasks_load_file(m->o->tasks_file, &m->tl, &bad);
-	else
-		err = tasks_generate(m->o->n, &m->tl);
-	if (err && m->o->tasks_file)
-		tasks_load_error(m->o->tasks_file, bad, err, m->rep->error,
-				 sizeof(m->rep->error));
-	/* An empty task list is an empty run (0/0, exit 0), as on one host. */
-	return err;
-}
-
-static int open_logs(struct nmaster *m)
-{
-	char leaf[128];
-	int err;
-
-	snprintf(leaf, sizeof(leaf), "swarm-run-%s", m->swarm);
-	err = run_logs_open(m->o->logs_dir, leaf, m->logs_path,
-			    sizeof(m->logs_path), &m->logs_fd);
-
-	if (err == -EPERM)
-		snprintf(m->rep->error, sizeof(m->rep->error),
-			 "log directory %.200s exists and is not ours alone", m->logs_path);
-	return err;
-}
-
-static int spawn_coord(struct nmaster *m, struct lcoord *c)
-{
-	char workers[16], maxp[16], hb[32], file[NAME_MAX_LEN + 8];
-	char *argv[40 + 1024];
-	struct spawn_req r = { .argv = argv, .envp = environ, .stdin_fd = -1,
-			       .new_pgroup = 1, .die_with_parent = 1, .cgroup_fd = -1,
-			       .user = m->o->user };
-	struct spawned sp;
-	size_t a = 0, i;
-	int err, fd;
-
-	if (c->gen)
-		snprintf(c->name, sizeof(c->name), "c%ur%u", c->idx + 1, c->gen);
-	else
-		snprintf(c->name, sizeof(c->name), "c%u", c->idx + 1);
-	random_id(c->bus_id, sizeof(c->bus_id));
-	snprintf(workers, sizeof(workers), "%u", m->o->workers);
-	snprintf(maxp, sizeof(maxp), "%u", m->o->max_parallel);
-	snprintf(hb, sizeof(hb), "%.3f", m->o->heartbeat_s);
-	argv[a++] = m->exe;
-	argv[a++] = "coordinator";
-	argv[a++] = "--join";
-	argv[a++] = (char *)m->no->url;
-	argv[a++] = "--swarm";
-	argv[a++] = m->swarm;
-	argv[a++] = "--name";
-	argv[a++] = c->name;
-	argv[a++] = "--workers";
-	argv[a++] = workers;
-	argv[a++] = "--max-parallel";
-	argv[a++] = maxp;
-	argv[a++] = "--heartbeat";
-	argv[a++] = hb;
-	argv[a++] = "--logs";
-	argv[a++] = m->logs_path;
-	argv[a++] = "--bus-id";
-	argv[a++] = c->bus_id;
-	if (m->o->task_stdin || replace_has(m->o->argv))
-		argv[a++] = "--stdout-mode";
-	if (m->o->task_stdin)
-		argv[a++] = "--task-stdin";
-	argv[a++] = "--";
-	for (i = 0; m->o->argv[i] && a < sizeof(argv) / sizeof(argv[0]) - 1; i++)
-		argv[a++] = m->o->argv[i];
-	argv[a] = NULL;
-	snprintf(file, sizeof(file), "%s.log", c->name);
-	fd = openat(m->logs_fd, file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-		    O_NOFOLLOW, 0600);
-	r.stdout_fd = r.stderr_fd = fd;
-	err = spawn_process(&r, &sp);
-	if (fd >= 0)
-		close(fd);
-	if (err)
-		return err;
-	c->pid = sp.pid;
-	c->pidfd = sp.pidfd;
-	/* The kernel tracers follow the master's tree; this names the branch. */
-	if (m->o->hooks && m->o->hooks->spawned)
-		m->o->hooks->spawned(m->o->hooks->arg, (int)sp.pid, c->name);
-	return 0;
-}
-
-static struct report_coord *coord_entry(struct run_report *r, const char *name)
-{
-	struct report_coord *v;
+	struct member *v;
 	size_t i;
 
-	for (i = 0; i < r->ncoords; i++)
-		if (!strcmp(r->coords[i].name, name))
-			return &r->coords[i];
-	v = realloc(r->coords, (r->ncoords + 1) * sizeof(*v));
+	for (i = 0; i < n->nmem; i++)
+		if (!strcmp(n->mem[i].name, name))
+			return &n->mem[i];
+	v = realloc(n->mem, (n->nmem + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
-	r->coords = v;
-	v = &r->coords[r->ncoords++];
+	n->mem = v;
+	v = &n->mem[n->nmem++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	return v;
 }
 
-static void history_reason(struct nmaster *m, uint32_t task, const char *what,
-			   char *out, size_t len)
+static struct lcoord *local_by_name(struct nats_master *n, const char *name)
 {
-	char hist[HIST_LEN];
+	unsigned i;
 
-	if (!ledger_history(nm_master_ledger(m->nm), task, hist, sizeof(hist)))
-		snprintf(hist, sizeof(hist), "none seen");
-	/* Long histories are cut: the report keeps their start. */
-	if (snprintf(out, len, "%s; deliveries: %s", what, hist) >= (int)len)
-		out[len - 1] = 0;
+	for (i = 0; i < n->nlc; i++)
+		if (!strcmp(n->lc[i].name, name))
+			return &n->lc[i];
+	return NULL;
 }
 
-static void on_result(struct nmaster *m, const struct nm_event *ev)
+static int spawn_local(struct master *m, struct lcoord *c)
 {
-	struct run_report *r = m->rep;
+	struct nats_master *n = m->nats;
+	const char *transport[] = { "--join", n->no->url, "--swarm", n->swarm,
+				    "--bus-id", c->bus_id, NULL };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	struct member *mb;
+	struct spawned sp;
+	int err;
+
+	if (c->gen)
+		snprintf(c->name, sizeof(c->name), "c%ur%u", c->idx + 1, c->gen);
+	else
+		snprintf(c->name, sizeof(c->name), "c%u", c->idx + 1);
+	/* Unique on this host while the swarm's own bus is. */
+	snprintf(c->bus_id, sizeof(c->bus_id), "%.48s-%.15s", n->swarm, c->name);
+	err = master_spawn_coord(m, c->name, transport, 0, &c->cg, &sp);
+	if (err)
+		return err;
+	c->pid = sp.pid;
+	c->pidfd = sp.pidfd;
+	epoll_ctl(m->epfd, EPOLL_CTL_ADD, c->pidfd, &ev);
+	mb = member(n, c->name);
+	if (mb) {
+		mb->pid = c->pid;
+		mb->workers = m->o->workers;
+		mb->restarts = c->gen;
+	}
+	return 0;
+}
+
+static int publish(struct master *m)
+{
+	struct nats_master *n = m->nats;
+	struct nm_cfg cfg = {
+		.url = n->no->url, .swarm = n->swarm, .name = "master",
+		.ack_wait_ns = (uint64_t)(n->no->ack_wait_s * 1e9),
+		.max_deliver = n->no->max_deliver,
+		.connect_ns = (uint64_t)((m->o->timeout_s < 10 ? m->o->timeout_s : 10) * 1e9),
+	};
+	uint32_t i;
+	int err;
+
+	*m->step = STEP_NATS_SWARM;
+	if ((err = nm_master_open(&cfg, (uint32_t)m->tl.n, &n->nm))) {
+		snprintf(m->rep->error, sizeof(m->rep->error), "%s at %s: %s",
+			 setup_step_text(*m->step), n->no->url, nm_strerror(err));
+		return err;
+	}
+	*m->step = STEP_NATS_PUBLISH;
+	for (i = 0; i < m->tl.n && !err; i++)
+		err = nm_master_publish(n->nm, i, m->tl.v[i].text, m->tl.v[i].len);
+	if (!err)
+		err = nm_master_publish_wait(n->nm, m->deadline);
+	if (err)
+		snprintf(m->rep->error, sizeof(m->rep->error), "%s: %s",
+			 setup_step_text(*m->step), nm_strerror(err));
+	return err;
+}
+
+static int nats_start(struct master *m)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct nats_master *n;
+	unsigned i;
+	int err;
+
+	n = m->nats = calloc(1, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	n->no = m->o->nats;
+	n->ev_nats = EV_TOPO;
+	/* One name for the swarm everywhere: its stream, its bus here (so
+	 * `swarm status ID` finds it), the coordinators' --swarm. */
+	snprintf(n->swarm, sizeof(n->swarm), "%s", bus_id(m->bus));
+	n->lc = calloc(m->o->coordinators ? m->o->coordinators : 1, sizeof(*n->lc));
+	if (!n->lc)
+		return -ENOMEM;
+	if ((err = publish(m)))
+		return err;
+	*m->step = STEP_LOOP;
+	if ((err = nats_pump_start(n->nm, &n->pump)))
+		return err;
+	ev.data.ptr = &n->ev_nats;
+	if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, nats_pump_fd(n->pump), &ev) < 0)
+		return -errno;
+	fprintf(stderr, "swarm: swarm %s on %s; other hosts join with: swarm coordinator "
+		"--join %s --swarm %s --workers W -- CMD\n", n->swarm, n->no->url,
+		n->no->url, n->swarm);
+	*m->step = STEP_COORDS;
+	for (i = 0; i < m->o->coordinators; i++) {
+		n->lc[i].ev_kind = EV_COORD;
+		n->lc[i].idx = i;
+		n->lc[i].pidfd = -1;
+		n->lc[i].cg.dirfd = -1;
+		n->nlc++;
+		if ((err = spawn_local(m, &n->lc[i])))
+			return err;
+	}
+	*m->step = STEP_AGENTS;
+	return 0;
+}
+
+static void on_result(struct master *m, const struct nm_event *ev)
+{
 	struct task *t = &m->tl.v[ev->task];
 	uint64_t now = now_ns();
 
@@ -215,283 +214,272 @@ static void on_result(struct nmaster *m, const struct nm_event *ev)
 	t->t_start_ns = now - ev->dur_us * 1000;
 	snprintf(t->agent, sizeof(t->agent), "%s", ev->agent[0] ? ev->agent : ev->coord);
 	snprintf(t->reason, sizeof(t->reason), "%s", ev->reason);
-	if (t->status == TS_OK) {
-		r->delivered++;
-	} else {
-		r->failed++;
-		report_add_failure(r, t->agent, t->reason, t->exit_code,
-				   (int64_t)t->id, t->status);
-	}
-	if (m->results)
-		report_result_line(m->results, t, ev->out, ev->out_len,
-				   ev->out_len >= TASK_OUTPUT_MAX);
+	master_task_done(m, t, ev->out, ev->out_len);
 }
 
-static void on_failed(struct nmaster *m, uint32_t task, const char *what)
+static void on_failed(struct master *m, uint32_t task, const char *why)
 {
 	struct task *t = &m->tl.v[task];
-	char reason[sizeof(t->reason)];
 
-	history_reason(m, task, what, reason, sizeof(reason));
 	t->state = TASK_DONE;
 	t->status = TS_LOST;
+	t->t_end_ns = now_ns();
 	snprintf(t->agent, sizeof(t->agent), "-");
-	snprintf(t->reason, sizeof(t->reason), "%s", reason);
-	m->rep->failed++;
-	report_add_failure(m->rep, "-", reason, 0, (int64_t)task, TS_LOST);
-	if (m->results)
-		report_result_line(m->results, t, NULL, 0, 0);
+	snprintf(t->reason, sizeof(t->reason), "%.*s", (int)sizeof(t->reason) - 1, why);
+	master_task_done(m, t, NULL, 0);
 }
 
-static void on_event(struct nmaster *m, const struct nm_event *ev)
+static void on_heartbeat(struct master *m, const struct nm_event *ev)
 {
-	struct report_coord *c;
+	struct member *mb = member(m->nats, ev->coord);
+
+	if (ev->hb_returned)
+		fprintf(stderr, "swarm: coordinator %s is back; what it finished "
+			"meanwhile counts once\n", ev->coord);
+	if (!mb)
+		return;
+	mb->pid = ev->hb_pid;
+	mb->workers = ev->hb_want;
+	mb->done = ev->hb_done;
+	mb->held = ev->hb_held;
+	mb->last_ns = now_ns();
+	mb->lost = 0;
+	snprintf(mb->host, sizeof(mb->host), "%s", ev->hb_host);
+}
+
+static void handle(struct master *m, const struct pump_ev *e)
+{
+	const struct nm_event *ev = &e->ev;
+	struct member *mb;
 
 	m->msgs++;
 	switch (ev->kind) {
 	case NM_EV_RESULT:
-		on_result(m, ev);
+		if (ev->task < m->tl.n)
+			on_result(m, ev);
 		break;
 	case NM_EV_FAILED:
-		on_failed(m, ev->task, ev->reason);
+		if (ev->task < m->tl.n)
+			on_failed(m, ev->task, e->why);
 		break;
 	case NM_EV_FAILOVER:
 		fprintf(stderr, "swarm: coordinator %s lost (last heard of %.1f s ago): %llu "
-			"open tasks handed to the others\n", ev->coord, (double)ev->dur_us / 1e6,
-			(unsigned long long)ev->hb_held);
+			"open tasks handed to the others\n", ev->coord,
+			(double)ev->dur_us / 1e6, (unsigned long long)ev->hb_held);
+		if ((mb = member(m->nats, ev->coord)))
+			mb->lost = 1;
 		break;
 	case NM_EV_HEARTBEAT:
-		if (ev->hb_returned)
-			fprintf(stderr, "swarm: coordinator %s is back; what it finished "
-				"meanwhile counts once\n", ev->coord);
-		c = coord_entry(m->rep, ev->coord);
-		if (c) {
-			c->pid = ev->hb_pid;
-			c->workers = ev->hb_want;
-		}
+		on_heartbeat(m, ev);
 		break;
 	}
 }
 
-/* Nothing can be delivered any more, yet tasks are open: the server gave
- * them up and its advisory did not reach us (we were reconnecting). */
-static void sweep_open(struct nmaster *m)
+static void take_events(struct master *m)
 {
-	const struct ledger *led = nm_master_ledger(m->nm);
-	uint32_t i;
+	struct pump_ev *e, *next;
 
-	for (i = 0; i < led->n; i++)
-		if (led->t[i].state == LEDGER_OPEN) {
-			ledger_exhausted((struct ledger *)led, i, led->t[i].max_attempt);
-			on_failed(m, i, "no result and nothing left to deliver");
-		}
+	for (e = nats_pump_take(m->nats->pump); e; e = next) {
+		next = e->next;
+		handle(m, e);
+		free(e);
+	}
 }
 
 /* Collect a coordinator that has exited. One that was killed (or died)
  * could not remove its private bus: we know it by its id. */
-static void reap_coord(struct lcoord *c)
+static void reap_local(struct master *m, struct lcoord *c)
 {
 	int ws = 0;
 
 	spawn_reap(c->pidfd, &ws);
+	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->pidfd, NULL);
 	close(c->pidfd);
 	c->pidfd = -1;
 	bus_remove(NULL, c->bus_id);
+	if (c->cg.dirfd >= 0) {
+		/* Its workers die with it (PDEATHSIG); stragglers go now. */
+		cgroup_kill(&c->cg);
+		cgroup_wait_empty(&c->cg, 1000);
+		cgroup_remove(&c->cg);
+	}
 }
 
-static void on_event(struct nmaster *m, const struct nm_event *ev);
-
-static void on_coord_exit(struct nmaster *m, struct lcoord *c)
+static void on_local_exit(struct master *m, struct lcoord *c)
 {
-	struct nm_event ev;
+	struct member *mb;
 
-	reap_coord(c);
-	if (ledger_open(nm_master_ledger(m->nm)) == 0 || m->stop_sig)
+	if (c->pidfd < 0)
+		return;
+	reap_local(m, c);
+	take_events(m);    /* results it sent before it went */
+	if (m->done == m->tl.n || m->stop_sig)
 		return;
 	/* Its unacked tasks go back to the others now (nats_failover.h),
 	 * not after AckWait; a replacement keeps this host's share of the
 	 * capacity. */
-	if (nm_master_coord_gone(m->nm, c->name, &ev) == 1)
-		on_event(m, &ev);
+	nats_pump_coord_gone(m->nats->pump, c->name);
+	if ((mb = member(m->nats, c->name)))
+		mb->lost = 1;
 	if (c->gen >= COORD_MAX_RESTARTS)
 		return;
 	c->gen++;
 	m->rep->coordinator_restarts++;
-	if (spawn_coord(m, c) == 0) {
-		struct report_coord *rc = coord_entry(m->rep, c->name);
-		if (rc)
-			rc->restarts = c->gen;
-	}
+	if (spawn_local(m, c))
+		fprintf(stderr, "swarm: could not start a replacement for coordinator "
+			"c%u; the others take its share\n", c->idx + 1);
 }
 
-/* The tracer's hook: when its ring buffer has events, and once a second. */
-static void tick_hooks(struct nmaster *m, int ready)
+static int nats_on_msg(struct master *m, const struct bus_msg *msg)
 {
-	const struct run_hooks *h = m->o->hooks;
+	(void)m;
+	(void)msg;
+	return 0;   /* coordinators answer over NATS; the bus is for ctl */
+}
 
-	if (!h || !h->tick || (!ready && now_ns() - m->last_tick < 1000000000ull))
+static void nats_on_event(struct master *m, void *ev)
+{
+	if (ev == &m->nats->ev_nats)
+		take_events(m);
+	else
+		on_local_exit(m, ev);   /* EV_COORD: a local coordinator's pidfd */
+}
+
+static void nats_step(struct master *m, int *more, int *tick_ms)
+{
+	struct nats_master *n = m->nats;
+
+	*more = 0;
+	/* Notices are not stored: one who joined since hears it now. */
+	if (m->paused && now_ns() - n->last_notice >= NOTICE_EVERY_NS) {
+		n->last_notice = now_ns();
+		nm_master_notice(n->nm, "pause");
+	}
+	if (m->paused && (*tick_ms < 0 || *tick_ms > 1000))
+		*tick_ms = 1000;
+}
+
+static void nats_signal(struct master *m, int sig)
+{
+	struct nats_master *n = m->nats;
+	unsigned i;
+
+	for (i = 0; n && i < n->nlc; i++)
+		if (n->lc[i].pidfd >= 0) {
+			kill(-n->lc[i].pid, sig);
+			kill(n->lc[i].pid, sig);
+		}
+}
+
+/* Every coordinator, here or elsewhere, stops its workers but stays up:
+ * its heartbeat and its tasks' leases go on, so no one is failed over
+ * and nothing is redelivered while paused. */
+static void nats_pause(struct master *m, int on)
+{
+	struct nats_master *n = m->nats;
+	int err;
+
+	if (!n || !n->nm)
 		return;
-	m->last_tick = now_ns();
-	h->tick(h->arg);
+	n->last_notice = now_ns();
+	err = nm_master_notice(n->nm, on ? "pause" : "resume");
+	if (err)
+		fprintf(stderr, "swarm: telling the coordinators to %s failed: %s\n",
+			on ? "pause" : "resume", nm_strerror(err));
 }
 
-static void watch_processes(struct nmaster *m)
+static void nats_resumed(struct master *m)
 {
-	struct pollfd pf[2 + 256];
-	struct signalfd_siginfo si;
-	unsigned i, n = 0, first;
-	const struct run_hooks *h = m->o->hooks;
-	int hook_fd = h && h->event_fd > 0 ? h->event_fd : -1;
+	(void)m;   /* coordinators keep their own heartbeats */
+}
 
-	pf[n].fd = m->sigfd;
-	pf[n++].events = POLLIN;
-	pf[n].fd = hook_fd;          /* poll ignores -1 */
-	pf[n++].events = POLLIN;
-	first = n;
-	for (i = 0; i < m->nlc && n < sizeof(pf) / sizeof(pf[0]); i++) {
-		pf[n].fd = m->lc[i].pidfd;
-		pf[n++].events = POLLIN;
-	}
-	if (poll(pf, n, 0) <= 0) {
-		tick_hooks(m, 0);
+/* The pump is stopped (drain: read what is on its way first) and what
+ * it read is counted; nm is ours again. */
+static void stop_pump(struct master *m, int drain)
+{
+	struct nats_master *n = m->nats;
+
+	if (!n || !n->pump)
 		return;
-	}
-	if (pf[0].revents)
-		while (read(m->sigfd, &si, sizeof(si)) == sizeof(si))
-			if (!m->stop_sig)
-				m->stop_sig = (int)si.ssi_signo;
-	tick_hooks(m, pf[1].revents != 0);
-	for (i = first; i < n; i++)
-		if (pf[i].revents && pf[i].fd >= 0)
-			on_coord_exit(m, &m->lc[i - first]);
+	nats_pump_stop(n->pump, drain);
+	take_events(m);
 }
 
-static void loop(struct nmaster *m)
+static void nats_abort(struct master *m, int status, const char *why)
 {
-	const struct ledger *led = nm_master_ledger(m->nm);
-	struct nm_event ev;
+	struct nats_master *n = m->nats;
+	const struct ledger *led;
+	char reason[sizeof(m->tl.v[0].reason)];
+	size_t i;
 
-	while (ledger_open(led) && !m->stop_sig) {
-		if (now_ns() >= m->deadline) {
-			m->rep->timed_out = 1;
-			break;
-		}
-		watch_processes(m);
-		if (nm_master_poll(m->nm, 50, &ev) == 1) {
-			on_event(m, &ev);
-			m->quiet_since = 0;
+	stop_pump(m, 0);
+	led = n && n->nm ? nm_master_ledger(n->nm) : NULL;
+	for (i = 0; i < m->tl.n; i++) {
+		struct task *t = &m->tl.v[i];
+
+		if (m->flags[i] & TF_RECORDED)
 			continue;
-		}
-		if (!m->quiet_since)
-			m->quiet_since = now_ns();
-		else if (now_ns() - m->quiet_since > 1000000000ull &&
-			 nm_master_drained(m->nm) == 1) {
-			if (nm_master_poll(m->nm, 500, &ev) == 1) {
-				on_event(m, &ev);
-				m->quiet_since = 0;
-				continue;
-			}
-			sweep_open(m);
-		}
-	}
-	if (!ledger_open(led))
-		m->t_done = now_ns();
-	/* Heartbeats already on their way name the coordinators for the
-	 * report: a short drain. */
-	while (!m->stop_sig && nm_master_poll(m->nm, 50, &ev) == 1)
-		on_event(m, &ev);
-}
-
-/* Tasks without an outcome at the end: timed out or interrupted. */
-static void report_missing(struct nmaster *m)
-{
-	const struct ledger *led = nm_master_ledger(m->nm);
-	int st = m->stop_sig ? TS_INTERRUPTED : TS_TIMEOUT;
-	char reason[128];
-	uint32_t i;
-
-	for (i = 0; i < led->n; i++) {
-		if (led->t[i].state != LEDGER_OPEN)
-			continue;
-		history_reason(m, i, m->stop_sig ? "interrupted" : "no result before the timeout",
-			       reason, sizeof(reason));
-		report_add_failure(m->rep, "-", reason, 0, (int64_t)i, st);
+		if (led)
+			nats_history_reason(led, (uint32_t)i, status == TS_TIMEOUT ?
+					    "no result before the timeout" : "interrupted",
+					    reason, sizeof(reason));
+		else
+			snprintf(reason, sizeof(reason), "not published (%s)", why);
+		t->state = TASK_DONE;
+		t->status = (uint8_t)status;
+		t->t_end_ns = now_ns();
+		snprintf(t->agent, sizeof(t->agent), "-");
+		snprintf(t->reason, sizeof(t->reason), "%s", reason);
+		master_task_done(m, t, NULL, 0);
 	}
 }
 
-/* Coordinators still running: the ones that exited are collected. */
-static unsigned reap_exited(struct nmaster *m)
+static unsigned local_alive(struct nats_master *n)
 {
 	unsigned i, alive = 0;
 
-	for (i = 0; i < m->nlc; i++) {
-		struct lcoord *c = &m->lc[i];
-		struct pollfd pf = { .fd = c->pidfd, .events = POLLIN };
-
-		if (c->pidfd < 0)
-			continue;
-		if (poll(&pf, 1, 0) == 1)
-			reap_coord(c);
-		else
-			alive++;
-	}
+	for (i = 0; i < n->nlc; i++)
+		alive += n->lc[i].pidfd >= 0;
 	return alive;
 }
 
-static unsigned wait_exited(struct nmaster *m, int ms)
+static unsigned wait_local(struct master *m, int ms)
 {
+	struct nats_master *n = m->nats;
 	uint64_t end = now_ns() + (uint64_t)ms * 1000000ull;
-	unsigned alive;
-
-	while ((alive = reap_exited(m)) && now_ns() < end)
-		poll(NULL, 0, 20);
-	return alive;
-}
-
-static void signal_local(struct nmaster *m, int sig)
-{
 	unsigned i;
 
-	for (i = 0; i < m->nlc; i++)
-		if (m->lc[i].pidfd >= 0) {
-			kill(-m->lc[i].pid, sig);
-			kill(m->lc[i].pid, sig);
+	while (local_alive(n)) {
+		for (i = 0; i < n->nlc; i++) {
+			struct pollfd pf = { .fd = n->lc[i].pidfd, .events = POLLIN };
+
+			if (pf.fd >= 0 && poll(&pf, 1, 0) == 1)
+				reap_local(m, &n->lc[i]);
 		}
+		if (!local_alive(n) || now_ns() >= end)
+			break;
+		poll(NULL, 0, 20);
+	}
+	return local_alive(n);
 }
 
-/* The end notice (in nm_master_close) lets the local coordinators go.
- * One still there after the grace is asked to stop (SIGTERM: it hands
- * its tasks back and removes its bus), then killed with its group; the
- * bus of a killed one is removed here (reap_coord). */
-static void stop_local(struct nmaster *m, int grace_ms)
+static void nats_json(FILE *f, struct nats_master *n)
 {
-	if (!wait_exited(m, grace_ms))
-		return;
-	signal_local(m, SIGTERM);
-	if (!wait_exited(m, COORD_TERM_WAIT_MS))
-		return;
-	signal_local(m, SIGKILL);
-	wait_exited(m, 5000);
-}
-
-static void nats_json(FILE *f, void *arg)
-{
-	struct nmaster *m = arg;
-	const struct ledger *led = nm_master_ledger(m->nm);
+	const struct ledger *led = nm_master_ledger(n->nm);
 	char hist[HIST_LEN];
 	uint32_t i;
 	int first = 1;
 
 	fputs("{\"url\":", f);
-	report_json_str(f, m->no->url, strlen(m->no->url));
+	report_json_str(f, n->no->url, strlen(n->no->url));
 	fputs(",\"swarm\":", f);
-	report_json_str(f, m->swarm, strlen(m->swarm));
+	report_json_str(f, n->swarm, strlen(n->swarm));
 	fprintf(f, ",\"redelivered_tasks\":%llu,\"duplicate_results\":%llu,"
 		"\"gave_up\":%llu,\"reconnects\":%llu,\"redeliveries\":[",
 		(unsigned long long)led->redelivered_tasks,
 		(unsigned long long)led->duplicates,
 		(unsigned long long)led->exhausted,
-		(unsigned long long)nm_master_reconnects(m->nm));
+		(unsigned long long)nm_master_reconnects(n->nm));
 	for (i = 0; i < led->n; i++) {
 		if (led->t[i].max_attempt <= 1)
 			continue;
@@ -502,30 +490,41 @@ static void nats_json(FILE *f, void *arg)
 		fputc('}', f);
 		first = 0;
 	}
+	fputs("],\"hosts\":[", f);
+	for (i = 0; i < n->nmem; i++) {
+		const struct member *mb = &n->mem[i];
+
+		fprintf(f, "%s{\"coordinator\":", i ? "," : "");
+		report_json_str(f, mb->name, strlen(mb->name));
+		fputs(",\"host\":", f);
+		report_json_str(f, mb->host, strlen(mb->host));
+		fprintf(f, ",\"pid\":%d,\"workers\":%u,\"done\":%llu,\"local\":%s}",
+			mb->pid, mb->workers, (unsigned long long)mb->done,
+			local_by_name(n, mb->name) ? "true" : "false");
+	}
 	fputs("],", f);
-	fo_json(nm_master_failover(m->nm), f);
+	fo_json(nm_master_failover(n->nm), f);
 	fputc('}', f);
 }
 
-static void nats_text(FILE *f, void *arg)
+static void nats_text(FILE *f, struct nats_master *n)
 {
-	struct nmaster *m = arg;
-	const struct ledger *led = nm_master_ledger(m->nm);
+	const struct ledger *led = nm_master_ledger(n->nm);
 	char hist[HIST_LEN];
 	uint32_t i, shown = 0;
 
 	fprintf(f, "  nats         %s swarm %s: %llu tasks redelivered, %llu duplicate "
-		"results dropped, %llu reconnects\n", m->no->url, m->swarm,
+		"results dropped, %llu reconnects\n", n->no->url, n->swarm,
 		(unsigned long long)led->redelivered_tasks,
 		(unsigned long long)led->duplicates,
-		(unsigned long long)nm_master_reconnects(m->nm));
+		(unsigned long long)nm_master_reconnects(n->nm));
 	for (i = 0; i < led->n && shown < 20; i++)
 		if (led->t[i].max_attempt > 1) {
 			ledger_history(led, i, hist, sizeof(hist));
 			fprintf(f, "    task %u: %s\n", i + 1, hist);
 			shown++;
 		}
-	fo_text(nm_master_failover(m->nm), f);
+	fo_text(nm_master_failover(n->nm), f);
 }
 
 static void section_json(FILE *f, void *arg)
@@ -538,7 +537,7 @@ static void section_text(FILE *f, void *arg)
 	fputs(((struct nats_section *)arg)->text, f);
 }
 
-static void render_section(struct nmaster *m)
+static void render_section(struct master *m)
 {
 	struct nats_section *s = calloc(1, sizeof(*s));
 	size_t len;
@@ -548,12 +547,12 @@ static void render_section(struct nmaster *m)
 		return;
 	f = open_memstream(&s->json, &len);
 	if (f) {
-		nats_json(f, m);
+		nats_json(f, m->nats);
 		fclose(f);
 	}
 	f = open_memstream(&s->text, &len);
 	if (f) {
-		nats_text(f, m);
+		nats_text(f, m->nats);
 		fclose(f);
 	}
 	if (!s->json || !s->text) {
@@ -581,183 +580,193 @@ void coord_nats_report_free(struct run_report *rep)
 	rep->nats = NULL;
 }
 
-static void fill_report(struct nmaster *m)
+/* The end notice (in nm_master_close) lets every coordinator go. A local
+ * one still there after the grace is asked to stop (SIGTERM: it hands its
+ * tasks back and removes its bus), then killed with its group; the bus
+ * of a killed one is removed by reap_local. */
+static void nats_finish(struct master *m, int grace_ms)
 {
-	struct run_report *r = m->rep;
-	const struct ledger *led = nm_master_ledger(m->nm);
-	uint64_t end = m->t_done ? m->t_done : now_ns();
+	struct nats_master *n = m->nats;
+	const struct ledger *led;
+
+	if (!n)
+		return;
+	stop_pump(m, !m->stop_sig);
+	if (n->nm) {
+		led = nm_master_ledger(n->nm);
+		m->rep->duplicates += led->duplicates;
+		render_section(m);
+		/* Ends the swarm for every coordinator (kept with --keep). */
+		nm_master_close(n->nm, !m->o->keep);
+		n->nm = NULL;
+	}
+	if (!wait_local(m, grace_ms))
+		return;
+	nats_signal(m, SIGTERM);
+	if (!wait_local(m, COORD_TERM_WAIT_MS))
+		return;
+	nats_signal(m, SIGKILL);
+	wait_local(m, 5000);
+}
+
+static void nats_after(struct master *m)
+{
+	(void)m;   /* --timeline is refused for NATS (cmd_run.c) */
+}
+
+static size_t nats_pending(struct master *m)
+{
+	(void)m;
+	return 0;   /* published up front: the stream holds the rest */
+}
+
+static int heard(const struct member *mb, uint64_t now)
+{
+	return !mb->lost && mb->last_ns && now - mb->last_ns < HEARD_NS;
+}
+
+static void nats_sample(struct master *m, struct coord_sample *s)
+{
+	struct nats_master *n = m->nats;
+	uint64_t now = now_ns();
 	size_t i;
 
-	r->topology = "hybrid";
-	r->expected = m->tl.n;
-	r->duplicates = led->duplicates;
-	r->coordination_s = (double)(end - m->t0) / 1e9;
-	r->total_s = (double)(now_ns() - m->t0) / 1e9;
-	r->messages = m->msgs + m->tl.n;
-	r->coordinators = (unsigned)r->ncoords;
-	for (r->agents = 0, i = 0; i < r->ncoords; i++)
-		r->agents += r->coords[i].workers;
-	r->rss_peak_kb = proc_rss_peak_kb();
-	r->fds_peak = proc_fd_count();
-	r->interrupted = m->stop_sig != 0;
-	if (r->interrupted)
-		r->exit_code = 128 + m->stop_sig;
-	else if (r->delivered == r->expected)
-		r->exit_code = EXIT_OK;
-	else
-		r->exit_code = r->timed_out ? EXIT_TIMEOUT : EXIT_JOB;
-	render_section(m);
-}
+	if (!n)
+		return;
+	for (i = 0; i < n->nmem; i++) {
+		const struct member *mb = &n->mem[i];
+		struct lcoord *c = local_by_name(n, mb->name);
 
-/* --user: the coordinators (this binary) and the command they run must be
- * the user's to execute. */
-static int check_user(struct nmaster *m)
-{
-	char cmd[PATH_MAX];
-	int err = 0;
-
-	if (!m->o->applet)
-		err = spawn_resolve(m->o->argv[0], cmd, sizeof(cmd));
-	if (err)
-		return err;
-	return priv_check_user(m->o->user, m->o->applet ? NULL : cmd, m->exe,
-			       m->rep->error, sizeof(m->rep->error));
-}
-
-static int setup(struct nmaster *m, enum setup_step *step)
-{
-	struct nm_cfg cfg = {
-		.url = m->no->url, .swarm = m->swarm, .name = "master",
-		.ack_wait_ns = (uint64_t)(m->no->ack_wait_s * 1e9),
-		.max_deliver = m->no->max_deliver,
-		.connect_ns = (uint64_t)((m->o->timeout_s < 10 ? m->o->timeout_s : 10) * 1e9),
-	};
-	uint32_t i;
-	int err;
-
-	*step = STEP_TASKS;
-	if ((err = load_tasks(m)))
-		return err;
-	*step = STEP_SELF;
-	if ((err = swarm_self_path(m->exe, sizeof(m->exe))))
-		return err;
-	*step = STEP_COMMAND;
-	if (m->o->user && (err = check_user(m)))
-		return err;
-	if (m->o->results_file) {
-		*step = STEP_RESULTS;
-		m->results = fopen(m->o->results_file, "we");
-		if (!m->results)
-			return -errno;
+		s->coords_alive += c ? c->pidfd >= 0 : heard(mb, now);
+		s->coords_spawned += 1;
+		s->workers_spawned += mb->workers;
 	}
-	/* Tracers attached, files named on the command line open: what is
-	 * left (NATS, /dev/shm, our own children) needs no capability but,
-	 * with --user, those that make the coordinators NAME's (priv.h); the
-	 * logs are then NAME's too. */
-	*step = STEP_PRIVS;
-	if ((err = coord_drop_privileges(m->o->user, m->rep)))
-		return err;
-	*step = STEP_LOGS;
-	if ((err = open_logs(m)))
-		return err;
-	snprintf(m->rep->logs_dir, sizeof(m->rep->logs_dir), "%s", m->logs_path);
-	m->sigfd = coord_signalfd();
-	if (m->sigfd < 0)
-		return -errno;
-	*step = STEP_NATS_SWARM;
-	if ((err = nm_master_open(&cfg, (uint32_t)m->tl.n, &m->nm))) {
-		snprintf(m->rep->error, sizeof(m->rep->error), "%s at %s: %s", setup_step_text(*step),
-			 m->no->url, nm_strerror(err));
-		return err;
-	}
-	*step = STEP_NATS_PUBLISH;
-	for (i = 0; i < m->tl.n && !err; i++)
-		err = nm_master_publish(m->nm, i, m->tl.v[i].text, m->tl.v[i].len);
-	if (!err)
-		err = nm_master_publish_wait(m->nm, m->deadline);
-	if (err)
-		snprintf(m->rep->error, sizeof(m->rep->error), "%s: %s", setup_step_text(*step),
-			 nm_strerror(err));
-	return err;
+	s->coords_target = m->o->coordinators;
 }
 
-static int start_local(struct nmaster *m)
+static void nats_report(struct master *m, struct run_report *r)
 {
-	struct report_coord *rc;
-	unsigned i;
-	int err;
+	struct nats_master *n = m->nats;
+	size_t i;
 
-	m->lc = calloc(m->o->coordinators ? m->o->coordinators : 1, sizeof(*m->lc));
-	if (!m->lc)
-		return -ENOMEM;
-	for (i = 0; i < m->o->coordinators; i++) {
-		m->lc[i].idx = i;
-		m->lc[i].pidfd = -1;
-		err = spawn_coord(m, &m->lc[i]);
-		if (err)
-			return err;
-		m->nlc++;
-		rc = coord_entry(m->rep, m->lc[i].name);
-		if (rc) {
-			rc->pid = m->lc[i].pid;
-			rc->workers = m->o->workers;
+	r->messages += m->msgs + m->tl.n;
+	if (!n)
+		return;
+	r->coords = calloc(n->nmem ? n->nmem : 1, sizeof(*r->coords));
+	r->ncoords = r->coords ? n->nmem : 0;
+	r->coordinators = (unsigned)n->nmem;
+	for (i = 0; i < n->nmem; i++) {
+		r->agents += n->mem[i].workers;
+		if (!r->coords)
+			continue;
+		snprintf(r->coords[i].name, sizeof(r->coords[i].name), "%s", n->mem[i].name);
+		r->coords[i].pid = n->mem[i].pid;
+		r->coords[i].workers = n->mem[i].workers;
+		r->coords[i].restarts = n->mem[i].restarts;
+	}
+}
+
+static const char *member_state(struct nats_master *n, const struct member *mb,
+				uint64_t now)
+{
+	struct lcoord *c = local_by_name(n, mb->name);
+
+	if (mb->lost)
+		return "lost";
+	if (c && c->pidfd < 0)
+		return "exited";
+	return heard(mb, now) ? "running" : c ? "starting" : "silent";
+}
+
+static void nats_status(struct master *m, FILE *f, int json)
+{
+	struct nats_master *n = m->nats;
+	uint64_t now = now_ns();
+	size_t i;
+
+	for (i = 0; n && i < n->nmem; i++) {
+		const struct member *mb = &n->mem[i];
+		double ago = mb->last_ns ? (double)(now - mb->last_ns) / 1e9 : -1;
+
+		if (json) {
+			fprintf(f, "%s{\"name\":", i ? "," : "");
+			report_json_str(f, mb->name, strlen(mb->name));
+			fputs(",\"host\":", f);
+			report_json_str(f, mb->host, strlen(mb->host));
+			fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"workers\":%u,"
+				"\"done\":%llu,\"open_tasks\":%llu,\"heard_s_ago\":%.1f}",
+				mb->pid, member_state(n, mb, now), mb->workers,
+				(unsigned long long)mb->done,
+				(unsigned long long)mb->held, ago);
+		} else {
+			fprintf(f, "%-12s %8d %-12s %-16s %llu open tasks, %llu done\n",
+				mb->name, mb->pid, member_state(n, mb, now),
+				mb->host[0] ? mb->host : "-",
+				(unsigned long long)mb->held,
+				(unsigned long long)mb->done);
 		}
+	}
+}
+
+static int nats_top(struct master *m, struct top_snap *s, uint64_t now)
+{
+	struct nats_master *n = m->nats;
+	uint64_t t = now_ns();
+	size_t i;
+
+	(void)now;
+	s->msgs = m->msgs + m->tl.n;
+	if (!n)
+		return 0;
+	s->coords_total = (uint32_t)n->nmem;
+	for (i = 0; i < n->nmem; i++) {
+		const struct member *mb = &n->mem[i];
+		const char *st = member_state(n, mb, t);
+		struct top_coord *tc;
+
+		s->states[!strcmp(st, "running") ? (mb->held ? TOP_BUSY : TOP_IDLE)
+			  : !strcmp(st, "starting") ? TOP_STARTING
+			  : !strcmp(st, "exited") ? TOP_EXITED : TOP_FAILED]++;
+		if (i >= TOP_MAX_COORDS)
+			continue;
+		tc = &s->coords[s->ncoords++];
+		snprintf(tc->name, sizeof(tc->name), "%s", mb->name);
+		tc->pid = mb->pid;
+		tc->alive = !strcmp(st, "running");
+		tc->open = (uint32_t)mb->held;
+		tc->done = (uint32_t)mb->done;
 	}
 	return 0;
 }
 
-int coord_run_nats(const struct run_opts *o, const struct nats_run_opts *no,
-		   const struct report_kernel *kernel, struct run_report *rep,
-		   enum setup_step *step)
+static void nats_free(struct master *m)
 {
-	struct nmaster m;
-	int err;
+	struct nats_master *n = m->nats;
+	unsigned i;
 
-	/* Signals become events; blocked before libnats starts threads. */
-	coord_block_signals();
-	memset(&m, 0, sizeof(m));
-	m.o = o;
-	m.no = no;
-	m.rep = rep;
-	m.sigfd = m.logs_fd = -1;
-	rep->kernel = kernel;
-	rep->topology = "hybrid";
-	m.t0 = now_ns();
-	m.deadline = m.t0 + (uint64_t)(o->timeout_s * 1e9);
-	if (no->swarm)
-		snprintf(m.swarm, sizeof(m.swarm), "%s", no->swarm);
-	else
-		random_id(m.swarm, sizeof(m.swarm));
-	err = setup(&m, step);
-	if (err)
-		goto out;
-	fprintf(stderr, "swarm: swarm %s on %s; other hosts join with: swarm coordinator "
-		"--join %s --swarm %s --workers W -- CMD\n", m.swarm, no->url, no->url,
-		m.swarm);
-	*step = STEP_COORDS;
-	err = start_local(&m);
-	if (err)
-		goto out;
-	loop(&m);
-	report_missing(&m);
-	fill_report(&m);
-	err = rep->exit_code;
-out:
-	if (m.nm) {
-		/* Ends the swarm for every coordinator (kept with --keep). */
-		nm_master_close(m.nm, !o->keep);
-		m.nm = NULL;
+	if (!n)
+		return;
+	nats_pump_free(n->pump);
+	nm_master_close(n->nm, !m->o->keep);
+	for (i = 0; i < n->nlc; i++) {
+		if (n->lc[i].pidfd >= 0) {
+			kill(-n->lc[i].pid, SIGKILL);
+			reap_local(m, &n->lc[i]);
+		}
+		cgroup_close(&n->lc[i].cg);
 	}
-	if (m.lc) {
-		stop_local(&m, m.stop_sig || rep->timed_out ? 300 : 3000);
-		free(m.lc);
-	}
-	if (m.results)
-		fclose(m.results);
-	if (m.logs_fd >= 0)
-		close(m.logs_fd);
-	if (m.sigfd >= 0)
-		close(m.sigfd);
-	tasks_free(&m.tl);
-	return err;
+	free(n->lc);
+	free(n->mem);
+	free(n);
+	m->nats = NULL;
 }
+
+const struct topology topo_nats = {
+	.name = "hybrid", .members = "coordinators",
+	.start = nats_start, .on_msg = nats_on_msg, .on_event = nats_on_event,
+	.step = nats_step, .signal = nats_signal,
+	.pause = nats_pause, .resumed = nats_resumed,
+	.abort = nats_abort, .finish = nats_finish, .after = nats_after,
+	.pending = nats_pending, .sample = nats_sample, .report = nats_report,
+	.status = nats_status, .top = nats_top, .free = nats_free,
+};

@@ -46,7 +46,8 @@ struct nnode {
 	int epfd, sigfd, notify_fd, logs_fd;
 	int ev_nats, ev_inbox, ev_signal;
 	struct ntask *tasks;          /* every task taken, freed at exit */
-	int ended, stop_sig;
+	int ended, stop_sig, paused;
+	unsigned want;                /* tasks we may hold when not paused */
 	char prefix[NAME_MAX_LEN + 1];
 	char logs[PATH_MAX];
 	char cmd[PATH_MAX];
@@ -205,6 +206,7 @@ static int setup_loop(struct nnode *n, enum setup_step *step)
 			.argv = n->argv, .logs_fd = n->logs_fd, .cgroup_fd = -1,
 			.applet = o->applet, .applet_argv = n->argv + 1,
 			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
+			.set_nice = o->set_nice, .nice = o->nice,
 			.journal_fd = -1, .lat = NULL,
 			.on_done = node_done, .on_hung = NULL, .drain = node_drain, .arg = n,
 		};
@@ -228,6 +230,24 @@ static void drop_local(struct nnode *n)
 	n->bus = NULL;
 }
 
+/* The master's pause / resume (swarm pause): the workers stop, no task
+ * is taken or started; this process keeps its heartbeat and its tasks'
+ * leases, so nobody takes it for dead and no task is redelivered. */
+static void follow_pause(struct nnode *n)
+{
+	int p = nm_coord_paused(n->nc);
+
+	if (p == n->paused)
+		return;
+	n->paused = p;
+	nm_coord_want(n->nc, p ? 0 : n->want);
+	pool_signal(n->pool, p ? SIGSTOP : SIGCONT);
+	if (!p)
+		pool_touch(n->pool);   /* frozen time is not silence */
+	fprintf(stderr, "swarm: coordinator %s %s\n", n->o->name,
+		p ? "paused" : "resumed");
+}
+
 static void run(struct nnode *n)
 {
 	struct epoll_event evs[128];
@@ -236,8 +256,9 @@ static void run(struct nnode *n)
 
 	/* Hold as many tasks as we have workers: the rest stay in the
 	 * stream for other coordinators. */
-	nm_coord_want(n->nc, n->o->max_parallel && n->o->max_parallel < n->o->workers ?
-		      n->o->max_parallel : n->o->workers);
+	n->want = n->o->max_parallel && n->o->max_parallel < n->o->workers ?
+		  n->o->max_parallel : n->o->workers;
+	nm_coord_want(n->nc, n->want);
 	more = 0;
 	while (!n->stop_sig && !(n->ended && !pool_pending(n->pool))) {
 		k = epoll_wait(n->epfd, evs, 128,
@@ -255,10 +276,20 @@ static void run(struct nnode *n)
 				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
 				n->stop_sig = (int)si.ssi_signo;
 		}
-		if (n->ended && pool_pending(n->pool))
+		follow_pause(n);
+		if (n->ended && pool_pending(n->pool)) {
 			/* The master has every outcome: what still runs here
 			 * is a redelivered copy nobody waits for. */
+			if (n->paused)
+				pool_signal(n->pool, SIGCONT);
+			n->paused = 0;
 			pool_abort(n->pool, TS_INTERRUPTED, "end of the swarm");
+		}
+		if (n->paused) {
+			more = 0;
+			tick = -1;
+			continue;
+		}
 		more = pool_fill(n->pool);
 		tick = pool_tick(n->pool, now_ns());
 	}

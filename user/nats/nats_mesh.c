@@ -129,6 +129,9 @@ int nm_coord_done(struct nm_coord *c, struct nm_task *t, const struct nm_result 
 { (void)c; (void)t; (void)r; return -ENOTSUP; }
 void nm_coord_release(struct nm_coord *c, struct nm_task *t) { (void)c; (void)t; }
 int nm_coord_link(const struct nm_coord *c) { (void)c; return NM_LINK_ENDED; }
+int nm_coord_paused(const struct nm_coord *c) { (void)c; return 0; }
+int nm_master_notice(struct nm_master *m, const char *word)
+{ (void)m; (void)word; return -ENOTSUP; }
 void nm_coord_get_stats(const struct nm_coord *c, struct nm_coord_stats *st)
 { (void)c; memset(st, 0, sizeof(*st)); }
 int nm_coord_flush(struct nm_coord *c, int timeout_ms) { (void)c; (void)timeout_ms; return 0; }

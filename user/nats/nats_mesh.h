@@ -136,6 +136,11 @@ const struct ledger *nm_master_ledger(const struct nm_master *m);
 int nm_master_drained(struct nm_master *m);
 /* Reconnects seen so far (the server went away and came back). */
 uint64_t nm_master_reconnects(const struct nm_master *m);
+/* Tell every coordinator "pause" (stop its workers, take no more tasks,
+ * keep its heartbeat and its tasks' leases) or "resume". Safe from any
+ * thread (it only publishes on the connection); not stored, so a
+ * coordinator that joins later learns it from the next one. */
+int nm_master_notice(struct nm_master *m, const char *word);
 /* Close: tells every coordinator the swarm is over (end notice);
  * remove_stream also deletes the swarm's stream (kept for inspection
  * otherwise: `nats stream info SWARM_<id>`). */
@@ -192,6 +197,8 @@ int nm_coord_done(struct nm_coord *c, struct nm_task *t,
  * to this coordinator or another); t is freed by the module. */
 void nm_coord_release(struct nm_coord *c, struct nm_task *t);
 int nm_coord_link(const struct nm_coord *c);
+/* 1 while the master's last notice was "pause" (nm_master_notice). */
+int nm_coord_paused(const struct nm_coord *c);
 void nm_coord_get_stats(const struct nm_coord *c, struct nm_coord_stats *st);
 /* Wait up to timeout_ms until every result handed over is stored and
  * acked: 0, or -ETIMEDOUT with results still queued. */

@@ -45,6 +45,7 @@ struct nm_coord {
 	/* under mu */
 	unsigned want, nheld;
 	int stop, stop_fetch, link, fetch_joined;
+	int paused;                  /* the master's last "pause" / "resume" */
 	struct task_impl *held;
 	struct task_impl *rhead, *rtail;
 	unsigned pending_done;       /* T_DONE / T_RELEASE not yet settled */
@@ -343,21 +344,33 @@ static void heartbeat(struct nm_coord *c)
 	c->next_hb_ns = now_ns() + c->c.heartbeat_ns;
 }
 
-/* The master's end notice (core NATS on swarm.<id>, outside the stream):
- * the quick way to learn the run is over; the stream's removal is the
- * sure one (check_ended). */
+/* The master's notices (core NATS on swarm.<id>, outside the stream):
+ * "pause" and "resume" (swarm pause / resume), anything else ends the run
+ * -- the quick way to learn it is over; the stream's removal is the sure
+ * one (check_ended). 1 when the run ended. */
 static int end_notice(struct nm_coord *c)
 {
 	natsMsg *m = NULL;
+	const char *d;
+	int len, paused = -1;
 
 	if (!c->end || natsSubscription_NextMsg(&m, c->end, 0) != NATS_OK)
 		return 0;
+	d = natsMsg_GetData(m);
+	len = natsMsg_GetDataLength(m);
+	if (d && len == 5 && !memcmp(d, "pause", 5))
+		paused = 1;
+	else if (d && len == 6 && !memcmp(d, "resume", 6))
+		paused = 0;
 	natsMsg_Destroy(m);
 	pthread_mutex_lock(&c->mu);
-	c->link = NM_LINK_ENDED;
+	if (paused >= 0)
+		c->paused = paused;
+	else
+		c->link = NM_LINK_ENDED;
 	pthread_mutex_unlock(&c->mu);
 	signal_fd(c);
-	return 1;
+	return paused < 0;
 }
 
 static void timed_wait(struct nm_coord *c, int ms)
@@ -620,6 +633,16 @@ void nm_coord_release(struct nm_coord *c, struct nm_task *pt)
 	c->pending_done++;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
+}
+
+int nm_coord_paused(const struct nm_coord *c)
+{
+	int p;
+
+	pthread_mutex_lock((pthread_mutex_t *)&c->mu);
+	p = c->paused;
+	pthread_mutex_unlock((pthread_mutex_t *)&c->mu);
+	return p;
 }
 
 int nm_coord_link(const struct nm_coord *c)

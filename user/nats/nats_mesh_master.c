@@ -732,6 +732,16 @@ uint64_t nm_master_reconnects(const struct nm_master *m)
 	return nm_conn_reconnects((struct nm_conn *)&m->c);
 }
 
+int nm_master_notice(struct nm_master *m, const char *word)
+{
+	natsStatus s;
+
+	s = natsConnection_PublishString(m->c.nc, m->c.subj_end, word);
+	if (s == NATS_OK)
+		s = natsConnection_FlushTimeout(m->c.nc, 500);
+	return s == NATS_OK ? 0 : nm_err(s, 0);
+}
+
 void nm_master_close(struct nm_master *m, int remove_stream)
 {
 	if (!m)
