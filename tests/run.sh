@@ -10,6 +10,15 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 export SWARM_BIN="$root/$build/swarm" SWARM_TRACE_BIN="$root/$build/swarm-trace"
 export SWARM_BUILD="$root/$build" SWARM_ROOT="$root"
 export CMOCKA_MESSAGE_OUTPUT=TAP
+# The tests want Debian's python3 (tools/deps.sh installs it and the
+# python3-yaml they import). A python3 found first on PATH that is not it
+# (a pyenv shim costs 0.45 s per call here, and e2e tests make hundreds)
+# is shadowed for the suite only.
+if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; then
+	mkdir -p "$root/$build/tests/pybin"
+	ln -sf /usr/bin/python3 "$root/$build/tests/pybin/python3"
+	export PATH="$root/$build/tests/pybin:$PATH"
+fi
 pass=0 fail=0 skip=0 failed_names=()
 
 run_cmocka() {

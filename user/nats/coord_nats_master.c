@@ -637,9 +637,13 @@ static void nats_sample(struct master *m, struct coord_sample *s)
 		const struct member *mb = &n->mem[i];
 		struct lcoord *c = local_by_name(n, mb->name);
 
-		s->coords_alive += c ? c->pidfd >= 0 : heard(mb, now);
-		s->coords_spawned += 1;
+		int up = c ? c->pidfd >= 0 : heard(mb, now);
+
+		s->coords_alive += up;
+		s->coords_spawned += 1 + mb->restarts;
 		s->workers_spawned += mb->workers;
+		if (up)
+			s->workers_alive += mb->workers;
 	}
 	s->coords_target = m->o->coordinators;
 }
