@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "json.h"
 #include "nats_failover.h"
 
 #define S 1000000000ull       /* one second in ns */
@@ -83,6 +84,7 @@ static void retake_measured(void **state)
 	struct naks k = { .n = 0 };
 	char *buf = NULL;
 	size_t len = 0;
+	struct jsonw w;
 	FILE *out;
 
 	fo_heartbeat(f, "b1", 1 * S);
@@ -97,7 +99,11 @@ static void retake_measured(void **state)
 	fo_taken(f, 4, 3, "a1", ACK(12), 4 * S + 300000000ull);
 	assert_int_equal(f->rec[0].retaken, 2);
 	out = open_memstream(&buf, &len);
-	fo_json(f, out);
+	jsonw_init_file(&w, out);
+	jsonw_start_object(&w);
+	fo_json(f, &w);
+	jsonw_end_object(&w);
+	assert_int_equal(jsonw_finish(&w), 0);
 	fclose(out);
 	assert_non_null(strstr(buf, "\"coordinator\":\"b1\",\"cause\":\"silent\""));
 	assert_non_null(strstr(buf, "\"tasks\":2,\"retaken\":2,\"reassign_ms\":3300.0"));

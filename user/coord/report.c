@@ -167,34 +167,13 @@ static void privileges_json(struct jsonw *w, const struct run_report *r)
 }
 
 /* The older FILE* callback: its text rendered apart and copied in. */
-static void legacy_section(struct jsonw *w, const struct report_kernel *k)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem = open_memstream(&text, &len);
-
-	if (!mem) {
-		jsonw_null(w);   /* no memory: a null section, never a hole */
-		return;
-	}
-	k->emit_json(mem, k->arg);
-	if (fclose(mem) || !len)
-		jsonw_null(w);
-	else
-		jsonw_raw(w, text, len);
-	free(text);
-}
-
 /* A section from its plug-in: 1 if it wrote one, 0 if it has none. */
 static int section_json(struct jsonw *w, const char *name, const struct report_kernel *k)
 {
-	if (!k || (!k->json && !k->emit_json))
+	if (!k || !k->json)
 		return 0;
 	jsonw_name(w, name);
-	if (k->json)
-		k->json(w, k->arg);
-	else
-		legacy_section(w, k);
+	k->json(w, k->arg);
 	return 1;
 }
 

@@ -39,13 +39,9 @@ struct report_coord {           /* one per coordinator (hybrid) */
 
 /* Optional section (the tracer's "kernel", the NATS mesh's "nats"): json
  * writes one value (an object) through the report's writer; emit_text
- * prints lines. Either may be NULL. emit_json is the older form, a FILE*
- * that gets the object's text (no trailing newline): rendered apart and
- * copied in, and read only while json is NULL, until user/nats moves to
- * json. */
+ * prints lines. Either may be NULL. */
 struct jsonw;
 struct report_kernel {
-	void (*emit_json)(FILE *f, void *arg);
 	void (*emit_text)(FILE *f, void *arg);
 	void *arg;
 	const char *off_reason; /* used when both are NULL */

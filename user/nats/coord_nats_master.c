@@ -19,6 +19,7 @@
 
 #include "coord_master.h"
 #include "coord_nats.h"
+#include "json.h"
 #include "nats_mesh.h"
 #include "nats_pump.h"
 #include "spawn_process.h"
@@ -68,6 +69,7 @@ struct nats_master {
 struct nats_section {
 	struct report_kernel k;
 	char *json, *text;
+	size_t json_len;
 };
 
 static struct member *member(struct nats_master *n, const char *name)
@@ -463,48 +465,49 @@ static unsigned wait_local(struct master *m, int ms)
 	return local_alive(n);
 }
 
-static void nats_json(FILE *f, struct nats_master *n)
+static void nats_json(struct jsonw *w, struct nats_master *n)
 {
 	const struct ledger *led = nm_master_ledger(n->nm);
 	char hist[HIST_LEN];
 	uint32_t i;
-	int first = 1;
 
-	fputs("{\"url\":", f);
-	report_json_str(f, n->no->url, strlen(n->no->url));
-	fputs(",\"swarm\":", f);
-	report_json_str(f, n->swarm, strlen(n->swarm));
-	fprintf(f, ",\"redelivered_tasks\":%llu,\"duplicate_results\":%llu,"
-		"\"gave_up\":%llu,\"reconnects\":%llu,\"redeliveries\":[",
-		(unsigned long long)led->redelivered_tasks,
-		(unsigned long long)led->duplicates,
-		(unsigned long long)led->exhausted,
-		(unsigned long long)nm_master_reconnects(n->nm));
+	jsonw_start_object(w);
+	jsonw_string_field(w, "url", n->no->url);
+	jsonw_string_field(w, "swarm", n->swarm);
+	jsonw_uint_field(w, "redelivered_tasks", led->redelivered_tasks);
+	jsonw_uint_field(w, "duplicate_results", led->duplicates);
+	jsonw_uint_field(w, "gave_up", led->exhausted);
+	jsonw_uint_field(w, "reconnects", nm_master_reconnects(n->nm));
+	jsonw_name(w, "redeliveries");
+	jsonw_start_array(w);
 	for (i = 0; i < led->n; i++) {
 		if (led->t[i].max_attempt <= 1)
 			continue;
 		ledger_history(led, i, hist, sizeof(hist));
-		fprintf(f, "%s{\"task\":%u,\"deliveries\":%u,\"history\":",
-			first ? "" : ",", i + 1, led->t[i].max_attempt);
-		report_json_str(f, hist, strlen(hist));
-		fputc('}', f);
-		first = 0;
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "task", i + 1);
+		jsonw_uint_field(w, "deliveries", led->t[i].max_attempt);
+		jsonw_string_field(w, "history", hist);
+		jsonw_end_object(w);
 	}
-	fputs("],\"hosts\":[", f);
+	jsonw_end_array(w);
+	jsonw_name(w, "hosts");
+	jsonw_start_array(w);
 	for (i = 0; i < n->nmem; i++) {
 		const struct member *mb = &n->mem[i];
 
-		fprintf(f, "%s{\"coordinator\":", i ? "," : "");
-		report_json_str(f, mb->name, strlen(mb->name));
-		fputs(",\"host\":", f);
-		report_json_str(f, mb->host, strlen(mb->host));
-		fprintf(f, ",\"pid\":%d,\"workers\":%u,\"done\":%llu,\"local\":%s}",
-			mb->pid, mb->workers, (unsigned long long)mb->done,
-			local_by_name(n, mb->name) ? "true" : "false");
+		jsonw_start_object(w);
+		jsonw_string_field(w, "coordinator", mb->name);
+		jsonw_string_field(w, "host", mb->host);
+		jsonw_int_field(w, "pid", mb->pid);
+		jsonw_uint_field(w, "workers", mb->workers);
+		jsonw_uint_field(w, "done", mb->done);
+		jsonw_bool_field(w, "local", local_by_name(n, mb->name) != NULL);
+		jsonw_end_object(w);
 	}
-	fputs("],", f);
-	fo_json(nm_master_failover(n->nm), f);
-	fputc('}', f);
+	jsonw_end_array(w);
+	fo_json(nm_master_failover(n->nm), w);
+	jsonw_end_object(w);
 }
 
 static void nats_text(FILE *f, struct nats_master *n)
@@ -527,14 +530,37 @@ static void nats_text(FILE *f, struct nats_master *n)
 	fo_text(nm_master_failover(n->nm), f);
 }
 
-static void section_json(FILE *f, void *arg)
+static void section_json(struct jsonw *w, void *arg)
 {
-	fputs(((struct nats_section *)arg)->json, f);
+	const struct nats_section *s = arg;
+
+	jsonw_raw(w, s->json, s->json_len);
 }
 
 static void section_text(FILE *f, void *arg)
 {
 	fputs(((struct nats_section *)arg)->text, f);
+}
+
+/* JSON into a buffer of the size a dry run measured. */
+static char *render_json(struct nats_master *n, size_t *len)
+{
+	struct jsonw w;
+	char *buf;
+
+	jsonw_init_buf(&w, NULL, 0);
+	nats_json(&w, n);
+	*len = jsonw_need(&w);
+	buf = malloc(*len + 1);
+	if (!buf)
+		return NULL;
+	jsonw_init_buf(&w, buf, *len + 1);
+	nats_json(&w, n);
+	if (jsonw_finish(&w)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }
 
 static void render_section(struct master *m)
@@ -545,11 +571,7 @@ static void render_section(struct master *m)
 
 	if (!s)
 		return;
-	f = open_memstream(&s->json, &len);
-	if (f) {
-		nats_json(f, m->nats);
-		fclose(f);
-	}
+	s->json = render_json(m->nats, &s->json_len);
 	f = open_memstream(&s->text, &len);
 	if (f) {
 		nats_text(f, m->nats);
@@ -561,7 +583,7 @@ static void render_section(struct master *m)
 		free(s);
 		return;
 	}
-	s->k.emit_json = section_json;
+	s->k.json = section_json;
 	s->k.emit_text = section_text;
 	s->k.arg = s;
 	m->rep->nats = &s->k;

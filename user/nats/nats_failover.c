@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "nats_failover.h"
 
 int fo_init(struct failover *f, uint32_t ntasks, uint64_t silence_ns)
@@ -219,26 +220,35 @@ static const char *cause_name(int cause)
 	return cause == FO_EXITED ? "exited" : "silent";
 }
 
-void fo_json(const struct failover *f, FILE *out)
+void fo_json(const struct failover *f, struct jsonw *w)
 {
 	uint32_t i;
 
-	fprintf(out, "\"failover\":{\"after_s\":%.3f,\"count\":%llu,\"events\":[",
-		(double)f->silence_ns / 1e9, (unsigned long long)f->failovers);
+	jsonw_name(w, "failover");
+	jsonw_start_object(w);
+	jsonw_float_field(w, "after_s", "%.3f", (double)f->silence_ns / 1e9);
+	jsonw_uint_field(w, "count", f->failovers);
+	jsonw_name(w, "events");
+	jsonw_start_array(w);
 	for (i = 0; i < f->nrec; i++) {
 		const struct fo_record *r = &f->rec[i];
 
-		fprintf(out, "%s{\"coordinator\":\"%s\",\"cause\":\"%s\",\"detect_ms\":%.1f,"
-			"\"tasks\":%u,\"retaken\":%u,\"reassign_ms\":", i ? "," : "",
-			r->coord, cause_name(r->cause), ms(r->detect_ns, r->last_ns),
-			r->tasks, r->retaken);
+		jsonw_start_object(w);
+		jsonw_string_field(w, "coordinator", r->coord);
+		jsonw_string_field(w, "cause", cause_name(r->cause));
+		jsonw_float_field(w, "detect_ms", "%.1f", ms(r->detect_ns, r->last_ns));
+		jsonw_uint_field(w, "tasks", r->tasks);
+		jsonw_uint_field(w, "retaken", r->retaken);
 		if (r->tasks && r->retaken >= r->tasks && r->retaken_ns)
-			fprintf(out, "%.1f", ms(r->retaken_ns, r->last_ns));
+			jsonw_float_field(w, "reassign_ms", "%.1f",
+					  ms(r->retaken_ns, r->last_ns));
 		else
-			fputs("null", out);
-		fprintf(out, ",\"returned\":%s}", r->returned ? "true" : "false");
+			jsonw_null_field(w, "reassign_ms");
+		jsonw_bool_field(w, "returned", r->returned);
+		jsonw_end_object(w);
 	}
-	fputs("]}", out);
+	jsonw_end_array(w);
+	jsonw_end_object(w);
 }
 
 void fo_text(const struct failover *f, FILE *out)

@@ -104,7 +104,8 @@ int fo_declare_dead(struct failover *f, const char *coord, int cause,
 /* The report: "failovers":[{coordinator, cause, detect_ms, tasks,
  * retaken, reassign_ms, returned}] (times from when it was last heard
  * of; reassign_ms null until every task was taken again), and text. */
-void fo_json(const struct failover *f, FILE *out);
+struct jsonw;
+void fo_json(const struct failover *f, struct jsonw *w);
 void fo_text(const struct failover *f, FILE *out);
 
 #endif
