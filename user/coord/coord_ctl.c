@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "coord_master.h"
+#include "json.h"
 #include "top.h"
 
 static void reply(struct master *m, const char *to, const char *text, size_t len)
@@ -46,18 +47,9 @@ static void set_paused(struct master *m, int on)
 static void status(struct master *m, FILE *f, int json)
 {
 	struct run_report *r = m->rep;
+	struct jsonw w;
 
-	if (json) {
-		fprintf(f, "{\"schema_version\":1,\"pid\":%d,\"topology\":\"%s\","
-			"\"paused\":%s,\"expected\":%zu,\"done\":%zu,"
-			"\"delivered\":%llu,\"failed\":%llu,\"elapsed_s\":%.3f,"
-			"\"%s\":[", (int)getpid(), m->topo->name,
-			m->paused ? "true" : "false", m->tl.n, m->done,
-			(unsigned long long)r->delivered,
-			(unsigned long long)r->failed,
-			(double)(now_ns() - m->t0) / 1e9,
-			m->topo->members);
-	} else {
+	if (!json) {
 		fprintf(f, "swarm %s: pid %d, %s%s, %zu/%zu tasks done "
 			"(%llu delivered, %llu failed), %.1f s\n", bus_id(m->bus),
 			(int)getpid(), m->topo->name,
@@ -65,10 +57,27 @@ static void status(struct master *m, FILE *f, int json)
 			(unsigned long long)r->delivered,
 			(unsigned long long)r->failed,
 			(double)(now_ns() - m->t0) / 1e9);
+		m->topo->status(m, f, NULL);
+		return;
 	}
-	m->topo->status(m, f, json);
-	if (json)
-		fputs("]}\n", f);
+	jsonw_init_file(&w, f);
+	jsonw_start_object(&w);
+	jsonw_uint_field(&w, "schema_version", 1);
+	jsonw_int_field(&w, "pid", getpid());
+	jsonw_string_field(&w, "topology", m->topo->name);
+	jsonw_bool_field(&w, "paused", m->paused);
+	jsonw_uint_field(&w, "expected", m->tl.n);
+	jsonw_uint_field(&w, "done", m->done);
+	jsonw_uint_field(&w, "delivered", r->delivered);
+	jsonw_uint_field(&w, "failed", r->failed);
+	jsonw_float_field(&w, "elapsed_s", "%.3f", (double)(now_ns() - m->t0) / 1e9);
+	jsonw_name(&w, m->topo->members);
+	jsonw_start_array(&w);
+	m->topo->status(m, f, &w);
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	jsonw_newline(&w);
+	jsonw_finish(&w);
 }
 
 /* "top <seq>": seq is echoed so the client can drop late answers. */

@@ -220,10 +220,10 @@ static void flat_report(struct master *m, struct run_report *r)
 	r->retried = ps.retried;
 }
 
-static void flat_status(struct master *m, FILE *f, int json)
+static void flat_status(struct master *m, FILE *f, struct jsonw *w)
 {
 	if (m->pool)
-		pool_status(m->pool, f, json);
+		pool_status(m->pool, f, w);
 }
 
 static void flat_free(struct master *m)

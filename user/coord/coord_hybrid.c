@@ -16,6 +16,7 @@
 
 #include "coord_master.h"
 #include "coord_sys.h"
+#include "json.h"
 #include "run_timeline.h"
 #include "spawn_process.h"
 #include "swarm.h"
@@ -541,25 +542,28 @@ static void hybrid_finish(struct master *m, int grace_ms)
 	}
 }
 
-static void hybrid_status(struct master *m, FILE *f, int json)
+static void hybrid_status(struct master *m, FILE *f, struct jsonw *w)
 {
 	unsigned i;
 
 	for (i = 0; i < m->ncoords; i++) {
 		struct mcoord *c = &m->coords[i];
+		const char *st = c->pidfd >= 0 ? "running" : "exited";
+		int pid = c->pidfd >= 0 ? c->pid : 0;
 		size_t j, open = 0;
 
 		for (j = 0; j < m->tl.n; j++)
 			open += m->tl.v[j].owner == (int)i && !(m->flags[j] & TF_RECORDED);
-		if (json)
-			fprintf(f, "%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\","
-				"\"open_tasks\":%zu}", i ? "," : "", c->name,
-				c->pidfd >= 0 ? c->pid : 0,
-				c->pidfd >= 0 ? "running" : "exited", open);
-		else
-			fprintf(f, "%-12s %8d %-12s %zu open tasks\n", c->name,
-				c->pidfd >= 0 ? c->pid : 0,
-				c->pidfd >= 0 ? "running" : "exited", open);
+		if (w) {
+			jsonw_start_object(w);
+			jsonw_string_field(w, "name", c->name);
+			jsonw_int_field(w, "pid", pid);
+			jsonw_string_field(w, "state", st);
+			jsonw_uint_field(w, "open_tasks", open);
+			jsonw_end_object(w);
+		} else {
+			fprintf(f, "%-12s %8d %-12s %zu open tasks\n", c->name, pid, st, open);
+		}
 	}
 }
 

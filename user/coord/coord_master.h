@@ -72,7 +72,9 @@ struct topology {
 	size_t (*pending)(struct master *m); /* tasks not yet started */
 	void (*sample)(struct master *m, struct coord_sample *s);
 	void (*report)(struct master *m, struct run_report *r);
-	void (*status)(struct master *m, FILE *f, int json);
+	/* One text line per member into f, or (w) one object per member
+	 * into w's open array. */
+	void (*status)(struct master *m, FILE *f, struct jsonw *w);
 	int (*top)(struct master *m, struct top_snap *s, uint64_t now);
 	void (*free)(struct master *m);
 };

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "coord_pool.h"
+#include "json.h"
 #include "coord_proto.h"
 #include "coord_sys.h"
 #include "fault.h"
@@ -984,28 +985,28 @@ void pool_touch(struct pool *p)
 		p->slots[i].last_seen_ns = now;
 }
 
-void pool_status(struct pool *p, FILE *f, int json)
+void pool_status(struct pool *p, FILE *f, struct jsonw *w)
 {
 	unsigned i;
-	int first = 1;
 
 	for (i = 0; i < p->cfg.nslots; i++) {
 		struct pool_slot *s = &p->slots[i];
 		const char *st = s->pid <= 0 ? (s->used ? "exited" : "not-started")
 			       : s->hung ? "hung" : s->task ? "busy" : "idle";
-		int pid = s->pid;
 
-		if (json) {
-			fprintf(f, "%s{\"name\":\"%s\",\"pid\":%d,\"state\":\"%s\","
-				"\"task\":", first ? "" : ",", s->name, pid, st);
+		if (w) {
+			jsonw_start_object(w);
+			jsonw_string_field(w, "name", s->name);
+			jsonw_int_field(w, "pid", s->pid);
+			jsonw_string_field(w, "state", st);
 			if (s->task)
-				fprintf(f, "%u}", s->task->id + 1);
+				jsonw_uint_field(w, "task", s->task->id + 1);
 			else
-				fputs("null}", f);
-			first = 0;
+				jsonw_null_field(w, "task");
+			jsonw_end_object(w);
 			continue;
 		}
-		fprintf(f, "%-12s %8d %-12s", s->name, pid, st);
+		fprintf(f, "%-12s %8d %-12s", s->name, (int)s->pid, st);
 		if (s->task)
 			fprintf(f, " task %u", s->task->id + 1);
 		fputc('\n', f);

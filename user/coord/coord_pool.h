@@ -144,8 +144,10 @@ void pool_shutdown(struct pool *p, int grace_ms);
 void pool_signal(struct pool *p, int sig);
 /* Restart every heartbeat clock (after a pause). */
 void pool_touch(struct pool *p);
-/* Status text: one line per slot "name pid state task". */
-void pool_status(struct pool *p, FILE *f, int json);
+/* Status: one line per slot "name pid state task" into f, or (w not
+ * NULL) one object per slot into w's open array. */
+struct jsonw;
+void pool_status(struct pool *p, FILE *f, struct jsonw *w);
 
 /* swarm top: a slot whose agent has read its task (its inbox is empty)
  * is no longer "starting"; looks at up to max such slots. */

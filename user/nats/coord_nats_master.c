@@ -704,7 +704,7 @@ static const char *member_state(struct nats_master *n, const struct member *mb,
 	return heard(mb, now) ? "running" : c ? "starting" : "silent";
 }
 
-static void nats_status(struct master *m, FILE *f, int json)
+static void nats_status(struct master *m, FILE *f, struct jsonw *w)
 {
 	struct nats_master *n = m->nats;
 	uint64_t now = now_ns();
@@ -714,23 +714,27 @@ static void nats_status(struct master *m, FILE *f, int json)
 		const struct member *mb = &n->mem[i];
 		double ago = mb->last_ns ? (double)(now - mb->last_ns) / 1e9 : -1;
 
-		if (json) {
-			fprintf(f, "%s{\"name\":", i ? "," : "");
-			report_json_str(f, mb->name, strlen(mb->name));
-			fputs(",\"host\":", f);
-			report_json_str(f, mb->host, strlen(mb->host));
-			fprintf(f, ",\"pid\":%d,\"state\":\"%s\",\"workers\":%u,"
-				"\"done\":%llu,\"open_tasks\":%llu,\"heard_s_ago\":%.1f}",
-				mb->pid, member_state(n, mb, now), mb->workers,
-				(unsigned long long)mb->done,
-				(unsigned long long)mb->held, ago);
-		} else {
+		if (!w) {
 			fprintf(f, "%-12s %8d %-12s %-16s %llu open tasks, %llu done\n",
 				mb->name, mb->pid, member_state(n, mb, now),
 				mb->host[0] ? mb->host : "-",
 				(unsigned long long)mb->held,
 				(unsigned long long)mb->done);
+			continue;
 		}
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", mb->name);
+		jsonw_string_field(w, "host", mb->host);
+		jsonw_int_field(w, "pid", mb->pid);
+		jsonw_string_field(w, "state", member_state(n, mb, now));
+		jsonw_uint_field(w, "workers", mb->workers);
+		jsonw_uint_field(w, "done", mb->done);
+		jsonw_uint_field(w, "open_tasks", mb->held);
+		if (ago >= 0)
+			jsonw_float_field(w, "heard_s_ago", "%.1f", ago);
+		else
+			jsonw_null_field(w, "heard_s_ago");
+		jsonw_end_object(w);
 	}
 }
 
