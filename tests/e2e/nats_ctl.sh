@@ -7,7 +7,8 @@
 #  - `swarm pause` stops the workers of every coordinator (the joined one
 #    too) while the coordinators stay up: no task finishes while paused,
 #    nobody is failed over, nothing is redelivered; `swarm resume` and
-#    the run completes, every task once;
+#    the run completes, every task once, with the result latency of
+#    every answer in the report as on one host;
 #  - the master serves Prometheus metrics (promtool checks them) that
 #    count the coordinators and workers alive.
 set -u
@@ -135,6 +136,9 @@ python3 - "$tmp/run.json" <<'PY' || fail "report after pause/resume"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["delivered"] == 80 and r["failed"] == 0 and r["failures"] == [], r
+# Result latency as on one host: each answer's time on its host's bus.
+lat = r["latency_us"]
+assert lat["samples"] == 80 and 0 < lat["p50"] <= lat["p95"] <= lat["p99"], lat
 n = r["nats"]
 assert n["failover"]["count"] == 0, n["failover"]
 assert n["redelivered_tasks"] == 0 and n["duplicate_results"] == 0, n

@@ -216,6 +216,11 @@ static void on_result(struct master *m, const struct nm_event *ev)
 	t->t_start_ns = now - ev->dur_us * 1000;
 	snprintf(t->agent, sizeof(t->agent), "%s", ev->agent[0] ? ev->agent : ev->coord);
 	snprintf(t->reason, sizeof(t->reason), "%s", ev->reason);
+	t->latency_ns = ev->lat_us * 1000;
+	/* The same figure as a one-host hybrid run: answer -> coordinator. */
+	if (ev->lat_us && (t->status == TS_OK || t->status == TS_FAILED) &&
+	    !(m->flags[t->id] & TF_RECORDED))
+		lat_add(&m->lat, ev->lat_us);
 	master_task_done(m, t, ev->out, ev->out_len);
 }
 

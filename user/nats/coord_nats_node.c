@@ -61,6 +61,7 @@ static void node_done(void *arg, struct task *t, const char *out, size_t len)
 	struct nm_result r = {
 		.status = t->status, .exit_code = t->exit_code,
 		.dur_us = t->t_end_ns > t->t_start_ns ? (t->t_end_ns - t->t_start_ns) / 1000 : 0,
+		.lat_us = t->latency_ns / 1000,
 		.agent = t->agent, .reason = t->reason, .out = out, .out_len = len,
 	};
 

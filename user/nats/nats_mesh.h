@@ -92,6 +92,7 @@ struct nm_event {
 	uint32_t attempt;             /* delivery that produced the result */
 	int status, exit_code;        /* as the coordinator sent them */
 	uint64_t dur_us;
+	uint64_t lat_us;              /* the answer on its host's bus; 0: unknown */
 	char coord[NAME_MAX_LEN + 1];
 	char agent[NAME_MAX_LEN + 1];
 	char reason[128];
@@ -158,6 +159,7 @@ struct nm_task {
 struct nm_result {
 	int status, exit_code;
 	uint64_t dur_us;
+	uint64_t lat_us;              /* its answer's time on the local bus */
 	const char *agent, *reason;   /* may be NULL */
 	const void *out;              /* truncated to NM_MAX_OUTPUT */
 	size_t out_len;

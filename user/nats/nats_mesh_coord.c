@@ -591,6 +591,8 @@ static int build_result(struct nm_coord *c, struct task_impl *t,
 	ok = ok && natsMsgHeader_Set(m, NM_HDR_EXIT, num) == NATS_OK;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->dur_us);
 	ok = ok && natsMsgHeader_Set(m, NM_HDR_DUR, num) == NATS_OK;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->lat_us);
+	ok = ok && natsMsgHeader_Set(m, NM_HDR_LAT, num) == NATS_OK;
 	if (ok && r->agent && !name_valid(r->agent))
 		ok = natsMsgHeader_Set(m, NM_HDR_AGENT, r->agent) == NATS_OK;
 	if (ok && r->reason && *r->reason && !strpbrk(r->reason, "\r\n"))

@@ -13,6 +13,7 @@
 #define NM_HDR_STATUS  "Swarm-Status"
 #define NM_HDR_EXIT    "Swarm-Exit"
 #define NM_HDR_DUR     "Swarm-Dur-Us"
+#define NM_HDR_LAT     "Swarm-Lat-Us"   /* agent answer -> coordinator read */
 #define NM_HDR_AGENT   "Swarm-Agent"
 #define NM_HDR_REASON  "Swarm-Reason"
 #define NM_API_WAIT_MS 2000        /* JetStream API and publish-ack wait */

@@ -522,7 +522,7 @@ static int on_heartbeat(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 
 static int on_result(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 {
-	uint64_t task, att, status, dur = 0, exitc = 0;
+	uint64_t task, att, status, dur = 0, lat = 0, exitc = 0;
 	const char *reason = NULL;
 
 	memset(ev, 0, sizeof(*ev));
@@ -535,6 +535,9 @@ static int on_result(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 	    nm_hdr_name(msg, NM_HDR_AGENT, ev->agent, 1))
 		return 0;
 	nm_hdr_u64(msg, NM_HDR_DUR, &dur);
+	/* Absent from older coordinators; beyond an hour it is nonsense. */
+	if (nm_hdr_u64(msg, NM_HDR_LAT, &lat) || lat > 3600ull * 1000000ull)
+		lat = 0;
 	/* exit codes travel as "exit+256" so a -signal stays unsigned */
 	if (!nm_hdr_u64(msg, NM_HDR_EXIT, &exitc) && exitc <= 512)
 		ev->exit_code = (int)exitc - 256;
@@ -549,6 +552,7 @@ static int on_result(struct nm_master *m, natsMsg *msg, struct nm_event *ev)
 	ev->attempt = (uint32_t)att;
 	ev->status = (int)status;
 	ev->dur_us = dur;
+	ev->lat_us = lat;
 	ev->out = natsMsg_GetData(msg);
 	ev->out_len = (uint32_t)natsMsg_GetDataLength(msg);
 	return 1;
