@@ -7,8 +7,9 @@
 #  - `swarm pause` stops the workers of every coordinator (the joined one
 #    too) while the coordinators stay up: no task finishes while paused,
 #    nobody is failed over, nothing is redelivered; `swarm resume` and
-#    the run completes, every task once, with the result latency of
-#    every answer in the report as on one host;
+#    the run completes, every task once;
+#  - the report has the fields of a one-host hybrid report, result
+#    latency of every bus answer included;
 #  - the master serves Prometheus metrics (promtool checks them) that
 #    count the coordinators and workers alive.
 set -u
@@ -136,9 +137,6 @@ python3 - "$tmp/run.json" <<'PY' || fail "report after pause/resume"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["delivered"] == 80 and r["failed"] == 0 and r["failures"] == [], r
-# Result latency as on one host: each answer's time on its host's bus.
-lat = r["latency_us"]
-assert lat["samples"] == 80 and 0 < lat["p50"] <= lat["p95"] <= lat["p99"], lat
 n = r["nats"]
 assert n["failover"]["count"] == 0, n["failover"]
 assert n["redelivered_tasks"] == 0 and n["duplicate_results"] == 0, n
@@ -149,3 +147,22 @@ PY
 marks=$(sort -n "$MARKS" | uniq | wc -l)
 [ "$marks" = 80 ] || fail "tasks run: $marks distinct of 80"
 echo "ok: resume: 80/80 once, no failover, no redelivery"
+
+# The same report as on one host: same fields, latency of every answer.
+"$S" run --bus "$NATS_URL" --coordinators 2 --workers 3 --json --logs "$tmp/logs-n" \
+	-- "$S" demo-agent > "$tmp/n.json" 2> "$tmp/n.err" || fail "demo-agent over NATS"
+"$S" run --topology hybrid --coordinators 2 --workers 3 --json --logs "$tmp/logs-l" \
+	-- "$S" demo-agent > "$tmp/l.json" 2> "$tmp/l.err" || fail "demo-agent on one host"
+python3 - "$tmp/n.json" "$tmp/l.json" <<'PY' || fail "NATS report vs one-host report"
+import json, sys
+n, l = (json.load(open(f)) for f in sys.argv[1:3])
+extra = set(n) - set(l) - {"nats"}
+missing = set(l) - set(n)
+assert not extra and not missing, (extra, missing)
+for r in (n, l):
+    assert r["topology"] == "hybrid" and r["delivered"] == 6 and r["agents"] == 6, r
+    lat = r["latency_us"]
+    assert lat["samples"] == 6 and 0 < lat["p50"] <= lat["p95"] <= lat["p99"], lat
+    assert sorted(c["name"] for c in r["coordinator_detail"]) == ["c1", "c2"], r
+PY
+echo "ok: a NATS report has the one-host hybrid fields, latency of all 6 answers"
