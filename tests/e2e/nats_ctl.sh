@@ -8,6 +8,9 @@
 #    too) while the coordinators stay up: no task finishes while paused,
 #    nobody is failed over, nothing is redelivered; `swarm resume` and
 #    the run completes, every task once;
+#  - the joined coordinator traces its own tree and its kernel section is
+#    in the master's report under its host (its execs >= the tasks its
+#    workers ran, counted by the agents themselves);
 #  - the report has the fields of a one-host hybrid report, result
 #    latency of every bus answer included;
 #  - the master serves Prometheus metrics (promtool checks them) that
@@ -26,6 +29,7 @@ nats_start "$tmp" || exit 1
 cat > "$tmp/agent.sh" <<'AGENT'
 #!/bin/sh
 echo "$1" >> "$MARKS"
+echo "$SWARM_AGENT" >> "$MARKS.who"
 while [ ! -e "$GATE" ]; do sleep 0.05; done
 sleep 0.2
 echo "done $1"
@@ -133,7 +137,8 @@ echo "ok: pause: workers $s stopped, no task started or finished in 4 s, coordin
 "$S" resume --dir "$bus" | grep -q resumed || fail "resume"
 wait $master; rc=$?
 [ $rc -eq 0 ] || fail "run after resume: exit $rc"
-python3 - "$tmp/run.json" <<'PY' || fail "report after pause/resume"
+j1_runs=$(grep -c '^j1-' "$MARKS.who")
+python3 - "$tmp/run.json" "$j1_runs" <<'PY' || fail "report after pause/resume"
 import json, sys
 r = json.load(open(sys.argv[1]))
 assert r["delivered"] == 80 and r["failed"] == 0 and r["failures"] == [], r
@@ -143,6 +148,16 @@ assert n["redelivered_tasks"] == 0 and n["duplicate_results"] == 0, n
 hosts = sorted(h["coordinator"] for h in n["hosts"])
 assert hosts == ["c1", "c2", "j1"], hosts
 assert sum(h["done"] for h in n["hosts"]) >= 80 - 5, n["hosts"]
+# The joined coordinator traced its own tree and sent it; local ones are
+# in the master's own kernel section.
+h = {x["coordinator"]: x for x in n["hosts"]}
+assert h["c1"]["local"] and "kernel" not in h["c1"], h["c1"]
+k = h["j1"]["kernel"]
+assert h["j1"]["local"] is False and k and k["enabled"] is True, h["j1"]
+runs = int(sys.argv[2])
+assert runs > 0 and k["spawn"]["execs"] >= runs and k["spawn"]["forks"] >= runs, (runs, k["spawn"])
+assert r["kernel"]["enabled"] is True
+print("ok: j1 traced its host: %d execs for its %d tasks" % (k["spawn"]["execs"], runs))
 PY
 marks=$(sort -n "$MARKS" | uniq | wc -l)
 [ "$marks" = 80 ] || fail "tasks run: $marks distinct of 80"

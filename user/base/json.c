@@ -1,5 +1,6 @@
 /* The JSON writer (json.h): structure, escaping, numbers, two sinks. */
 #include <errno.h>
+#include <stdlib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -488,4 +489,30 @@ void jsonw_null_field(struct jsonw *w, const char *name)
 {
 	jsonw_name(w, name);
 	jsonw_null(w);
+}
+
+int jsonw_render(void (*fn)(struct jsonw *w, void *arg), void *arg, char **out,
+		 size_t *len)
+{
+	struct jsonw w;
+	size_t need;
+	int err;
+
+	*out = NULL;
+	jsonw_init_buf(&w, NULL, 0);
+	fn(&w, arg);
+	need = jsonw_need(&w);
+	*out = malloc(need + 1);
+	if (!*out)
+		return -ENOMEM;
+	jsonw_init_buf(&w, *out, need + 1);
+	fn(&w, arg);
+	err = jsonw_finish(&w);
+	if (err) {
+		free(*out);
+		*out = NULL;
+		return err;
+	}
+	*len = jsonw_len(&w);
+	return 0;
 }

@@ -125,4 +125,14 @@ void jsonw_null_field(struct jsonw *w, const char *name);
  * U+10FFFF): whether a payload can go out as a string or needs base64. */
 int utf8_valid(const char *buf, size_t len);
 
+/* What fn writes, in a malloc'd NUL-terminated buffer of the size a dry
+ * run measured: 0 with *out and *len, -ENOMEM, or the writer's error. */
+int jsonw_render(void (*fn)(struct jsonw *w, void *arg), void *arg, char **out,
+		 size_t *len);
+
+/* json_check.c: 0 if text[0..len) is exactly one JSON value (with
+ * optional white space around it) nested at most max_depth deep, else -1.
+ * For another process's JSON before jsonw_raw copies it into ours. */
+int json_check(const char *text, size_t len, unsigned max_depth);
+
 #endif

@@ -11,11 +11,13 @@
 #include "coord.h"
 #include "coord_nats.h"
 #include "nats_mesh.h"
+#include "run_trace.h"
 #include "tasks.h"
 #include "swarm.h"
 
 enum { O_DIR = 256, O_NAME, O_PARENT, O_WORKERS, O_MAXP, O_HB, O_LOGS,
-       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT, O_BUS_ID, O_NICE };
+       O_STDOUT, O_STDIN, O_JOIN, O_SWARM, O_CONNECT, O_BUS_ID, O_NICE,
+       O_NO_TRACE };
 
 static const struct option opts[] = {
 	{ "dir", required_argument, NULL, O_DIR },
@@ -32,6 +34,7 @@ static const struct option opts[] = {
 	{ "connect-timeout", required_argument, NULL, O_CONNECT },
 	{ "bus-id", required_argument, NULL, O_BUS_ID },
 	{ "agent-nice", required_argument, NULL, O_NICE },
+	{ "no-trace", no_argument, NULL, O_NO_TRACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -46,22 +49,25 @@ static void usage(FILE *f)
 "       swarm coordinator --join nats://HOST:PORT --swarm ID --workers W\n"
 "                         [--name NAME] [--logs DIR] [--connect-timeout S]\n"
 "                         [--max-parallel K] [--heartbeat S] [--bus-id ID]\n"
-"                         -- CMD [ARGS...]\n"
+"                         [--no-trace] -- CMD [ARGS...]\n"
 "\n"
 "One coordinator of a hybrid swarm; 'swarm run --coordinators C' starts these.\n"
 "With --join it takes tasks of swarm ID from a NATS JetStream server (any host;\n"
 "see docs/nats.md), runs them on W local workers, and exits 0 when the master\n"
 "ends the swarm. Its workers talk over a private bus $SWARM_SHM/swarm-ID (default\n"
 "/dev/shm, ID random; 'swarm run' names it with --bus-id so it can remove it\n"
-"should this coordinator be killed).\n"
+"should this coordinator be killed). As root it traces its own tree in the kernel\n"
+"(spawn, flock, fds, bus latency, as swarm run does) and sends the summary to the\n"
+"master, whose report shows it under this host; --no-trace turns that off.\n"
 "EXIT CODES: 0 ok, 2 usage, 3 environment, 128+N stopped by signal N\n");
 }
 
 /* --join: a coordinator of a swarm on a NATS server (coord_nats_node.c). */
 static int join(const struct node_opts *o, struct nats_node_opts *no,
-		int argc, char **argv)
+		int no_trace, int argc, char **argv)
 {
 	static char name[NAME_MAX_LEN + 1];
+	struct run_trace *rt = NULL;
 	int code;
 
 	if (!no->url || !no->swarm || !o->workers || optind >= argc) {
@@ -107,8 +113,18 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 	no->stdout_mode = o->stdout_mode || o->task_stdin ||
 			  replace_has(no->argv);
 	no->applet = cli_applet(no->argv);
+	/* This host's kernel signals, for the master's report: the tree
+	 * below us is the workers (depth 1), as under a flat swarm run. */
+	if (run_trace_start(&rt, no_trace ? "disabled by --no-trace" : NULL, 1, NULL,
+			    stderr)) {
+		die_msg("coordinator: out of memory");
+		return EXIT_ENV;
+	}
+	no->hooks = run_trace_hooks(rt);
+	no->kernel = run_trace_kernel(rt);
 	code = coord_nats_node(no);
 	nm_library_close();
+	run_trace_stop(rt);
 	return code;
 }
 
@@ -117,7 +133,7 @@ int cmd_coordinator(int argc, char **argv)
 	struct node_opts o = { .parent = "master" };
 	struct nats_node_opts no = { .connect_s = 30 };
 	uint64_t v;
-	int c;
+	int c, no_trace = 0;
 
 	/* `swarm coordinator --join` is started by hand on other hosts: its
 	 * workers find swarm on PATH too (a no-op under swarm run). */
@@ -135,6 +151,7 @@ int cmd_coordinator(int argc, char **argv)
 		case O_JOIN: no.url = optarg; break;
 		case O_SWARM: no.swarm = optarg; break;
 		case O_BUS_ID: no.bus_id = optarg; break;
+		case O_NO_TRACE: no_trace = 1; break;
 		case O_CONNECT:
 			if (parse_seconds(optarg, &no.connect_s) || no.connect_s <= 0) {
 				die_msg("coordinator: bad duration '%s'", optarg);
@@ -183,7 +200,7 @@ int cmd_coordinator(int argc, char **argv)
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
 	if (no.url || no.swarm || no.bus_id)
-		return join(&o, &no, argc, argv);
+		return join(&o, &no, no_trace, argc, argv);
 	if (!o.dir || !o.name || !o.workers || !o.logs_dir || optind >= argc ||
 	    name_valid(o.name) || name_valid(o.parent)) {
 		die_msg("coordinator: needs --dir, a valid --name, --workers, --logs "

@@ -177,18 +177,23 @@ static int section_json(struct jsonw *w, const char *name, const struct report_k
 	return 1;
 }
 
-static void kernel_json(struct jsonw *w, const struct run_report *r)
+void report_kernel_value(struct jsonw *w, const struct report_kernel *k)
 {
-	const char *why = r->kernel && r->kernel->off_reason ? r->kernel->off_reason
-							   : "tracing not built in";
-
-	if (section_json(w, "kernel", r->kernel))
+	if (k && k->json) {
+		k->json(w, k->arg);
 		return;
-	jsonw_name(w, "kernel");
+	}
 	jsonw_start_object(w);
 	jsonw_bool_field(w, "enabled", false);
-	jsonw_string_field(w, "reason", why);
+	jsonw_string_field(w, "reason", k && k->off_reason ? k->off_reason
+							     : "tracing not built in");
 	jsonw_end_object(w);
+}
+
+static void kernel_json(struct jsonw *w, const struct run_report *r)
+{
+	jsonw_name(w, "kernel");
+	report_kernel_value(w, r->kernel);
 }
 
 static void counts_json(struct jsonw *w, const struct run_report *r)

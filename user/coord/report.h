@@ -48,6 +48,10 @@ struct report_kernel {
 	void (*json)(struct jsonw *w, void *arg);
 };
 
+/* k's value (its json, or {"enabled":false,"reason":...} when it has
+ * none): the report's "kernel", and what a NATS coordinator sends. */
+void report_kernel_value(struct jsonw *w, const struct report_kernel *k);
+
 /* Send->receive latency samples (microseconds). */
 struct lat_samples {
 	uint32_t *v;

@@ -26,6 +26,10 @@ struct nats_node_opts {
 	const char *bus_id;         /* the local bus's id; NULL: random */
 	int stdout_mode, task_stdin;
 	int set_nice, nice;         /* --agent-nice: the workers' nice value */
+	/* This host's tracer (run_trace.h): fed from the loop, its section
+	 * sent to the master at the end. NULL: untraced. */
+	const struct run_hooks *hooks;
+	const struct report_kernel *kernel;
 	char **argv;
 	int (*applet)(int argc, char **argv);
 };

@@ -31,6 +31,10 @@
 #define COORD_TERM_WAIT_MS 1500
 #define NOTICE_EVERY_NS    1000000000ull  /* "pause" again, for late joiners */
 #define HEARD_NS           3000000000ull  /* a member heard this recently is up */
+/* After the end notice: how long the report waits for the kernel
+ * summaries of the coordinators on other hosts (they stop their workers
+ * first: COORD_STOP_GRACE_MS at most). */
+#define KERNEL_WAIT_MS     (COORD_STOP_GRACE_MS + 1000)
 
 struct lcoord {                     /* a coordinator started here */
 	int ev_kind;                /* EV_COORD: must stay first */
@@ -49,6 +53,8 @@ struct member {                     /* any coordinator heard of */
 	unsigned workers, restarts;
 	uint64_t done, held, last_ns;
 	int lost;                   /* declared dead, not heard since */
+	char *kernel;               /* its host's kernel section (JSON) */
+	size_t kernel_len;
 };
 
 struct nats_master {
@@ -90,6 +96,11 @@ static struct member *member(struct nats_master *n, const char *name)
 	return v;
 }
 
+static int heard(const struct member *mb, uint64_t now)
+{
+	return !mb->lost && mb->last_ns && now - mb->last_ns < HEARD_NS;
+}
+
 static struct lcoord *local_by_name(struct nats_master *n, const char *name)
 {
 	unsigned i;
@@ -103,8 +114,9 @@ static struct lcoord *local_by_name(struct nats_master *n, const char *name)
 static int spawn_local(struct master *m, struct lcoord *c)
 {
 	struct nats_master *n = m->nats;
+	/* Its tree is ours: our tracer sees it, it need not trace. */
 	const char *transport[] = { "--join", n->no->url, "--swarm", n->swarm,
-				    "--bus-id", c->bus_id, NULL };
+				    "--bus-id", c->bus_id, "--no-trace", NULL };
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
 	struct member *mb;
 	struct spawned sp;
@@ -507,7 +519,17 @@ static void nats_json(struct jsonw *w, struct nats_master *n)
 		jsonw_int_field(w, "pid", mb->pid);
 		jsonw_uint_field(w, "workers", mb->workers);
 		jsonw_uint_field(w, "done", mb->done);
-		jsonw_bool_field(w, "local", local_by_name(n, mb->name) != NULL);
+		if (local_by_name(n, mb->name)) {
+			/* in the report's own kernel section */
+			jsonw_bool_field(w, "local", true);
+		} else {
+			jsonw_bool_field(w, "local", false);
+			jsonw_name(w, "kernel");
+			if (mb->kernel)
+				jsonw_raw(w, mb->kernel, mb->kernel_len);
+			else
+				jsonw_null(w);
+		}
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
@@ -533,6 +555,11 @@ static void nats_text(FILE *f, struct nats_master *n)
 			shown++;
 		}
 	fo_text(nm_master_failover(n->nm), f);
+	for (i = 0; i < n->nmem; i++)
+		if (!local_by_name(n, n->mem[i].name))
+			fprintf(f, "    host %s (%s): %s\n", n->mem[i].host[0] ? n->mem[i].host : "-",
+				n->mem[i].name, n->mem[i].kernel ? "kernel summary in --json"
+								 : "no kernel summary came");
 }
 
 static void section_json(struct jsonw *w, void *arg)
@@ -547,25 +574,9 @@ static void section_text(FILE *f, void *arg)
 	fputs(((struct nats_section *)arg)->text, f);
 }
 
-/* JSON into a buffer of the size a dry run measured. */
-static char *render_json(struct nats_master *n, size_t *len)
+static void nats_json_fn(struct jsonw *w, void *arg)
 {
-	struct jsonw w;
-	char *buf;
-
-	jsonw_init_buf(&w, NULL, 0);
-	nats_json(&w, n);
-	*len = jsonw_need(&w);
-	buf = malloc(*len + 1);
-	if (!buf)
-		return NULL;
-	jsonw_init_buf(&w, buf, *len + 1);
-	nats_json(&w, n);
-	if (jsonw_finish(&w)) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
+	nats_json(w, arg);
 }
 
 static void render_section(struct master *m)
@@ -576,7 +587,7 @@ static void render_section(struct master *m)
 
 	if (!s)
 		return;
-	s->json = render_json(m->nats, &s->json_len);
+	jsonw_render(nats_json_fn, m->nats, &s->json, &s->json_len);
 	f = open_memstream(&s->text, &len);
 	if (f) {
 		nats_text(f, m->nats);
@@ -607,6 +618,53 @@ void coord_nats_report_free(struct run_report *rep)
 	rep->nats = NULL;
 }
 
+/* The coordinators on other hosts heard lately: each sends its host's
+ * kernel section once its workers are gone. */
+static size_t remote_expected(struct nats_master *n)
+{
+	uint64_t now = now_ns();
+	size_t i, want = 0;
+
+	for (i = 0; i < n->nmem; i++)
+		want += !local_by_name(n, n->mem[i].name) && heard(&n->mem[i], now) &&
+			!n->mem[i].kernel;
+	return want;
+}
+
+static void collect_kernels(struct nats_master *n)
+{
+	uint64_t end = now_ns() + (uint64_t)KERNEL_WAIT_MS * 1000000ull;
+	char coord[NAME_MAX_LEN + 1];
+	struct member *mb;
+	char *json;
+	size_t len, i;
+	int r;
+
+	while (remote_expected(n) && now_ns() < end) {
+		r = nm_master_kernel(n->nm, (int)((end - now_ns()) / 1000000ull), coord,
+				     &json, &len);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (r != -EBADMSG)
+				break;
+			fprintf(stderr, "swarm: a kernel summary was refused (unnamed, "
+				"too big or not JSON)\n");
+			continue;
+		}
+		for (mb = NULL, i = 0; i < n->nmem && !mb; i++)
+			if (!strcmp(n->mem[i].name, coord))
+				mb = &n->mem[i];
+		/* Only a coordinator heard of, on another host, once. */
+		if (mb && !local_by_name(n, coord) && !mb->kernel) {
+			mb->kernel = json;
+			mb->kernel_len = len;
+		} else {
+			free(json);
+		}
+	}
+}
+
 /* The end notice (in nm_master_close) lets every coordinator go. A local
  * one still there after the grace is asked to stop (SIGTERM: it hands its
  * tasks back and removes its bus), then killed with its group; the bus
@@ -622,6 +680,9 @@ static void nats_finish(struct master *m, int grace_ms)
 	if (n->nm) {
 		led = nm_master_ledger(n->nm);
 		m->rep->duplicates += led->duplicates;
+		nm_master_end(n->nm);
+		if (!m->stop_sig)
+			collect_kernels(n);
 		render_section(m);
 		/* Ends the swarm for every coordinator (kept with --keep). */
 		nm_master_close(n->nm, !m->o->keep);
@@ -645,11 +706,6 @@ static size_t nats_pending(struct master *m)
 {
 	(void)m;
 	return 0;   /* published up front: the stream holds the rest */
-}
-
-static int heard(const struct member *mb, uint64_t now)
-{
-	return !mb->lost && mb->last_ns && now - mb->last_ns < HEARD_NS;
 }
 
 static void nats_sample(struct master *m, struct coord_sample *s)
@@ -791,6 +847,8 @@ static void nats_free(struct master *m)
 		cgroup_close(&n->lc[i].cg);
 	}
 	free(n->lc);
+	for (i = 0; i < n->nmem; i++)
+		free(n->mem[i].kernel);
 	free(n->mem);
 	free(n);
 	m->nats = NULL;

@@ -19,7 +19,9 @@
 #include "coord_nats.h"
 #include "coord_pool.h"
 #include "coord_sys.h"
+#include "json.h"
 #include "nats_mesh.h"
+#include "report.h"
 #include "run_logs.h"
 #include "setup_step.h"
 #include "spawn_process.h"
@@ -28,6 +30,7 @@
 #define EV_NATS   1
 #define EV_INBOX  2
 #define EV_SIGNAL 3
+#define EV_HOOK   4
 
 /* A pool task that remembers its NATS delivery (task must stay first:
  * the pool hands back the struct task pointer). */
@@ -44,7 +47,8 @@ struct nnode {
 	struct inbox *self;
 	struct pool *pool;
 	int epfd, sigfd, notify_fd, logs_fd;
-	int ev_nats, ev_inbox, ev_signal;
+	int ev_nats, ev_inbox, ev_signal, ev_hook;
+	uint64_t last_tick;           /* the tracer's once a second */
 	struct ntask *tasks;          /* every task taken, freed at exit */
 	int ended, stop_sig, paused;
 	unsigned want;                /* tasks we may hold when not paused */
@@ -196,6 +200,10 @@ static int setup_loop(struct nnode *n, enum setup_step *step)
 	    (err = add_ev(n, n->notify_fd, &n->ev_inbox)) ||
 	    (err = add_ev(n, n->sigfd, &n->ev_signal)))
 		return err;
+	n->ev_hook = EV_HOOK;
+	if (o->hooks && o->hooks->event_fd > 0 &&
+	    (err = add_ev(n, o->hooks->event_fd, &n->ev_hook)))
+		return err;
 	snprintf(n->prefix, sizeof(n->prefix), "%s-w", o->name);
 	{
 		struct pool_cfg c = {
@@ -229,6 +237,42 @@ static void drop_local(struct nnode *n)
 	n->self = NULL;
 	bus_destroy(n->bus);
 	n->bus = NULL;
+}
+
+/* The tracer: when its ring buffer has events, and once a second. */
+static void tick_hooks(struct nnode *n)
+{
+	const struct run_hooks *h = n->o->hooks;
+
+	n->last_tick = now_ns();
+	if (h && h->tick)
+		h->tick(h->arg);
+}
+
+/* This host's kernel section for the master's report, once the workers
+ * are gone (their exits counted). Best effort: a run without it is only
+ * less explained. */
+static void kernel_fn(struct jsonw *w, void *arg)
+{
+	report_kernel_value(w, arg);
+}
+
+static void send_kernel(struct nnode *n)
+{
+	char *json;
+	size_t len;
+	int err;
+
+	if (!n->o->kernel)
+		return;
+	tick_hooks(n);
+	err = jsonw_render(kernel_fn, (void *)n->o->kernel, &json, &len);
+	if (!err)
+		err = nm_coord_send_kernel(n->nc, json, len);
+	if (err)
+		fprintf(stderr, "swarm: coordinator %s: kernel summary not sent: %s\n",
+			n->o->name, nm_strerror(err));
+	free(json);
 }
 
 /* The master's pause / resume (swarm pause): the workers stop, no task
@@ -276,7 +320,11 @@ static void run(struct nnode *n)
 			else if (kind == &n->ev_signal &&
 				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
 				n->stop_sig = (int)si.ssi_signo;
+			else if (kind == &n->ev_hook)
+				tick_hooks(n);
 		}
+		if (now_ns() - n->last_tick >= 1000000000ull)
+			tick_hooks(n);
 		follow_pause(n);
 		if (n->ended && pool_pending(n->pool)) {
 			/* The master has every outcome: what still runs here
@@ -351,6 +399,7 @@ int coord_nats_node(const struct nats_node_opts *o)
 	} else {
 		pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
 	}
+	send_kernel(&n);
 	/* The workers are gone: drop the local bus now, before the NATS
 	 * waits below, which can last seconds with the server gone; a kill
 	 * during them then leaves nothing in /dev/shm. */

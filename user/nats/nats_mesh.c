@@ -130,6 +130,12 @@ int nm_coord_done(struct nm_coord *c, struct nm_task *t, const struct nm_result 
 void nm_coord_release(struct nm_coord *c, struct nm_task *t) { (void)c; (void)t; }
 int nm_coord_link(const struct nm_coord *c) { (void)c; return NM_LINK_ENDED; }
 int nm_coord_paused(const struct nm_coord *c) { (void)c; return 0; }
+int nm_coord_send_kernel(struct nm_coord *c, const char *json, size_t len)
+{ (void)c; (void)json; (void)len; return -ENOTSUP; }
+void nm_master_end(struct nm_master *m) { (void)m; }
+int nm_master_kernel(struct nm_master *m, int timeout_ms, char *coord,
+		     char **json, size_t *len)
+{ (void)m; (void)timeout_ms; (void)coord; *json = NULL; (void)len; return -ENOTSUP; }
 int nm_master_notice(struct nm_master *m, const char *word)
 { (void)m; (void)word; return -ENOTSUP; }
 void nm_coord_get_stats(const struct nm_coord *c, struct nm_coord_stats *st)
@@ -236,6 +242,7 @@ static int fill_names(const struct nm_cfg *cfg, struct nm_conn *c)
 	snprintf(c->subj_result, sizeof(c->subj_result), "swarm.%s.result", cfg->swarm);
 	snprintf(c->subj_hb, sizeof(c->subj_hb), "swarm.%s.hb", cfg->swarm);
 	snprintf(c->subj_end, sizeof(c->subj_end), "swarm.%s", cfg->swarm);
+	snprintf(c->subj_kernel, sizeof(c->subj_kernel), "swarm-kernel.%s", cfg->swarm);
 	c->ack_wait_ns = cfg->ack_wait_ns ? cfg->ack_wait_ns : NM_DEF_ACK_WAIT_NS;
 	c->max_deliver = cfg->max_deliver ? cfg->max_deliver : NM_DEF_MAX_DELIVER;
 	c->connect_ns = cfg->connect_ns ? cfg->connect_ns : NM_DEF_CONNECT_NS;

@@ -47,6 +47,7 @@
 #define NM_DEF_CONNECT_NS     (10ull * 1000000000ull)
 #define NM_MAX_OUTPUT         (256u << 10)   /* result bytes carried */
 #define NM_URL_MAX            1024
+#define NM_MAX_KERNEL         (256u << 10)   /* a host's kernel summary */
 
 /* 1 when built with libnats. */
 int nm_available(void);
@@ -142,6 +143,15 @@ uint64_t nm_master_reconnects(const struct nm_master *m);
  * thread (it only publishes on the connection); not stored, so a
  * coordinator that joins later learns it from the next one. */
 int nm_master_notice(struct nm_master *m, const char *word);
+/* Tell every coordinator the run is over now (nm_master_close does it
+ * too, once): they finish and send their kernel summaries. */
+void nm_master_end(struct nm_master *m);
+/* A coordinator's kernel summary (nm_coord_send_kernel): 1 with *json
+ * (malloc'd, NUL-terminated, one JSON object checked whole) and coord
+ * (NAME_MAX_LEN + 1 bytes) filled, 0 if none came within timeout_ms,
+ * -EBADMSG for one refused (unnamed, too big, not JSON), -errno. */
+int nm_master_kernel(struct nm_master *m, int timeout_ms, char *coord,
+		     char **json, size_t *len);
 /* Close: tells every coordinator the swarm is over (end notice);
  * remove_stream also deletes the swarm's stream (kept for inspection
  * otherwise: `nats stream info SWARM_<id>`). */
@@ -199,6 +209,9 @@ int nm_coord_done(struct nm_coord *c, struct nm_task *t,
  * to this coordinator or another); t is freed by the module. */
 void nm_coord_release(struct nm_coord *c, struct nm_task *t);
 int nm_coord_link(const struct nm_coord *c);
+/* Send this host's kernel summary (one JSON object, <= NM_MAX_KERNEL)
+ * to the master, which puts it in its report under this coordinator. */
+int nm_coord_send_kernel(struct nm_coord *c, const char *json, size_t len);
 /* 1 while the master's last notice was "pause" (nm_master_notice). */
 int nm_coord_paused(const struct nm_coord *c);
 void nm_coord_get_stats(const struct nm_coord *c, struct nm_coord_stats *st);

@@ -637,6 +637,24 @@ void nm_coord_release(struct nm_coord *c, struct nm_task *pt)
 	pthread_mutex_unlock(&c->mu);
 }
 
+int nm_coord_send_kernel(struct nm_coord *c, const char *json, size_t len)
+{
+	natsMsg *m = NULL;
+	natsStatus s;
+
+	if (len > NM_MAX_KERNEL)
+		return -EMSGSIZE;
+	s = natsMsg_Create(&m, c->c.subj_kernel, NULL, json, (int)len);
+	if (s == NATS_OK)
+		s = natsMsgHeader_Set(m, NM_HDR_COORD, c->c.name);
+	if (s == NATS_OK)
+		s = natsConnection_PublishMsg(c->c.nc, m);
+	if (s == NATS_OK)
+		s = natsConnection_FlushTimeout(c->c.nc, 1000);
+	natsMsg_Destroy(m);
+	return s == NATS_OK ? 0 : nm_err(s, 0);
+}
+
 int nm_coord_paused(const struct nm_coord *c)
 {
 	int p;

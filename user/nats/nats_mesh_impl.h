@@ -30,6 +30,7 @@ struct nm_conn {
 	char subj_result[NAME_MAX_LEN + 16];
 	char subj_hb[NAME_MAX_LEN + 16];
 	char subj_end[NAME_MAX_LEN + 16];       /* swarm.<id>: not in the stream */
+	char subj_kernel[NAME_MAX_LEN + 16];    /* swarm-kernel.<id>: neither */
 	uint64_t ack_wait_ns, connect_ns, heartbeat_ns;
 	unsigned max_deliver;
 };

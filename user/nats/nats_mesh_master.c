@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "nats_failover.h"
 #include "nats_mesh_impl.h"
 
@@ -23,6 +24,7 @@ struct nm_master {
 	struct nm_conn c;
 	jsCtx *ajs;                 /* pipelined publishes, with pub_failed() */
 	natsSubscription *results, *hb, *adv;
+	natsSubscription *kern;     /* coordinators' kernel summaries */
 	struct ledger led;
 	struct failover fo;         /* who holds what; silent ones' hand-over */
 	int link_up;                /* as last seen by failover_due() */
@@ -37,6 +39,7 @@ struct nm_master {
 	struct giveup *gu;          /* advisories waiting out their grace */
 	size_t ngu, capgu;
 	int created;                /* the stream is ours: end it at close */
+	int ended;                  /* the end notice went out */
 };
 
 static int async_ctx(struct nm_master *m);
@@ -158,7 +161,8 @@ int nm_master_open(const struct nm_cfg *cfg, uint32_t ntasks,
 	/* The server's word that it gave up on a task (MaxDeliver reached). */
 	snprintf(subj, sizeof(subj), "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.%s.tasks",
 		 m->c.stream);
-	if (natsConnection_SubscribeSync(&m->adv, m->c.nc, subj) != NATS_OK) {
+	if (natsConnection_SubscribeSync(&m->adv, m->c.nc, subj) != NATS_OK ||
+	    natsConnection_SubscribeSync(&m->kern, m->c.nc, m->c.subj_kernel) != NATS_OK) {
 		err = -ENOTCONN;
 		goto fail;
 	}
@@ -746,6 +750,53 @@ int nm_master_notice(struct nm_master *m, const char *word)
 	return s == NATS_OK ? 0 : nm_err(s, 0);
 }
 
+static void send_end(struct nm_master *m)
+{
+	if (m->ended || !m->created || !m->c.nc ||
+	    natsConnection_Status(m->c.nc) != NATS_CONN_STATUS_CONNECTED)
+		return;
+	natsConnection_PublishString(m->c.nc, m->c.subj_end, "end");
+	natsConnection_FlushTimeout(m->c.nc, 1000);
+	m->ended = 1;
+}
+
+void nm_master_end(struct nm_master *m)
+{
+	send_end(m);
+}
+
+int nm_master_kernel(struct nm_master *m, int timeout_ms, char *coord,
+		     char **json, size_t *len)
+{
+	const char *from = NULL, *data;
+	natsMsg *msg = NULL;
+	natsStatus s;
+	int n, r = -EBADMSG;
+
+	*json = NULL;
+	s = natsSubscription_NextMsg(&msg, m->kern, timeout_ms > 0 ? timeout_ms : 1);
+	if (s == NATS_TIMEOUT)
+		return 0;
+	if (s != NATS_OK)
+		return nm_err(s, 0);
+	data = natsMsg_GetData(msg);
+	n = natsMsg_GetDataLength(msg);
+	/* A peer's text goes into our report verbatim: only a named
+	 * coordinator's one bounded JSON object. */
+	if (natsMsgHeader_Get(msg, NM_HDR_COORD, &from) == NATS_OK && from &&
+	    !name_valid(from) && data && n > 0 && (size_t)n <= NM_MAX_KERNEL &&
+	    data[0] == '{' && !json_check(data, (size_t)n, 32) &&
+	    (*json = malloc((size_t)n + 1))) {
+		memcpy(*json, data, (size_t)n);
+		(*json)[n] = 0;
+		*len = (size_t)n;
+		snprintf(coord, NAME_MAX_LEN + 1, "%s", from);
+		r = 1;
+	}
+	natsMsg_Destroy(msg);
+	return r;
+}
+
 void nm_master_close(struct nm_master *m, int remove_stream)
 {
 	if (!m)
@@ -757,17 +808,15 @@ void nm_master_close(struct nm_master *m, int remove_stream)
 	 * the run is over either way. With the server away there is no one
 	 * to tell; coordinators see the stream gone (or are stopped by their
 	 * owner) later. */
-	if (m->created && m->c.nc &&
-	    natsConnection_Status(m->c.nc) == NATS_CONN_STATUS_CONNECTED) {
-		natsConnection_PublishString(m->c.nc, m->c.subj_end, "end");
-		natsConnection_FlushTimeout(m->c.nc, 1000);
-		if (remove_stream)
-			js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
-	}
+	send_end(m);
+	if (m->created && remove_stream && m->c.nc &&
+	    natsConnection_Status(m->c.nc) == NATS_CONN_STATUS_CONNECTED)
+		js_DeleteStream(m->c.js, m->c.stream, NULL, NULL);
 	nm_conn_shut(&m->c);
 	natsSubscription_Destroy(m->results);
 	natsSubscription_Destroy(m->hb);
 	natsSubscription_Destroy(m->adv);
+	natsSubscription_Destroy(m->kern);
 	nm_conn_close(&m->c);
 	if (m->ajs)
 		jsCtx_Destroy(m->ajs);
