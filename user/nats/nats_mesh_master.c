@@ -16,6 +16,7 @@
 
 #define GIVEUP_GRACE_NS (500000000ull)
 #define HB_STALL_NS     (1000000000ull)
+#define FETCH_IDLE_MS   10          /* between empty fetch rounds */
 
 struct giveup { uint64_t due_ns; uint32_t task, deliveries; };
 struct failed_pub { uint32_t task; uint32_t len; char *text; };
@@ -373,20 +374,22 @@ static int fetch_into(struct nm_master *m, natsSubscription *sub, int batch,
 	natsStatus s;
 	int i;
 
-	/* libnats' Fetch waits for a full batch or the expiry: take what is
-	 * there (NoWait); only when nothing is, wait for a single message. */
+	/* Only NoWait requests: the server answers them at once. libnats
+	 * 3.4 does not wait for that answer (0 ms without an Expires), and
+	 * with an Expires the server holds the request until it expires (a
+	 * 0.5 s stall per fetch, measured). Its replies all go to one inbox
+	 * per subscription, so an answer that lands after libnats stopped
+	 * waiting used to be taken as the answer to the next request, which
+	 * returned at once, and so on for ever: the master spun at ~450
+	 * fetches a second, a core's worth. The caller now pauses
+	 * FETCH_IDLE_MS between empty rounds (nm_master_poll): answers land
+	 * meanwhile, and the next fetch takes queued messages first and
+	 * drops stale statuses. (timeout_ms: kept for the caller's budget.) */
+	(void)timeout_ms;
 	jsFetchRequest_Init(&fr);
 	fr.Batch = batch;
 	fr.NoWait = true;
 	s = natsSubscription_FetchRequest(&list, sub, &fr);
-	if ((s == NATS_TIMEOUT || s == NATS_NOT_FOUND || (s == NATS_OK && !list.Count)) &&
-	    timeout_ms > 0) {
-		natsMsgList_Destroy(&list);
-		jsFetchRequest_Init(&fr);
-		fr.Batch = 1;
-		fr.Expires = (int64_t)timeout_ms * 1000000LL;
-		s = natsSubscription_FetchRequest(&list, sub, &fr);
-	}
 	if (s == NATS_TIMEOUT || s == NATS_NOT_FOUND)
 		return 0;
 	if (s != NATS_OK)
@@ -712,6 +715,8 @@ int nm_master_poll(struct nm_master *m, int timeout_ms, struct nm_event *ev)
 		}
 		if (r == 0 && now_ns() >= deadline)
 			return 0;
+		if (r == 0)
+			nm_sleep_ms(left < FETCH_IDLE_MS ? (left > 0 ? left : 1) : FETCH_IDLE_MS);
 	}
 }
 
