@@ -38,10 +38,11 @@ static void out(struct jsonw *w, const char *s, size_t n)
 		w->full = true;
 		fail(w, -ENOSPC);
 	}
+	if (!n)
+		return;   /* a dry run (buf NULL) keeps nothing */
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
-	if (w->cap)
-		w->buf[w->len] = '\0';
+	w->buf[w->len] = '\0';
 }
 
 static void out_c(struct jsonw *w, char c)

@@ -153,10 +153,13 @@ static int value(struct jc *c)
 
 int json_check(const char *text, size_t len, unsigned max_depth)
 {
-	struct jc c = { (const unsigned char *)text, (const unsigned char *)text + len,
-			0, max_depth };
+	struct jc c;
 
-	if (!text || value(&c))
+	if (!text)
+		return -1;
+	c = (struct jc){ (const unsigned char *)text, (const unsigned char *)text + len,
+			 0, max_depth };
+	if (value(&c))
 		return -1;
 	ws(&c);
 	return c.p == c.end ? 0 : -1;
