@@ -2,8 +2,9 @@
 # swarm inside a Docker container built without any registry
 # (tools/container.bash: debootstrap minbase + docker import, swarm from
 # `make install DESTDIR`), next to the same swarms run natively:
-#   - default 64 MB /dev/shm and --shm-size=512m: flat 200 and hybrid 4x50
-#     shell agents, flat 200 C demo agents, every answer checked: 100 %;
+#   - default 64 MB /dev/shm: flat 200 and hybrid 4x50 shell agents, flat
+#     200 C demo agents, every answer checked: 100 % (they need ~13 MB, so
+#     --shm-size=512m would run the very same swarms again: not repeated);
 #   - 400 tasks of 240 KiB (96 MB) all in the bus at once: in 64 MB they
 #     fail with a clear reason, one summary line and exit 1 (flat) or 3
 #     (hybrid), nothing hangs and no answer is lost (delivered + failed =
@@ -101,13 +102,11 @@ done
 # --- default /dev/shm (64 MB) and --shm-size=512m ------------------------
 t0=$SECONDS
 dr -- sh /w/inside.sh shm64- 400 || fail "container run (64 MB) failed"
-dr --shm-size=512m -- sh /w/inside.sh shm512- 400 || fail "container run (512m) failed"
+dr --shm-size=512m -- sh /w/inside.sh shm512- 400 big-only || fail "container run (512m) failed"
 t_runs=$((SECONDS - t0))
-for p in shm64- shm512-; do
-	check_full $p flat 200 "$W/tasks.txt"
-	check_full $p hybrid 200 "$W/tasks.txt"
-	check_full $p demo 200 ""
-done
+check_full shm64- flat 200 "$W/tasks.txt"
+check_full shm64- hybrid 200 "$W/tasks.txt"
+check_full shm64- demo 200 ""
 check_full shm512- big 400 "$W/big.tasks"
 
 # 64 MB, flat: tasks that did not fit fail at once, each with the reason,
@@ -275,7 +274,7 @@ import json, sys
 o = sys.argv[1]
 for s in ("flat", "hybrid"):
     n = json.load(open("%s/native-%s.json" % (o, s)))["coordination_s"]
-    for p in ("shm64", "shm512"):
+    for p in ("shm64",):
         c = json.load(open("%s/%s-%s.json" % (o, p, s)))["coordination_s"]
         print("coordination %-6s 200 shell agents: native %.3f s, container (%s) %.3f s, ratio %.2f"
               % (s, n, p, c, c / n if n else float("nan")))

@@ -2,14 +2,15 @@
 # A worker that stays alive but silent past --heartbeat is reported hung and
 # killed at the timeout (exit 124); a slow worker that sends heartbeats is not.
 # Robust to a loaded host: the timeout leaves the healthy agents ample time
-# (they answer in milliseconds on an idle host), the hung agent is found
-# by name, not by its place in the list, and leftovers are looked for by
-# this test's own paths only.
+# (they answer in milliseconds on an idle host; 5 s is ten heartbeats,
+# and a run with a hung agent always lasts its whole timeout, so no
+# longer), the hung agent is found by name, not by its place in the
+# list, and leftovers are looked for by this test's own paths only.
 set -u
 . "$(dirname "$0")/lib/run_common.bash"
 
 LAST=$TMP/hung.json
-$S run -n 5 --timeout 10 --heartbeat 0.5 --json --logs "$TMP/l1" -- \
+$S run -n 5 --timeout 5 --heartbeat 0.5 --json --logs "$TMP/l1" -- \
 	"$S" demo-agent --only w2 --hang > "$LAST"
 rc=$?
 [ $rc -eq 124 ] || fail "exit code $rc, want 124"
@@ -30,7 +31,7 @@ $S run -n 3 --timeout 30 --heartbeat 1 --json --logs "$TMP/l2" -- \
 
 # Hybrid: the coordinator flags its hung worker to the master.
 LAST=$TMP/hh.json
-$S run --coordinators 2 --workers 2 --timeout 10 --heartbeat 0.5 --json \
+$S run --coordinators 2 --workers 2 --timeout 5 --heartbeat 0.5 --json \
 	--logs "$TMP/l3" -- "$S" demo-agent --only c1-w2 --hang > "$LAST"
 [ $? -eq 124 ] || fail "hybrid hung: exit code"
 [ "$(jget "$LAST" 'd["delivered"]')" = 3 ] || fail "hybrid hung: 3 delivered"

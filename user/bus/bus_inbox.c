@@ -114,7 +114,11 @@ fail:
 
 static int header_check(const struct inbox_hdr *h)
 {
-	uint64_t tail = atomic_load(&h->tail), cur = atomic_load(&h->cursor);
+	/* Cursor first: both only grow, so a cursor read before the tail is
+	 * never past it. Tail first, a send and a commit landing between the
+	 * two loads (other writers and the reader at work) would make a live
+	 * inbox look corrupt. */
+	uint64_t cur = atomic_load(&h->cursor), tail = atomic_load(&h->tail);
 
 	if (h->magic != INBOX_MAGIC || h->version != INBOX_VERSION)
 		return -EBADMSG;
