@@ -21,20 +21,6 @@ if [ -x /usr/bin/python3 ] && [ "$(command -v python3)" != /usr/bin/python3 ]; t
 fi
 pass=0 fail=0 skip=0 failed_names=()
 
-# python3 on PATH may be a version manager's shim (pyenv's is a bash
-# script that runs `pyenv exec`: ~0.8 s a call here, against 0.1 s for
-# the interpreter itself), and the tests call python3 hundreds of times.
-# Ask it once which interpreter it runs and put a one-line wrapper for
-# exactly that one first on PATH: the same python, without the shim.
-pydir=$(mktemp -d /tmp/swarm-python.XXXXXX)
-trap 'rm -rf "$pydir"' EXIT
-if py=$(python3 -c 'import sys; print(sys.executable)' 2> /dev/null) && [ -x "$py" ] &&
-   [ "$py" != "$(command -v python3)" ] && [[ $py != *"'"* ]]; then
-	printf "#!/bin/sh\nexec '%s' \"\$@\"\n" "$py" > "$pydir/python3"
-	chmod 0755 "$pydir/python3" "$pydir"
-	export PATH="$pydir:$PATH"
-fi
-
 run_cmocka() {
 	local bin=$1 out rc p f s
 	out=$(timeout 600 "$bin" 2>&1); rc=$?
