@@ -16,7 +16,7 @@
 
 #define GIVEUP_GRACE_NS (500000000ull)
 #define HB_STALL_NS     (1000000000ull)
-#define FETCH_IDLE_MS   10          /* between empty fetch rounds */
+#define FETCH_IDLE_MS   2          /* between empty fetch rounds (10 ms cost 18 % throughput) */
 
 struct giveup { uint64_t due_ns; uint32_t task, deliveries; };
 struct failed_pub { uint32_t task; uint32_t len; char *text; };
