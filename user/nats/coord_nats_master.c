@@ -78,14 +78,23 @@ struct nats_section {
 	size_t json_len;
 };
 
-static struct member *member(struct nats_master *n, const char *name)
+static struct member *member_find(struct nats_master *n, const char *name)
 {
-	struct member *v;
 	size_t i;
 
 	for (i = 0; i < n->nmem; i++)
 		if (!strcmp(n->mem[i].name, name))
 			return &n->mem[i];
+	return NULL;
+}
+
+/* The member of that name, made if new (NULL only without memory). */
+static struct member *member(struct nats_master *n, const char *name)
+{
+	struct member *v = member_find(n, name);
+
+	if (v)
+		return v;
 	v = realloc(n->mem, (n->nmem + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
@@ -637,7 +646,7 @@ static void collect_kernels(struct nats_master *n)
 	char coord[NAME_MAX_LEN + 1];
 	struct member *mb;
 	char *json;
-	size_t len, i;
+	size_t len;
 	int r;
 
 	while (remote_expected(n) && now_ns() < end) {
@@ -652,10 +661,8 @@ static void collect_kernels(struct nats_master *n)
 				"too big or not JSON)\n");
 			continue;
 		}
-		for (mb = NULL, i = 0; i < n->nmem && !mb; i++)
-			if (!strcmp(n->mem[i].name, coord))
-				mb = &n->mem[i];
 		/* Only a coordinator heard of, on another host, once. */
+		mb = member_find(n, coord);
 		if (mb && !local_by_name(n, coord) && !mb->kernel) {
 			mb->kernel = json;
 			mb->kernel_len = len;
