@@ -25,19 +25,6 @@ static char *render(void (*fn)(FILE *, const struct run_report *),
 	return buf;
 }
 
-static void test_json_str(void **state)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	(void)state;
-	report_json_str(f, "a\"b\\c\n\t\x01\xff\xc3\xa9z", 12);
-	fclose(f);
-	assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\t\\u0001\\ufffd\xc3\xa9z\"");
-	free(buf);
-}
-
 static void test_percentiles(void **state)
 {
 	struct lat_samples l = { 0 };
@@ -146,7 +133,6 @@ static void test_result_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_json_str),
 		cmocka_unit_test(test_percentiles),
 		cmocka_unit_test(test_report_json),
 		cmocka_unit_test(test_many_failures),

@@ -87,14 +87,6 @@ void report_free(struct run_report *r)
 	r->nfailures = r->cap_failures = r->ncoords = 0;
 }
 
-void report_json_str(FILE *f, const char *s, size_t len)
-{
-	struct jsonw w;
-
-	jsonw_init_file(&w, f);
-	jsonw_string_len(&w, s, len);
-}
-
 static double rate(double n, double s)
 {
 	return s > 0 ? n / s : 0;

@@ -105,9 +105,6 @@ void report_print_json(FILE *f, const struct run_report *r);
  * commands): what failed, what was kept. Nothing when all went well. */
 void report_print_brief(FILE *f, const struct run_report *r);
 
-/* One JSON string (user/base/json.h: invalid UTF-8 bytes become U+FFFD),
- * for the writers not yet on struct jsonw (user/nats). */
-void report_json_str(FILE *f, const char *s, size_t len);
 /* One --results line for a finished task. */
 void report_result_line(FILE *f, const struct task *t, const char *output,
 			size_t out_len, int truncated);
