@@ -146,6 +146,33 @@ static void leak_rule_gives_back(void **state)
 	free(rep);
 }
 
+/* An agent that opens its bus files once at start-up (5 -> 9 fds) and
+ * then holds them is healthy; the same rise that goes on is a leak. */
+static void leak_rule_startup_then_flat(void **state)
+{
+	static const int flat[] = { 5, 9, 9, 9, 9, 9, 9 };
+	static const int rising[] = { 5, 7, 9, 11, 13, 15, 17 };
+	struct tracker tr = { 0 };
+	struct soak_report *rep = calloc(1, sizeof(*rep));
+	struct sproc p;
+	int i;
+
+	(void)state;
+	assert_non_null(rep);
+	for (i = 0; i < 7; i++) {
+		p = proc(424246, ROLE_AGENT, flat[i], 0, i);
+		tracker_feed(&tr, &p, 1, i, 0);
+		p = proc(424247, ROLE_AGENT, rising[i], 0, i);
+		tracker_feed(&tr, &p, 1, i, 0);
+		tracker_sweep(&tr);
+	}
+	tracker_report(&tr, rep);
+	assert_int_equal(rep->nleaks, 1);
+	assert_int_equal(rep->leaks[0].pid, 424247);
+	tracker_free(&tr);
+	free(rep);
+}
+
 /* Slot rule: short-lived processes of one name, two samples each. Names
  * come from the log file, so give each fake a name by hand. */
 static void leak_rule_slot(void **state)
@@ -313,6 +340,7 @@ int main(void)
 		cmocka_unit_test(leak_rule_process),
 		cmocka_unit_test(leak_rule_flat_master),
 		cmocka_unit_test(leak_rule_gives_back),
+		cmocka_unit_test(leak_rule_startup_then_flat),
 		cmocka_unit_test(leak_rule_slot),
 		cmocka_unit_test(proc_real_leak),
 		cmocka_unit_test(memory_verdicts),

@@ -49,6 +49,7 @@ struct tracked {
 	int role, alive, leaking, seen;
 	unsigned round, n, downs;
 	int first_val, last_val, max_val, first_fds, last_fds;
+	int mid_val;                /* fds at the last power-of-two sample */
 	double first_t, flagged_t;
 	uint64_t first_wall;
 	struct fit_acc fit;
