@@ -15,6 +15,7 @@
 #    latency of every bus answer included;
 #  - the master serves Prometheus metrics (promtool checks them) that
 #    count the coordinators and workers alive.
+#  - a coordinator still waiting for its swarm stops at once on SIGTERM.
 set -u
 . "$(dirname "$0")/nats_lib.sh.inc"
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"; }
@@ -181,3 +182,17 @@ for r in (n, l):
     assert sorted(c["name"] for c in r["coordinator_detail"]) == ["c1", "c2"], r
 PY
 echo "ok: a NATS report has the one-host hybrid fields, latency of all 6 answers"
+
+# A coordinator waiting for a swarm no master has made yet stops at once
+# on SIGTERM (it used to wait out its 30 s --connect-timeout).
+"$S" coordinator --join "$NATS_URL" --swarm nobody-yet --name w1 --workers 1 \
+	-- true > /dev/null 2> "$tmp/w1.err" &
+w=$!; pids+=($w)
+sleep 1
+kill -TERM $w
+t0=$(date +%s%N)
+for i in $(seq 100); do kill -0 $w 2>/dev/null || break; sleep 0.05; done
+kill -0 $w 2>/dev/null && fail "a waiting coordinator still runs 5 s after SIGTERM"
+wait $w; rc=$?
+[ $rc -eq 143 ] || fail "waiting coordinator after SIGTERM: exit $rc, want 143"
+echo "ok: a coordinator waiting for its swarm stops on SIGTERM in $(( ($(date +%s%N) - t0) / 1000000 )) ms (exit 143)"

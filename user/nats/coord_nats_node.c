@@ -368,6 +368,14 @@ int coord_nats_node(const struct nats_node_opts *o)
 	}
 	if (!err)
 		err = setup_loop(&n, &step);
+	if (err == -EINTR && nm_stop_pending()) {
+		/* Stopped before the swarm was there: nothing taken, nothing
+		 * to hand back. */
+		fprintf(stderr, "swarm: coordinator %s: stopped while waiting for "
+			"swarm %s\n", o->name, o->swarm);
+		code = 128 + nm_stop_pending();
+		goto out;
+	}
 	if (err) {
 		if (step == STEP_LOGS && err == -EPERM)
 			fprintf(stderr, "swarm: coordinator %s: opening the log directory "

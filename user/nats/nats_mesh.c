@@ -1,6 +1,7 @@
 /* NATS mesh: URL checks, error text, the shared connection; and the
  * stand-ins that say "no NATS" when the build has no libnats. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,22 @@ const char *nm_strerror(int err)
 	case EINVAL: return "invalid NATS URL or swarm name";
 	default: return strerror(-err);
 	}
+}
+
+int nm_stop_pending(void)
+{
+	static const int stops[] = { SIGTERM, SIGINT, SIGHUP };
+	sigset_t set;
+	size_t i;
+
+	/* Blocked by the caller (coord_block_signals) until its loop reads
+	 * them: still pending while we wait here, and left so. */
+	if (sigpending(&set))
+		return 0;
+	for (i = 0; i < sizeof(stops) / sizeof(stops[0]); i++)
+		if (sigismember(&set, stops[i]))
+			return stops[i];
+	return 0;
 }
 
 #ifndef HAVE_NATS
@@ -268,8 +285,8 @@ int nm_conn_open(const struct nm_cfg *cfg, struct nm_conn *c)
 	deadline = now_ns() + c->connect_ns;
 	/* The server may be starting (or restarting) right now. */
 	while ((s = natsConnection_Connect(&c->nc, o)) != NATS_OK) {
-		if (now_ns() >= deadline) {
-			err = nm_err(s, 0);
+		if (now_ns() >= deadline || nm_stop_pending()) {
+			err = nm_stop_pending() ? -EINTR : nm_err(s, 0);
 			goto out;
 		}
 		nm_sleep_ms(200);

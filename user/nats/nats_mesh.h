@@ -60,6 +60,9 @@ void nm_library_close(void);
 int nm_url_valid(const char *url);
 /* 1 if s starts with nats:// or tls:// (a --bus value meant for us). */
 int nm_is_url(const char *s);
+/* SIGTERM, SIGINT or SIGHUP if one is pending (blocked, not yet read):
+ * the waits for the server or the swarm give up at once (-EINTR). */
+int nm_stop_pending(void);
 /* Text for a negative errno from this module, naming the NATS cause. */
 const char *nm_strerror(int err);
 

@@ -486,6 +486,8 @@ static int bind_tasks(struct nm_coord *c)
 			learn_ack_wait(c);
 			return 0;
 		}
+		if (nm_stop_pending())
+			return -EINTR;   /* stopped while waiting for the master */
 		if (now_ns() >= deadline)
 			return err;
 		nm_sleep_ms(200);
