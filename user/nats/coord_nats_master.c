@@ -491,8 +491,9 @@ static unsigned wait_local(struct master *m, int ms)
 	return local_alive(n);
 }
 
-static void nats_json(struct jsonw *w, struct nats_master *n)
+static void nats_json(struct jsonw *w, void *arg)
 {
+	struct nats_master *n = arg;
 	const struct ledger *led = nm_master_ledger(n->nm);
 	char hist[HIST_LEN];
 	uint32_t i;
@@ -583,11 +584,6 @@ static void section_text(FILE *f, void *arg)
 	fputs(((struct nats_section *)arg)->text, f);
 }
 
-static void nats_json_fn(struct jsonw *w, void *arg)
-{
-	nats_json(w, arg);
-}
-
 static void render_section(struct master *m)
 {
 	struct nats_section *s = calloc(1, sizeof(*s));
@@ -596,7 +592,7 @@ static void render_section(struct master *m)
 
 	if (!s)
 		return;
-	jsonw_render(nats_json_fn, m->nats, &s->json, &s->json_len);
+	jsonw_render(nats_json, m->nats, &s->json, &s->json_len);
 	f = open_memstream(&s->text, &len);
 	if (f) {
 		nats_text(f, m->nats);
@@ -760,16 +756,23 @@ static void nats_report(struct master *m, struct run_report *r)
 	}
 }
 
-static const char *member_state(struct nats_master *n, const struct member *mb,
-				uint64_t now)
+enum member_state { MS_RUNNING, MS_STARTING, MS_SILENT, MS_LOST, MS_EXITED };
+
+static const char *const member_state_name[] = {
+	[MS_RUNNING] = "running", [MS_STARTING] = "starting", [MS_SILENT] = "silent",
+	[MS_LOST] = "lost", [MS_EXITED] = "exited",
+};
+
+static enum member_state member_state(struct nats_master *n,
+				      const struct member *mb, uint64_t now)
 {
 	struct lcoord *c = local_by_name(n, mb->name);
 
 	if (mb->lost)
-		return "lost";
+		return MS_LOST;
 	if (c && c->pidfd < 0)
-		return "exited";
-	return heard(mb, now) ? "running" : c ? "starting" : "silent";
+		return MS_EXITED;
+	return heard(mb, now) ? MS_RUNNING : c ? MS_STARTING : MS_SILENT;
 }
 
 static void nats_status(struct master *m, FILE *f, struct jsonw *w)
@@ -784,7 +787,7 @@ static void nats_status(struct master *m, FILE *f, struct jsonw *w)
 
 		if (!w) {
 			fprintf(f, "%-12s %8d %-12s %-16s %llu open tasks, %llu done\n",
-				mb->name, mb->pid, member_state(n, mb, now),
+				mb->name, mb->pid, member_state_name[member_state(n, mb, now)],
 				mb->host[0] ? mb->host : "-",
 				(unsigned long long)mb->held,
 				(unsigned long long)mb->done);
@@ -794,7 +797,7 @@ static void nats_status(struct master *m, FILE *f, struct jsonw *w)
 		jsonw_string_field(w, "name", mb->name);
 		jsonw_string_field(w, "host", mb->host);
 		jsonw_int_field(w, "pid", mb->pid);
-		jsonw_string_field(w, "state", member_state(n, mb, now));
+		jsonw_string_field(w, "state", member_state_name[member_state(n, mb, now)]);
 		jsonw_uint_field(w, "workers", mb->workers);
 		jsonw_uint_field(w, "done", mb->done);
 		jsonw_uint_field(w, "open_tasks", mb->held);
@@ -819,18 +822,18 @@ static int nats_top(struct master *m, struct top_snap *s, uint64_t now)
 	s->coords_total = (uint32_t)n->nmem;
 	for (i = 0; i < n->nmem; i++) {
 		const struct member *mb = &n->mem[i];
-		const char *st = member_state(n, mb, t);
+		enum member_state st = member_state(n, mb, t);
 		struct top_coord *tc;
 
-		s->states[!strcmp(st, "running") ? (mb->held ? TOP_BUSY : TOP_IDLE)
-			  : !strcmp(st, "starting") ? TOP_STARTING
-			  : !strcmp(st, "exited") ? TOP_EXITED : TOP_FAILED]++;
+		s->states[st == MS_RUNNING ? (mb->held ? TOP_BUSY : TOP_IDLE)
+			  : st == MS_STARTING ? TOP_STARTING
+			  : st == MS_EXITED ? TOP_EXITED : TOP_FAILED]++;
 		if (i >= TOP_MAX_COORDS)
 			continue;
 		tc = &s->coords[s->ncoords++];
 		snprintf(tc->name, sizeof(tc->name), "%s", mb->name);
 		tc->pid = mb->pid;
-		tc->alive = !strcmp(st, "running");
+		tc->alive = st == MS_RUNNING;
 		tc->open = (uint32_t)mb->held;
 		tc->done = (uint32_t)mb->done;
 	}
