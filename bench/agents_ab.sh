@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# A/B of two checkouts of swarm on the bench's bash-agent coordination rows,
+# interleaved in one run on one machine (medians of REPS), with the bash
+# baseline coordinator measured in the same rounds: agents/s of flat 50,
+# flat 300 and hybrid 7x50 (traced, the default), each side with its own
+# bench/tasks/shell-agent.sh and build/, plus one exec of each side's
+# `swarm send` against /bin/true. Not part of `make test`.
+#
+#   bench/agents_ab.sh OLD_TREE NEW_TREE [REPS]      (trees are built)
+set -u
+A=$(cd "$1" && pwd) B=$(cd "$2" && pwd) REPS=${3:-3}
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+for t in "$A" "$B"; do
+	[ -x "$t/build/swarm" ] || { echo "agents_ab: $t/build/swarm missing (make -C $t)" >&2; exit 3; }
+done
+EB=$B/build/bench/execbench
+[ -x "$EB" ] || { echo "agents_ab: $EB missing (make -C $B test-bins)" >&2; exit 3; }
+tmp=$(mktemp -d /tmp/swarm-bench-agents.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+rows=("flat50:--topology flat -n 50" "flat300:--topology flat -n 300"
+	"hybrid7x50:--topology hybrid --coordinators 7 --workers 50")
+
+"$EB" -n 400 -- /bin/true -- "$A/build/swarm" send --dir /nonexistent/x --to a m \
+	-- "$B/build/swarm" send --dir /nonexistent/x --to a m > "$tmp/exec.json"
+for r in $(seq 1 "$REPS"); do
+	for row in "${rows[@]}"; do
+		name=${row%%:*} args=${row#*:}
+		# shellcheck disable=SC2086 # args are our own word lists
+		bash "$here/baseline/blcoord.sh" $args --timeout 120 --json 2>/dev/null |
+			tail -n 1 > "$tmp/BL.$name.$r.json"
+		for v in A B; do
+			t=${!v}
+			# shellcheck disable=SC2086
+			SWARM_BIN=$t/build/swarm "$t/build/swarm" run $args --timeout 120 --json \
+				-- "$t/bench/tasks/shell-agent.sh" 2>/dev/null | tail -n 1 > "$tmp/$v.$name.$r.json"
+		done
+		printf '.' >&2
+	done
+done
+echo >&2
+python3 - "$tmp" "$REPS" "${rows[@]}" <<'PY'
+import json, statistics, sys
+tmp, reps, rows = sys.argv[1], int(sys.argv[2]), [r.split(":")[0] for r in sys.argv[3:]]
+def get(v, name, key):
+    vals = []
+    for i in range(1, reps + 1):
+        try:
+            vals.append(json.load(open("%s/%s.%s.%d.json" % (tmp, v, name, i)))[key])
+        except (OSError, ValueError, KeyError):
+            pass
+    return statistics.median(vals) if vals else float("nan")
+e = json.load(open(tmp + "/exec.json"))["cmds"]
+print("| row | baseline | A (old) | B (new) | A / baseline | B / baseline | B / A |")
+print("|---|---|---|---|---|---|---|")
+print("| exec p50, us (baseline = /bin/true) | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |" % (
+    e[0]["p50_us"], e[1]["p50_us"], e[2]["p50_us"], e[1]["p50_us"] / e[0]["p50_us"],
+    e[2]["p50_us"] / e[0]["p50_us"], e[2]["p50_us"] / e[1]["p50_us"]))
+for name in rows:
+    bl, a, b = (get(v, name, "agents_per_s") for v in ("BL", "A", "B"))
+    print("| agents/s, %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |" % (
+        name, bl, a, b, a / bl, b / bl, b / a))
+    da, db = get("A", name, "delivery_rate"), get("B", name, "delivery_rate")
+    print("| delivery, %s | %.3f | %.3f | %.3f | | | |" % (name, get("BL", name, "delivery_rate"), da, db))
+print("\nmedians of %d interleaved rounds (baseline, A, B per row)" % reps)
+PY
