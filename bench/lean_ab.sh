@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# A/B of two checkouts of swarm on the bench's bash-agent coordination rows,
-# interleaved in one run on one machine (medians of REPS), with the bash
-# baseline coordinator measured in the same rounds: agents/s of flat 50,
-# flat 300 and hybrid 7x50 (traced, the default), each side with its own
-# bench/tasks/shell-agent.sh and build/, plus one exec of each side's
-# `swarm send` against /bin/true. Not part of `make test`.
+# A/B of two checkouts of swarm on the rows of the lean agent path (issue
+# 14), interleaved in one run on one machine (medians of REPS), with the
+# baseline measured in the same rounds: one exec of each side's `swarm
+# send` against /bin/true; 500 senders -> one inbox (bench/busbench, the
+# baseline protocol in C as its baseline); agents/s of flat 50, flat 300
+# and hybrid 7x50 with bash agents (traced, the default), each side with
+# its own bench/tasks/shell-agent.sh and build/, the bash coordinator as
+# the baseline. Not part of `make test`.
 #
-#   bench/agents_ab.sh OLD_TREE NEW_TREE [REPS]      (trees are built)
+#   bench/lean_ab.sh OLD_TREE NEW_TREE [REPS]   (trees built: make all test-bins)
 set -u
 A=$(cd "$1" && pwd) B=$(cd "$2" && pwd) REPS=${3:-3}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for t in "$A" "$B"; do
-	[ -x "$t/build/swarm" ] || { echo "agents_ab: $t/build/swarm missing (make -C $t)" >&2; exit 3; }
+	[ -x "$t/build/bench/busbench" ] || { echo "lean_ab: $t/build/bench/busbench missing (make -C $t all test-bins)" >&2; exit 3; }
 done
 EB=$B/build/bench/execbench
-[ -x "$EB" ] || { echo "agents_ab: $EB missing (make -C $B test-bins)" >&2; exit 3; }
+[ -x "$EB" ] || { echo "lean_ab: $EB missing (make -C $B test-bins)" >&2; exit 3; }
 tmp=$(mktemp -d /tmp/swarm-bench-agents.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 rows=("flat50:--topology flat -n 50" "flat300:--topology flat -n 300"
@@ -23,6 +25,14 @@ rows=("flat50:--topology flat -n 50" "flat300:--topology flat -n 300"
 "$EB" -n 400 -- /bin/true -- "$A/build/swarm" send --dir /nonexistent/x --to a m \
 	-- "$B/build/swarm" send --dir /nonexistent/x --to a m > "$tmp/exec.json"
 for r in $(seq 1 "$REPS"); do
+	bus="--senders 500 --messages 400"
+	# shellcheck disable=SC2086
+	"$B/build/bench/busbench" --system baseline $bus > "$tmp/BL.bus500.$r.json" 2>/dev/null
+	for v in A B; do
+		t=${!v}
+		# shellcheck disable=SC2086
+		"$t/build/bench/busbench" --system swarm $bus > "$tmp/$v.bus500.$r.json" 2>/dev/null
+	done
 	for row in "${rows[@]}"; do
 		name=${row%%:*} args=${row#*:}
 		# shellcheck disable=SC2086 # args are our own word lists
@@ -55,6 +65,9 @@ print("|---|---|---|---|---|---|---|")
 print("| exec p50, us (baseline = /bin/true) | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |" % (
     e[0]["p50_us"], e[1]["p50_us"], e[2]["p50_us"], e[1]["p50_us"] / e[0]["p50_us"],
     e[2]["p50_us"] / e[0]["p50_us"], e[2]["p50_us"] / e[1]["p50_us"]))
+bl, a, b = (get(v, "bus500", "msgs_per_s") for v in ("BL", "A", "B"))
+print("| msg/s, 500 senders -> 1 inbox | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |" % (
+    bl, a, b, a / bl, b / bl, b / a))
 for name in rows:
     bl, a, b = (get(v, name, "agents_per_s") for v in ("BL", "A", "B"))
     print("| agents/s, %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |" % (
