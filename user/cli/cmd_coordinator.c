@@ -70,7 +70,7 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 	struct run_trace *rt = NULL;
 	int code;
 
-	if (!no->url || !no->swarm || !o->workers || optind >= argc) {
+	if (!no->url || !no->swarm || !o->w.workers || optind >= argc) {
 		die_msg("coordinator: --join needs nats://HOST:PORT, --swarm ID, "
 			"--workers W and a command (see --help)");
 		return EXIT_USAGE;
@@ -100,19 +100,14 @@ static int join(const struct node_opts *o, struct nats_node_opts *no,
 		snprintf(name, sizeof(name), "%.40s-%d", host[0] ? host : "host", (int)getpid());
 	}
 	no->name = o->name ? o->name : name;
-	no->workers = o->workers;
-	no->max_parallel = o->max_parallel;
-	no->heartbeat_s = o->heartbeat_s;
 	no->logs_dir = o->logs_dir;
-	no->task_stdin = o->task_stdin;
-	no->set_nice = o->set_nice;
-	no->nice = o->nice;
-	no->argv = argv + optind;
+	no->w = o->w;
+	no->w.argv = argv + optind;
 	/* Same rule as swarm run: a plain command ({} or --task-stdin) is
 	 * judged by its stdout and exit status. */
-	no->stdout_mode = o->stdout_mode || o->task_stdin ||
-			  replace_has(no->argv);
-	no->applet = cli_applet(no->argv);
+	no->w.stdout_mode = o->w.stdout_mode || o->w.task_stdin ||
+			    replace_has(no->w.argv);
+	no->w.applet = cli_applet(no->w.argv);
 	/* This host's kernel signals, for the master's report: the tree
 	 * below us is the workers (depth 1), as under a flat swarm run. */
 	if (run_trace_start(&rt, no_trace ? "disabled by --no-trace" : NULL, 1, NULL,
@@ -146,8 +141,8 @@ int cmd_coordinator(int argc, char **argv)
 		case O_NAME: o.name = optarg; break;
 		case O_PARENT: o.parent = optarg; break;
 		case O_LOGS: o.logs_dir = optarg; break;
-		case O_STDOUT: o.stdout_mode = 1; break;
-		case O_STDIN: o.task_stdin = 1; break;
+		case O_STDOUT: o.w.stdout_mode = 1; break;
+		case O_STDIN: o.w.task_stdin = 1; break;
 		case O_JOIN: no.url = optarg; break;
 		case O_SWARM: no.swarm = optarg; break;
 		case O_BUS_ID: no.bus_id = optarg; break;
@@ -166,9 +161,9 @@ int cmd_coordinator(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			if (c == O_WORKERS)
-				o.workers = (unsigned)v;
+				o.w.workers = (unsigned)v;
 			else
-				o.max_parallel = (unsigned)v;
+				o.w.max_parallel = (unsigned)v;
 			break;
 		case O_NICE: {
 			/* From the master: it raised our priority along with
@@ -180,12 +175,12 @@ int cmd_coordinator(int argc, char **argv)
 				die_msg("coordinator: --agent-nice wants -20..19, not '%s'", optarg);
 				return EXIT_USAGE;
 			}
-			o.set_nice = 1;
-			o.nice = (int)v;
+			o.w.set_nice = 1;
+			o.w.nice = (int)v;
 			break;
 		}
 		case O_HB:
-			if (parse_seconds(optarg, &o.heartbeat_s)) {
+			if (parse_seconds(optarg, &o.w.heartbeat_s)) {
 				die_msg("coordinator: bad duration '%s'", optarg);
 				return EXIT_USAGE;
 			}
@@ -201,13 +196,13 @@ int cmd_coordinator(int argc, char **argv)
 		optind++;
 	if (no.url || no.swarm || no.bus_id)
 		return join(&o, &no, no_trace, argc, argv);
-	if (!o.dir || !o.name || !o.workers || !o.logs_dir || optind >= argc ||
+	if (!o.dir || !o.name || !o.w.workers || !o.logs_dir || optind >= argc ||
 	    name_valid(o.name) || name_valid(o.parent)) {
 		die_msg("coordinator: needs --dir, a valid --name, --workers, --logs "
 			"and a command (see --help)");
 		return EXIT_USAGE;
 	}
-	o.argv = argv + optind;
-	o.applet = cli_applet(o.argv);
+	o.w.argv = argv + optind;
+	o.w.applet = cli_applet(o.w.argv);
 	return coord_node(&o);
 }

@@ -115,15 +115,21 @@ struct run_opts {
 int coord_run(const struct run_opts *o, const struct report_kernel *kernel,
 	      struct run_report *rep, enum setup_step *step);
 
+/* What `swarm coordinator` is told about its workers, one host or NATS
+ * (coord_node_loop.h turns it into the pool's configuration). */
+struct node_workers {
+	unsigned workers, max_parallel;
+	double heartbeat_s;           /* hung detection; 0: off */
+	int stdout_mode, task_stdin;
+	int set_nice, nice;           /* --agent-nice: the workers' nice value */
+	char **argv;                  /* the agent command */
+	int (*applet)(int argc, char **argv);
+};
+
 struct node_opts {
 	const char *dir, *name, *parent;
-	unsigned workers, max_parallel;
-	double heartbeat_s;
 	const char *logs_dir;
-	int stdout_mode, task_stdin;
-	char **argv;
-	int (*applet)(int argc, char **argv);
-	int set_nice, nice;     /* --agent-nice: the workers' nice value */
+	struct node_workers w;
 };
 
 /* Serve one hybrid coordinator slot until the master's STOP and every task

@@ -14,11 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "coord.h"
+#include "coord_node_loop.h"
 #include "coord_pool.h"
 #include "coord_proto.h"
 #include "coord_sys.h"
@@ -30,13 +29,13 @@ struct node {
 	const struct node_opts *o;
 	struct bus *bus;
 	struct inbox *self, *parent;
-	struct pool *pool;
-	int epfd, sigfd, notify_fd, journal_fd, logs_fd;
+	struct pool *pool;          /* loop.pool */
+	struct node_loop loop;
+	int notify_fd, journal_fd, logs_fd;
 	int procs_fd;               /* logs/cK.procs: workers' pids, for --timeline */
-	int ev_inbox, ev_signal;
 	struct task **tasks;
 	size_t ntasks, cap;
-	int stop_seen, stop_sig;
+	int stop_seen;
 	uint64_t sent;
 	unsigned fds_peak;
 	uint64_t last_sample;
@@ -183,8 +182,8 @@ static void node_drain(void *arg)
 static int setup(struct node *n)
 {
 	const struct node_opts *o = n->o;
-	struct epoll_event ev = { .events = EPOLLIN };
 	char file[NAME_MAX_LEN + 16];
+	struct pool_cfg c;
 	int err, lfd;
 
 	/* Before the bus starts its notify thread (see coord_run). */
@@ -209,42 +208,25 @@ static int setup(struct node *n)
 	snprintf(file, sizeof(file), "%s.procs", o->name);
 	n->procs_fd = openat(lfd, file, O_WRONLY | O_CREAT | O_APPEND | O_TRUNC |
 			     O_CLOEXEC | O_NOFOLLOW, 0600);   /* -1: no timeline pids */
-	n->sigfd = coord_signalfd();
-	n->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (n->sigfd < 0 || n->epfd < 0)
-		return -errno;
-	n->ev_inbox = 1;
-	n->ev_signal = 2;
-	ev.data.ptr = &n->ev_inbox;
-	epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->notify_fd, &ev);
-	ev.data.ptr = &n->ev_signal;
-	epoll_ctl(n->epfd, EPOLL_CTL_ADD, n->sigfd, &ev);
-	snprintf(n->prefix, sizeof(n->prefix), "%s-w", o->name);
+	if ((err = node_loop_open(&n->loop, n->notify_fd)))
+		return err;
 	n->buf = malloc(TASK_OUTPUT_MAX + 512);
 	if (!n->buf)
 		return -ENOMEM;
-	{
-		struct pool_cfg c = {
-			.bus = n->bus, .self = n->self, .self_name = o->name,
-			.prefix = n->prefix, .nslots = o->workers,
-			.max_parallel = o->max_parallel,
-			/* Many coordinators share the CPUs: smaller bursts keep
-			 * each one answering while it spawns. */
-			.spawn_burst = 8,
-			.set_nice = o->set_nice, .nice = o->nice,
-			.heartbeat_ns = (uint64_t)(o->heartbeat_s * 1e9),
-			.stdout_mode = o->stdout_mode, .task_stdin = o->task_stdin,
-			.argv = o->argv, .logs_fd = lfd, .cgroup_fd = -1,
-			.applet = o->applet, .applet_argv = o->argv + 1,
-			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
-			.journal_fd = n->journal_fd, .lat = NULL,
-			.on_done = node_done, .on_hung = node_hung,
-			.on_spawn = node_spawned, .on_exit = node_reaped, .drain = node_drain, .arg = n,
-		};
-		while (o->argv[c.applet_argc + 1])
-			c.applet_argc++;
-		err = pool_new(&c, n->epfd, &n->pool);
-	}
+	node_pool_cfg(&c, &o->w, n->bus, n->self, o->name, n->prefix,
+		      sizeof(n->prefix), lfd);
+	/* Many coordinators share the CPUs: smaller bursts keep each one
+	 * answering while it spawns. */
+	c.spawn_burst = 8;
+	c.journal_fd = n->journal_fd;
+	c.on_done = node_done;
+	c.on_hung = node_hung;
+	c.on_spawn = node_spawned;
+	c.on_exit = node_reaped;
+	c.drain = node_drain;
+	c.arg = n;
+	err = node_loop_pool(&n->loop, &c);
+	n->pool = n->loop.pool;
 	return err;
 }
 
@@ -261,33 +243,25 @@ static void sample(struct node *n, int force)
 		n->fds_peak = fds;
 }
 
+/* The master's STOP came: no more tasks. */
+static int node_ended(void *arg)
+{
+	return ((struct node *)arg)->stop_seen;
+}
+
+static int node_after(void *arg)
+{
+	sample(arg, 0);
+	return 0;
+}
+
 static void run(struct node *n)
 {
-	struct epoll_event evs[128];
-	struct signalfd_siginfo si;
-	int i, k, tick = -1, more;
+	const struct node_transport t = {
+		.poll = node_drain, .after = node_after, .ended = node_ended, .arg = n,
+	};
 
-	drain(n);
-	more = pool_fill(n->pool);
-	while (!n->stop_sig && !(n->stop_seen && !pool_pending(n->pool))) {
-		k = epoll_wait(n->epfd, evs, 128,
-			       more ? 0 : tick < 0 || tick > 100 ? 100 : tick);
-		if (k < 0 && errno != EINTR)
-			break;
-		drain(n);
-		for (i = 0; i < k; i++) {
-			int *kind = evs[i].data.ptr;
-
-			if (*kind == POOL_EV_CHILD)
-				pool_on_children(n->pool);
-			else if (kind == &n->ev_signal &&
-				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
-				n->stop_sig = (int)si.ssi_signo;
-		}
-		more = pool_fill(n->pool);
-		tick = pool_tick(n->pool, now_ns());
-		sample(n, 0);
-	}
+	node_loop_run(&n->loop, &t);
 }
 
 static void send_stats(struct node *n)
@@ -319,7 +293,8 @@ int coord_node(const struct node_opts *o)
 
 	memset(&n, 0, sizeof(n));
 	n.o = o;
-	n.epfd = n.sigfd = n.notify_fd = n.journal_fd = n.logs_fd = n.procs_fd = -1;
+	n.loop.epfd = n.loop.sigfd = -1;
+	n.notify_fd = n.journal_fd = n.logs_fd = n.procs_fd = -1;
 	err = setup(&n);
 	if (err) {
 		fprintf(stderr, "swarm: coordinator %s: setup failed: %s\n", o->name,
@@ -328,11 +303,11 @@ int coord_node(const struct node_opts *o)
 		goto out;
 	}
 	run(&n);
-	if (n.stop_sig) {
+	if (n.loop.stop_sig) {
 		/* The master is tearing the swarm down: no grace. */
 		pool_abort(n.pool, TS_INTERRUPTED, "interrupt");
 		pool_shutdown(n.pool, 0);
-		code = 128 + n.stop_sig;
+		code = 128 + n.loop.stop_sig;
 		goto out;
 	}
 	pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
@@ -356,9 +331,6 @@ out:
 		close(n.procs_fd);
 	if (n.logs_fd >= 0)
 		close(n.logs_fd);
-	if (n.sigfd >= 0)
-		close(n.sigfd);
-	if (n.epfd >= 0)
-		close(n.epfd);
+	node_loop_close(&n.loop);
 	return code;
 }

@@ -19,19 +19,14 @@ void coord_nats_report_free(struct run_report *rep);
 
 struct nats_node_opts {
 	const char *url, *swarm, *name;
-	unsigned workers, max_parallel;
-	double heartbeat_s;         /* worker heartbeat (hung detection) */
+	struct node_workers w;      /* argv[0] is resolved on PATH here */
 	double connect_s;           /* how long to wait for the server / swarm */
 	const char *logs_dir;       /* NULL: ${TMPDIR:-/tmp}/swarm-<swarm>-<name> */
 	const char *bus_id;         /* the local bus's id; NULL: random */
-	int stdout_mode, task_stdin;
-	int set_nice, nice;         /* --agent-nice: the workers' nice value */
 	/* This host's tracer (run_trace.h): fed from the loop, its section
 	 * sent to the master at the end. NULL: untraced. */
 	const struct run_hooks *hooks;
 	const struct report_kernel *kernel;
-	char **argv;
-	int (*applet)(int argc, char **argv);
 };
 
 /* Coordinator: take tasks from the swarm's stream while it exists, run

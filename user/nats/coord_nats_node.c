@@ -10,13 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bus.h"
 #include "coord_nats.h"
+#include "coord_node_loop.h"
 #include "coord_pool.h"
 #include "coord_sys.h"
 #include "json.h"
@@ -26,11 +25,6 @@
 #include "setup_step.h"
 #include "spawn_process.h"
 #include "swarm.h"
-
-#define EV_NATS   1
-#define EV_INBOX  2
-#define EV_SIGNAL 3
-#define EV_HOOK   4
 
 /* A pool task that remembers its NATS delivery (task must stay first:
  * the pool hands back the struct task pointer). */
@@ -45,12 +39,13 @@ struct nnode {
 	struct nm_coord *nc;
 	struct bus *bus;
 	struct inbox *self;
-	struct pool *pool;
-	int epfd, sigfd, notify_fd, logs_fd;
-	int ev_nats, ev_inbox, ev_signal, ev_hook;
+	struct pool *pool;            /* loop.pool */
+	struct node_loop loop;
+	int notify_fd, logs_fd;
+	int ev_nats, ev_hook;         /* epoll tags */
 	uint64_t last_tick;           /* the tracer's once a second */
 	struct ntask *tasks;          /* every task taken, freed at exit */
-	int ended, stop_sig, paused;
+	int ended, paused;
 	unsigned want;                /* tasks we may hold when not paused */
 	char prefix[NAME_MAX_LEN + 1];
 	char logs[PATH_MAX];
@@ -146,13 +141,6 @@ static int open_logs(struct nnode *n)
 			     &n->logs_fd);
 }
 
-static int add_ev(struct nnode *n, int fd, int *tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
-
-	return epoll_ctl(n->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
 static int setup_local(struct nnode *n, enum setup_step *step)
 {
 	const struct nats_node_opts *o = n->o;
@@ -160,14 +148,14 @@ static int setup_local(struct nnode *n, enum setup_step *step)
 	int err;
 
 	*step = STEP_COMMAND;
-	if ((err = spawn_resolve(o->argv[0], n->cmd, sizeof(n->cmd))))
+	if ((err = spawn_resolve(o->w.argv[0], n->cmd, sizeof(n->cmd))))
 		return err;
-	while (o->argv[i])
+	while (o->w.argv[i])
 		i++;
 	n->argv = calloc(i + 1, sizeof(char *));
 	if (!n->argv)
 		return -ENOMEM;
-	memcpy(n->argv, o->argv, i * sizeof(char *));
+	memcpy(n->argv, o->w.argv, i * sizeof(char *));
 	n->argv[0] = n->cmd;
 	*step = STEP_BUS;
 	if ((err = bus_create(NULL, o->bus_id, NULL, &n->bus)))
@@ -186,44 +174,26 @@ static int setup_local(struct nnode *n, enum setup_step *step)
 static int setup_loop(struct nnode *n, enum setup_step *step)
 {
 	const struct nats_node_opts *o = n->o;
+	struct node_workers w = o->w;
+	struct pool_cfg c;
 	int err;
 
 	*step = STEP_LOOP;
-	n->sigfd = coord_signalfd();
-	n->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (n->sigfd < 0 || n->epfd < 0)
-		return -errno;
-	n->ev_nats = EV_NATS;
-	n->ev_inbox = EV_INBOX;
-	n->ev_signal = EV_SIGNAL;
-	if ((err = add_ev(n, nm_coord_fd(n->nc), &n->ev_nats)) ||
-	    (err = add_ev(n, n->notify_fd, &n->ev_inbox)) ||
-	    (err = add_ev(n, n->sigfd, &n->ev_signal)))
+	if ((err = node_loop_open(&n->loop, n->notify_fd)) ||
+	    (err = node_loop_add(&n->loop, nm_coord_fd(n->nc), &n->ev_nats)))
 		return err;
-	n->ev_hook = EV_HOOK;
 	if (o->hooks && o->hooks->event_fd > 0 &&
-	    (err = add_ev(n, o->hooks->event_fd, &n->ev_hook)))
+	    (err = node_loop_add(&n->loop, o->hooks->event_fd, &n->ev_hook)))
 		return err;
-	snprintf(n->prefix, sizeof(n->prefix), "%s-w", o->name);
-	{
-		struct pool_cfg c = {
-			.bus = n->bus, .self = n->self, .self_name = o->name,
-			.prefix = n->prefix, .nslots = o->workers,
-			.max_parallel = o->max_parallel,
-			.heartbeat_ns = (uint64_t)(o->heartbeat_s * 1e9),
-			.stdout_mode = o->stdout_mode, .task_stdin = o->task_stdin,
-			.argv = n->argv, .logs_fd = n->logs_fd, .cgroup_fd = -1,
-			.applet = o->applet, .applet_argv = n->argv + 1,
-			.new_pgroup = 0, .swarm_id = bus_id(n->bus),
-			.set_nice = o->set_nice, .nice = o->nice,
-			.journal_fd = -1, .lat = NULL,
-			.on_done = node_done, .on_hung = NULL, .drain = node_drain, .arg = n,
-		};
-		while (n->argv[c.applet_argc + 1])
-			c.applet_argc++;
-		*step = STEP_POOL;
-		err = pool_new(&c, n->epfd, &n->pool);
-	}
+	w.argv = n->argv;
+	node_pool_cfg(&c, &w, n->bus, n->self, o->name, n->prefix,
+		      sizeof(n->prefix), n->logs_fd);
+	c.on_done = node_done;
+	c.drain = node_drain;
+	c.arg = n;
+	*step = STEP_POOL;
+	err = node_loop_pool(&n->loop, &c);
+	n->pool = n->loop.pool;
 	return err;
 }
 
@@ -231,7 +201,7 @@ static void drop_local(struct nnode *n)
 {
 	if (n->pool)
 		pool_free(n->pool);
-	n->pool = NULL;
+	n->pool = n->loop.pool = NULL;
 	if (n->self)
 		inbox_close(n->self);
 	n->self = NULL;
@@ -293,55 +263,59 @@ static void follow_pause(struct nnode *n)
 		p ? "paused" : "resumed");
 }
 
+static void node_poll(void *arg)
+{
+	drain_inbox(arg);
+	take_tasks(arg);
+}
+
+static void node_event(void *arg, int *tag)
+{
+	struct nnode *n = arg;
+
+	if (tag == &n->ev_hook)
+		tick_hooks(n);
+}
+
+/* Once a round: the tracer's tick, the master's pause, the end. Holds
+ * the workers while paused. */
+static int node_after(void *arg)
+{
+	struct nnode *n = arg;
+
+	if (now_ns() - n->last_tick >= 1000000000ull)
+		tick_hooks(n);
+	follow_pause(n);
+	if (n->ended && pool_pending(n->pool)) {
+		/* The master has every outcome: what still runs here is a
+		 * redelivered copy nobody waits for. */
+		if (n->paused)
+			pool_signal(n->pool, SIGCONT);
+		n->paused = 0;
+		pool_abort(n->pool, TS_INTERRUPTED, "end of the swarm");
+	}
+	return n->paused;
+}
+
+static int node_ended(void *arg)
+{
+	return ((struct nnode *)arg)->ended;
+}
+
 static void run(struct nnode *n)
 {
-	struct epoll_event evs[128];
-	struct signalfd_siginfo si;
-	int i, k, tick = -1, more;
+	const struct node_transport t = {
+		.poll = node_poll, .on_event = node_event, .after = node_after,
+		.ended = node_ended, .arg = n,
+	};
+	const struct node_workers *w = &n->o->w;
 
 	/* Hold as many tasks as we have workers: the rest stay in the
 	 * stream for other coordinators. */
-	n->want = n->o->max_parallel && n->o->max_parallel < n->o->workers ?
-		  n->o->max_parallel : n->o->workers;
+	n->want = w->max_parallel && w->max_parallel < w->workers ?
+		  w->max_parallel : w->workers;
 	nm_coord_want(n->nc, n->want);
-	more = 0;
-	while (!n->stop_sig && !(n->ended && !pool_pending(n->pool))) {
-		k = epoll_wait(n->epfd, evs, 128,
-			       more ? 0 : tick < 0 || tick > 100 ? 100 : tick);
-		if (k < 0 && errno != EINTR)
-			break;
-		drain_inbox(n);
-		take_tasks(n);
-		for (i = 0; i < k; i++) {
-			int *kind = evs[i].data.ptr;
-
-			if (*kind == POOL_EV_CHILD)
-				pool_on_children(n->pool);
-			else if (kind == &n->ev_signal &&
-				 read(n->sigfd, &si, sizeof(si)) == sizeof(si))
-				n->stop_sig = (int)si.ssi_signo;
-			else if (kind == &n->ev_hook)
-				tick_hooks(n);
-		}
-		if (now_ns() - n->last_tick >= 1000000000ull)
-			tick_hooks(n);
-		follow_pause(n);
-		if (n->ended && pool_pending(n->pool)) {
-			/* The master has every outcome: what still runs here
-			 * is a redelivered copy nobody waits for. */
-			if (n->paused)
-				pool_signal(n->pool, SIGCONT);
-			n->paused = 0;
-			pool_abort(n->pool, TS_INTERRUPTED, "end of the swarm");
-		}
-		if (n->paused) {
-			more = 0;
-			tick = -1;
-			continue;
-		}
-		more = pool_fill(n->pool);
-		tick = pool_tick(n->pool, now_ns());
-	}
+	node_loop_run(&n->loop, &t);
 }
 
 int coord_nats_node(const struct nats_node_opts *o)
@@ -357,7 +331,8 @@ int coord_nats_node(const struct nats_node_opts *o)
 
 	memset(&n, 0, sizeof(n));
 	n.o = o;
-	n.epfd = n.sigfd = n.notify_fd = n.logs_fd = -1;
+	n.loop.epfd = n.loop.sigfd = -1;
+	n.notify_fd = n.logs_fd = -1;
 	/* Blocked before any thread starts (libnats', the bus notifier), so
 	 * only the signalfd sees them; workers get an empty mask back. */
 	coord_block_signals();
@@ -390,9 +365,9 @@ int coord_nats_node(const struct nats_node_opts *o)
 		goto out;
 	}
 	fprintf(stderr, "swarm: coordinator %s joined swarm %s at %s with %u workers\n",
-		o->name, o->swarm, o->url, o->workers);
+		o->name, o->swarm, o->url, o->w.workers);
 	run(&n);
-	if (n.stop_sig) {
+	if (n.loop.stop_sig) {
 		/* Leaving early: hand back what runs here, so the others get
 		 * it now, not after AckWait. The local side goes first: with
 		 * the server gone, stopping the fetch thread (quiesce) can
@@ -403,7 +378,7 @@ int coord_nats_node(const struct nats_node_opts *o)
 		pool_shutdown(n.pool, 0);
 		drop_local(&n);
 		nm_coord_quiesce(n.nc);
-		code = 128 + n.stop_sig;
+		code = 128 + n.loop.stop_sig;
 	} else {
 		pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
 	}
@@ -423,10 +398,7 @@ out:
 	}
 	if (n.logs_fd >= 0)
 		close(n.logs_fd);
-	if (n.sigfd >= 0)
-		close(n.sigfd);
-	if (n.epfd >= 0)
-		close(n.epfd);
+	node_loop_close(&n.loop);
 	free(n.argv);
 	return code;
 }
