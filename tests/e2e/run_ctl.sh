@@ -26,7 +26,9 @@ for i in $(seq 600); do
 	sleep 0.05
 done
 
-"$S" status --dir "$bus" > "$TMP/st" || fail "status"
+# By its ID, as the agents see it in SWARM_ID, under $SWARM_SHM.
+id=${bus##*/swarm-}
+SWARM_SHM=${bus%/*} "$S" status "$id" > "$TMP/st" || fail "status ID"
 grep -q "pid $master, flat" "$TMP/st" || { cat "$TMP/st"; fail "status header"; }
 [ "$(grep -cE '^w[123] ' "$TMP/st")" = 3 ] || { cat "$TMP/st"; fail "status lists agents"; }
 "$S" status --dir "$bus" --json > "$TMP/stj" || fail "status json"
@@ -51,7 +53,11 @@ sleep 1.2   # > heartbeat: a paused swarm must not be reported hung
 done_paused2=$("$S" status --dir "$bus" --json > "$TMP/p2" && jget "$TMP/p2" 'd["done"]')
 [ "$done_paused" = "$done_paused2" ] || fail "progress while paused ($done_paused -> $done_paused2)"
 [ "$(jget "$TMP/p2" 'd["paused"]')" = True ] || fail "status says paused"
-"$S" resume --dir "$bus" | grep -q resumed || fail "resume"
+"$S" status "$id" --dir "$bus" 2> "$TMP/err"; [ $? -eq 2 ] || fail "ID and --dir: not exit 2"
+grep -q "either --dir DIR or an ID" "$TMP/err" || fail "ID and --dir: message"
+"$S" status ../x 2> "$TMP/err"; [ $? -eq 2 ] || fail "path as ID: not exit 2"
+grep -q "is not a swarm ID" "$TMP/err" || fail "path as ID: message"
+SWARM_SHM=${bus%/*} "$S" resume "swarm-$id" | grep -q resumed || fail "resume swarm-ID"
 wait $master
 rc=$?
 [ $rc -eq 0 ] || fail "run after resume: exit $rc"

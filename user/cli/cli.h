@@ -36,6 +36,15 @@ int exit_code_for(int err);
 /* Open the bus named by --dir (or $SWARM_DIR when dir is NULL); prints the
  * error line itself. Returns 0 or an exit code. */
 int cli_open_bus(const char *dir, struct bus **out);
+/* The running swarm a control command (status, pause, resume, top) names:
+ * --dir DIR (dir_opt), else a bare ID -- the id `swarm run` gives its
+ * agents as SWARM_ID, "swarm-ID" as ls /dev/shm shows it, or the --swarm
+ * name under NATS -- under $SWARM_SHM or /dev/shm, else $SWARM_DIR.
+ * argv[first..] are the arguments left after the options (at most one).
+ * Sets *dir (buf holds it for an ID). Returns 0, or an exit code after
+ * printing why. */
+int cli_swarm_dir(const char *what, const char *dir_opt, int argc, char **argv,
+		  int first, const char **dir, char *buf, size_t len);
 /* --as / --from, or $SWARM_AGENT; NULL (after an error line) if missing
  * or invalid. `what` names the option in the message. */
 const char *cli_agent(const char *opt, const char *what);

@@ -8,6 +8,8 @@
 
 #include "bus.h"
 #include "cli.h"
+#include "swarm.h"
+#include "util.h"
 
 void die_msg(const char *fmt, ...)
 {
@@ -47,6 +49,43 @@ int cli_open_bus(const char *dir, struct bus **out)
 		return err == -EINVAL ? EXIT_USAGE : EXIT_ENV;
 	}
 	return EXIT_OK;
+}
+
+int cli_swarm_dir(const char *what, const char *dir_opt, int argc, char **argv,
+		  int first, const char **dir, char *buf, size_t len)
+{
+	const char *id;
+	int l;
+
+	if (first + 1 < argc || (first < argc && dir_opt)) {
+		die_msg("%s: one swarm, either --dir DIR or an ID (see swarm %s --help)",
+			what, what);
+		return EXIT_USAGE;
+	}
+	if (first == argc) {
+		*dir = dir_opt ? dir_opt : getenv("SWARM_DIR");
+		if (!*dir || !**dir) {
+			die_msg("%s: which swarm? give its ID or --dir DIR (or set SWARM_DIR)",
+				what);
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	id = argv[first];
+	if (!strncmp(id, "swarm-", 6) && id[6])
+		id += 6;
+	if (name_valid(id)) {
+		die_msg("%s: '%s' is not a swarm ID (1-64 of [A-Za-z0-9_-]); a path "
+			"goes with --dir", what, argv[first]);
+		return EXIT_USAGE;
+	}
+	l = snprintf(buf, len, "%s/swarm-%s", bus_default_base(), id);
+	if (l < 0 || (size_t)l >= len) {
+		die_msg("%s: $SWARM_SHM is too long", what);
+		return EXIT_USAGE;
+	}
+	*dir = buf;
+	return 0;
 }
 
 const char *cli_agent(const char *opt, const char *what)

@@ -1,4 +1,5 @@
 /* swarm pause | resume | status --dir DIR: talk to a running master. */
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -89,19 +90,21 @@ static int ctl(int argc, char **argv, const char *what)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = getenv("SWARM_DIR");
-	int c, json = 0;
+	const char *dir = NULL, *dir_opt = NULL;
+	char buf[PATH_MAX];
+	int c, json = 0, code;
 
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': dir = optarg; break;
+		case 'd': dir_opt = optarg; break;
 		case 'j': json = 1; break;
 		case 'h':
-			printf("USAGE: swarm %s --dir DIR%s\n\n"
-			       "%s the swarm whose bus is DIR (as printed by swarm run --keep\n"
-			       "or found in /dev/shm). SWARM_DIR replaces --dir.\n"
+			printf("USAGE: swarm %s ID | --dir DIR%s\n\n"
+			       "%s the swarm ID (its agents' SWARM_ID; the bus is\n"
+			       "$SWARM_SHM/swarm-ID, default /dev/shm), or the one whose bus is\n"
+			       "DIR (as printed by swarm run --keep). SWARM_DIR stands for --dir.\n"
 			       "EXIT CODES: 0 ok, 2 usage, 3 no such swarm, 124 no answer\n",
 			       what, !strcmp(what, "status") ? " [--json]" : "",
 			       !strcmp(what, "pause") ? "Freeze every agent of"
@@ -114,10 +117,9 @@ static int ctl(int argc, char **argv, const char *what)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || !dir) {
-		die_msg("%s: needs --dir DIR (or SWARM_DIR)", what);
-		return EXIT_USAGE;
-	}
+	if ((code = cli_swarm_dir(what, dir_opt, argc, argv, optind, &dir, buf,
+				  sizeof(buf))))
+		return code;
 	return request(dir, what, json);
 }
 

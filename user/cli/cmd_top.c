@@ -1,4 +1,4 @@
-/* swarm top --dir DIR [-i SECS] [-n COUNT] [--plain | --json]: a live view
+/* swarm top ID|--dir DIR [-i SECS] [-n COUNT] [--plain | --json]: a live view
  * of a running swarm. Every interval it asks the master for a snapshot
  * ("top <seq>" over the control channel, user/top/top.h) and draws it: on a
  * terminal full screen, elsewhere one line (or JSON object) per answer.
@@ -8,6 +8,7 @@
  * returns through one place that gives the terminal back. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ enum why { WHY_NONE, WHY_ENDED, WHY_COUNT, WHY_QUIT, WHY_SIGNAL, WHY_GONE, WHY_E
 
 struct top_ctx {
 	const char *dir;
+	char dirbuf[PATH_MAX];        /* dir, when given as a swarm ID */
 	uint64_t interval_ns, count, refreshes;
 	enum mode mode;
 	struct bus *bus;
@@ -62,15 +64,17 @@ static int stop(struct top_ctx *c, enum why why, int rc)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"USAGE: swarm top --dir DIR [-i SECONDS] [-n COUNT] [--plain | --json]\n\n"
+		"USAGE: swarm top ID | --dir DIR [-i SECONDS] [-n COUNT] [--plain | --json]\n\n"
 		"A live view of a running swarm: agents by state (starting, busy, idle,\n"
 		"hung, exited, failed), messages/s, delivery so far, elapsed time, the\n"
 		"agents longest on their current task, and for a traced run (root) the\n"
 		"lock files waited on longest and the processes growing their fd\n"
-		"tables; for a hybrid swarm one row per coordinator. SWARM_DIR replaces\n"
-		"--dir. On a terminal: full screen, q quits. Elsewhere (or --plain): one\n"
+		"tables; for a hybrid swarm one row per coordinator. SWARM_DIR stands\n"
+		"for --dir. On a terminal: full screen, q quits. Elsewhere (or --plain): one\n"
 		"line per interval; --json: one JSON object per interval.\n\n"
-		"  --dir DIR          the swarm's bus (/dev/shm/swarm-<id>)\n"
+		"  ID                 the swarm's id (its agents' SWARM_ID): the bus\n"
+		"                     $SWARM_SHM/swarm-ID, default /dev/shm\n"
+		"  --dir DIR          the swarm's bus, any path\n"
 		"  -i, --interval S   seconds between refreshes (default 1, at least 0.1)\n"
 		"  -n, --count N      stop after N refreshes\n"
 		"  --plain            one line per interval, even on a terminal\n"
@@ -80,7 +84,7 @@ static void usage(FILE *f)
 		"  3 no such bus, no running master, or the master died; 128+N stopped\n"
 		"  by signal N (SIGINT, SIGTERM, SIGHUP)\n\n"
 		"EXAMPLES:\n"
-		"  swarm top --dir /dev/shm/swarm-1a2b3c\n"
+		"  swarm top 1a2b3c\n"
 		"  swarm top --dir \"$dir\" --plain -i 2 -n 10\n");
 }
 
@@ -98,12 +102,14 @@ static int parse_args(struct top_ctx *c, int argc, char **argv)
 	double secs = 1.0;
 	int o, plain = 0, json = 0;
 
-	c->dir = getenv("SWARM_DIR");
+	const char *dir_opt = NULL;
+	int code;
+
 	optind = 1;
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "hi:n:", opts, NULL)) != -1) {
 		switch (o) {
-		case 'd': c->dir = optarg; break;
+		case 'd': dir_opt = optarg; break;
 		case 'i':
 			if (parse_seconds(optarg, &secs) || secs < 0.1 || secs > 3600) {
 				die_msg("top: --interval wants seconds from 0.1 to 3600, not '%s'", optarg);
@@ -125,13 +131,9 @@ static int parse_args(struct top_ctx *c, int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc || !c->dir || !*c->dir) {
-		if (optind < argc)
-			die_msg("top: unexpected argument '%s'", argv[optind]);
-		else
-			die_msg("top: needs --dir DIR (or SWARM_DIR)");
-		return EXIT_USAGE;
-	}
+	if ((code = cli_swarm_dir("top", dir_opt, argc, argv, optind, &c->dir,
+				  c->dirbuf, sizeof(c->dirbuf))))
+		return code;
 	if (plain && json) {
 		die_msg("top: --plain and --json exclude each other");
 		return EXIT_USAGE;
