@@ -57,7 +57,7 @@ for i in $(seq 600); do
 		[ "$(grep -cE '^(c1|c2|j1) .* running ' "$tmp/st.txt")" = 3 ] && break
 	sleep 0.05
 done
-"$S" status --dir "$bus" --json > "$tmp/st.json" || fail "status --json"
+"$S" status ctl --json > "$tmp/st.json" || fail "status ctl --json (the --swarm name)"
 python3 - "$tmp/st.json" "$master" <<'PY' || fail "status json"
 import json, sys
 d = json.load(open(sys.argv[1]))
