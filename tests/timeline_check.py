@@ -5,7 +5,7 @@ line per problem otherwise.
 
   tests/timeline_check.py FILE [--max-bytes N] [--topology flat|hybrid]
         [--lock-wait AGENT:MIN_MS] [--task-span AGENT:MIN_MS]
-        [--slower AGENT:FACTOR] [--min-tracks N] [--quiet]
+        [--slower-by AGENT:MS] [--min-tracks N] [--quiet]
 
 Format checks: valid JSON object with a traceEvents list; the fields each ph
 needs; X slices properly nested per (pid, tid) and in start order; B/E
@@ -19,8 +19,9 @@ Workload checks (lower bounds and ratios only: the machine is noisy):
   --lock-wait w2:80   a "lock wait" slice of >= 80 ms on w2's track
   --task-span w3:180  a task of w3 whose send -> answer span is >= 180 ms
                       (task flow start to answer flow start, and its slice)
-  --slower w3:1.5     w3's longest task slice >= 1.5 x the median of the
-                      other agents' task slices
+  --slower-by w3:80   w3's longest task slice >= the median of the other
+                      agents' task slices + 80 ms (a difference, not a
+                      ratio: a loaded host stretches every slice alike)
 """
 import argparse
 import json
@@ -215,7 +216,7 @@ def check_workload(r, a):
                       if any(t <= x for t in sent)]
         if not any(x >= ms * 1000 for x in flow_spans):
             bad("%s: no task -> answer flow span of %g ms or more" % (agent, ms))
-    for agent, factor in a.slower:
+    for agent, ms in a.slower_by:
         key = track_of(r, agent)
         if not key:
             continue
@@ -223,9 +224,9 @@ def check_workload(r, a):
         others = [s[1] - s[0] for k in r["slices"] if k != key for s in task_slices(r, k)]
         if not others:
             bad("no other agents' tasks to compare %s with" % agent)
-        elif mine < factor * statistics.median(others):
-            bad("%s: longest task %.0f us, not %g x the others' median %.0f us" %
-                (agent, mine, factor, statistics.median(others)))
+        elif mine < statistics.median(others) + ms * 1000:
+            bad("%s: longest task %.0f us, not %g ms over the others' median %.0f us" %
+                (agent, mine, ms, statistics.median(others)))
 
 
 def main():
@@ -236,7 +237,7 @@ def main():
     p.add_argument("--min-tracks", type=int, default=0)
     p.add_argument("--lock-wait", type=spec, action="append", default=[])
     p.add_argument("--task-span", type=spec, action="append", default=[])
-    p.add_argument("--slower", type=spec, action="append", default=[])
+    p.add_argument("--slower-by", type=spec, action="append", default=[])
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args()
     size = os.path.getsize(a.file)

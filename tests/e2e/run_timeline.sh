@@ -33,7 +33,7 @@ mkdir -p "$TMP/a"
 $S run -n 5 --no-trace --timeline "$TMP/flat.json" -- "$AGENT" "$TMP/a" \
 	> /dev/null 2> "$TMP/flat.err" || fail "flat run exit $?"
 $CHECK "$TMP/flat.json" --topology flat --min-tracks 6 --task-span w3:180 \
-	--slower w3:1.5 || fail "flat timeline"
+	--slower-by w3:80 || fail "flat timeline"
 
 # plain commands (GNU parallel mode): a process per task, its exit the answer
 seq 8 | $S run -j 4 --no-trace --timeline "$TMP/plain.json" -- sh -c 'sleep 0.0$1' _ {} \
