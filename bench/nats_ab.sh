@@ -8,14 +8,11 @@
 #   bench/nats_ab.sh OLD_SWARM NEW_SWARM [REPS] [TASKS]
 set -u
 A=$1 B=$2 REPS=${3:-3} N=${4:-2000}
-command -v nats-server >/dev/null || { echo "nats-server not installed (make deps)"; exit 3; }
+. "$(dirname "$0")/lib/nats_server.bash"
 tmp=$(mktemp -d /tmp/swarm-bench-ab.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-nats-server -js -sd "$tmp/js" -a 127.0.0.1 -p "$port" >"$tmp/server.log" 2>&1 &
-srv=$!
-trap 'kill $srv 2>/dev/null; wait $srv 2>/dev/null; rm -rf "$tmp"' EXIT
-url=nats://127.0.0.1:$port
-for i in $(seq 1 100); do grep -q "Server is ready" "$tmp/server.log" && break; sleep 0.05; done
+trap 'bench_nats_down; rm -rf "$tmp"' EXIT
+bench_nats_up "$tmp" || exit 3
+url=$NATS_URL
 seq 1 "$N" > "$tmp/tasks"
 seq 1 50 > "$tmp/slow"
 for r in $(seq 1 "$REPS"); do
