@@ -6,7 +6,8 @@
 # baseline protocol in C as its baseline); agents/s of flat 50, flat 300
 # and hybrid 7x50 with bash agents (traced, the default), each side with
 # its own bench/tasks/shell-agent.sh and build/, the bash coordinator as
-# the baseline. Not part of `make test`.
+# the baseline. Writes bench/results/<date>-lean-ab.md and, with gnuplot,
+# .png (each row as a multiple of its baseline). Not part of `make test`.
 #
 #   bench/lean_ab.sh OLD_TREE NEW_TREE [REPS]   (trees built: make all test-bins)
 set -u
@@ -48,7 +49,17 @@ for r in $(seq 1 "$REPS"); do
 	done
 done
 echo >&2
-python3 - "$tmp" "$REPS" "${rows[@]}" <<'PY'
+out=$here/results/$(date -u +%Y-%m-%dT%H%M%SZ)-lean-ab
+rev() { git -C "$1" rev-parse --short HEAD 2> /dev/null || echo "?"; }
+{
+	echo "# lean agent path A/B ($(basename "$out"))"
+	echo
+	echo "\`bench/lean_ab.sh OLD NEW $REPS\`: A = $(rev "$A"), B = $(rev "$B"). $(uname -m)," \
+		"$(nproc) cores, kernel $(uname -r), load after $(cut -d' ' -f1-3 /proc/loadavg)." \
+		"Compare ratios across days, not absolute figures: this VM's exec and" \
+		"syscall costs vary several-fold from one day to another."
+	echo
+	python3 - "$tmp" "$REPS" "${rows[@]}" <<'PY'
 import json, statistics, sys
 tmp, reps, rows = sys.argv[1], int(sys.argv[2]), [r.split(":")[0] for r in sys.argv[3:]]
 def get(v, name, key):
@@ -60,6 +71,7 @@ def get(v, name, key):
             pass
     return statistics.median(vals) if vals else float("nan")
 e = json.load(open(tmp + "/exec.json"))["cmds"]
+plot = ['"exec vs /bin/true" %.3f %.3f' % (e[1]["p50_us"] / e[0]["p50_us"], e[2]["p50_us"] / e[0]["p50_us"])]
 print("| row | baseline | A (old) | B (new) | A / baseline | B / baseline | B / A |")
 print("|---|---|---|---|---|---|---|")
 print("| exec p50, us (baseline = /bin/true) | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |" % (
@@ -68,11 +80,22 @@ print("| exec p50, us (baseline = /bin/true) | %.0f | %.0f | %.0f | %.2f | %.2f 
 bl, a, b = (get(v, "bus500", "msgs_per_s") for v in ("BL", "A", "B"))
 print("| msg/s, 500 senders -> 1 inbox | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |" % (
     bl, a, b, a / bl, b / bl, b / a))
+plot.append('"500 senders msg/s" %.3f %.3f' % (a / bl, b / bl))
 for name in rows:
     bl, a, b = (get(v, name, "agents_per_s") for v in ("BL", "A", "B"))
     print("| agents/s, %s | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f |" % (
         name, bl, a, b, a / bl, b / bl, b / a))
+    plot.append('"agents/s %s" %.3f %.3f' % (name, a / bl, b / bl))
     da, db = get("A", name, "delivery_rate"), get("B", name, "delivery_rate")
     print("| delivery, %s | %.3f | %.3f | %.3f | | | |" % (name, get("BL", name, "delivery_rate"), da, db))
 print("\nmedians of %d interleaved rounds (baseline, A, B per row)" % reps)
+with open(tmp + "/plot.dat", "w") as f:
+    for line in plot:
+        f.write(line + "\n")
 PY
+} > "$out.md"
+cat "$out.md"
+if command -v gnuplot > /dev/null; then
+	gnuplot -e "set terminal png size 900,440; set output '$out.png'; set style data histograms; set style histogram clustered gap 1; set style fill solid border -1; set ylabel 'x baseline (higher is better; exec: lower)'; set title 'lean agent path: A (old) and B (new) against the baseline'; set xtics rotate by -20; set key top left; plot '$tmp/plot.dat' using 2:xtic(1) title 'A (old)', '' using 3 title 'B (new)'" 2> /dev/null
+fi
+echo "written: bench/results/$(basename "$out").md"
