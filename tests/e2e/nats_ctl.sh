@@ -175,8 +175,13 @@ n, l = (json.load(open(f)) for f in sys.argv[1:3])
 extra = set(n) - set(l) - {"nats"}
 missing = set(l) - set(n)
 assert not extra and not missing, (extra, missing)
+# One host hands each coordinator its 3 tasks, so all 6 workers start.
+# Over NATS coordinators pull: one that is up first may take all 6 tasks
+# through its 3 workers before the other fetches any (seen under load).
+assert l["agents"] == 6, l
+assert 3 <= n["agents"] <= 6, n
 for r in (n, l):
-    assert r["topology"] == "hybrid" and r["delivered"] == 6 and r["agents"] == 6, r
+    assert r["topology"] == "hybrid" and r["delivered"] == 6, r
     lat = r["latency_us"]
     assert lat["samples"] == 6 and 0 < lat["p50"] <= lat["p95"] <= lat["p99"], lat
     assert sorted(c["name"] for c in r["coordinator_detail"]) == ["c1", "c2"], r
