@@ -88,8 +88,8 @@ CORE_OBJS  := $(patsubst user/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS))
 FRONT_LDLIBS := -lpthread
 # The front is linked statically where libc.a is installed (libc6-dev, which
 # the build needs anyway): an agent makes thousands of these calls, and a
-# static exec maps one file and relocates nothing -- 0.73x the time of the
-# dynamic one on our hosts, under /bin/true's (bench row "agent CLI exec").
+# static exec maps one file and relocates nothing -- 0.80-0.84x the time of
+# the dynamic one on our hosts, under /bin/true's (bench/trace_cost.sh, exec).
 # Sanitizer runtimes need the dynamic loader; `make STATIC_FRONT=0` opts out.
 STATIC_FRONT ?= $(if $(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),0,$(if \
 	$(wildcard $(shell $(CC) -print-file-name=libc.a)),1,0))

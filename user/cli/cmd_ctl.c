@@ -1,8 +1,8 @@
-/* swarm pause | resume | status --dir DIR: talk to a running master. */
-#include <limits.h>
+/* swarm pause | resume | status ID|--dir DIR: talk to a running master. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -99,11 +99,9 @@ static int parse_args(struct top_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	double secs = 1.0;
-	int o, plain = 0, json = 0;
-
 	const char *dir_opt = NULL;
-	int code;
+	double secs = 1.0;
+	int o, plain = 0, json = 0, code;
 
 	optind = 1;
 	opterr = 0;

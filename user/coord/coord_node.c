@@ -29,7 +29,6 @@ struct node {
 	const struct node_opts *o;
 	struct bus *bus;
 	struct inbox *self, *parent;
-	struct pool *pool;          /* loop.pool */
 	struct node_loop loop;
 	int notify_fd, journal_fd, logs_fd;
 	int procs_fd;               /* logs/cK.procs: workers' pids, for --timeline */
@@ -142,7 +141,7 @@ static int add_task(struct node *n, const struct bus_msg *m)
 	memcpy(t->text, text, len);
 	t->owner = -1;
 	n->tasks[n->ntasks++] = t;
-	return pool_add(n->pool, t);
+	return pool_add(n->loop.pool, t);
 }
 
 static int from_boss(struct node *n, const char *from)
@@ -160,7 +159,7 @@ static void drain(struct node *n)
 	if (read(n->notify_fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
 		return;
 	while (inbox_next(n->self, &m) == 1) {
-		if (pool_on_msg(n->pool, &m))
+		if (pool_on_msg(n->loop.pool, &m))
 			continue;
 		if (!from_boss(n, m.from))
 			continue;
@@ -171,7 +170,7 @@ static void drain(struct node *n)
 	}
 	inbox_commit(n->self);
 	if (n->stop_seen)
-		pool_no_more(n->pool);
+		pool_no_more(n->loop.pool);
 }
 
 static void node_drain(void *arg)
@@ -226,7 +225,6 @@ static int setup(struct node *n)
 	c.drain = node_drain;
 	c.arg = n;
 	err = node_loop_pool(&n->loop, &c);
-	n->pool = n->loop.pool;
 	return err;
 }
 
@@ -271,7 +269,7 @@ static void send_stats(struct node *n)
 	char buf[256];
 	int l;
 
-	pool_get_stats(n->pool, &ps);
+	pool_get_stats(n->loop.pool, &ps);
 	sample(n, 1);
 	st.spawned = ps.agents;
 	st.spawn_end_wall_ns = ps.spawn_last_ns
@@ -305,16 +303,16 @@ int coord_node(const struct node_opts *o)
 	run(&n);
 	if (n.loop.stop_sig) {
 		/* The master is tearing the swarm down: no grace. */
-		pool_abort(n.pool, TS_INTERRUPTED, "interrupt");
-		pool_shutdown(n.pool, 0);
+		pool_abort(n.loop.pool, TS_INTERRUPTED, "interrupt");
+		pool_shutdown(n.loop.pool, 0);
 		code = 128 + n.loop.stop_sig;
 		goto out;
 	}
-	pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
+	pool_shutdown(n.loop.pool, COORD_STOP_GRACE_MS);
 	send_stats(&n);
 out:
-	if (n.pool)
-		pool_free(n.pool);
+	if (n.loop.pool)
+		pool_free(n.loop.pool);
 	for (i = 0; i < n.ntasks; i++)
 		free(n.tasks[i]);
 	free(n.tasks);

@@ -39,7 +39,6 @@ struct nnode {
 	struct nm_coord *nc;
 	struct bus *bus;
 	struct inbox *self;
-	struct pool *pool;            /* loop.pool */
 	struct node_loop loop;
 	int notify_fd, logs_fd;
 	int ev_nats, ev_hook;         /* epoll tags */
@@ -99,14 +98,14 @@ static void take_tasks(struct nnode *n)
 		nt->t.attempts = mt->attempt;
 		nt->next = n->tasks;
 		n->tasks = nt;
-		if (pool_add(n->pool, &nt->t)) {
+		if (pool_add(n->loop.pool, &nt->t)) {
 			nm_coord_release(n->nc, mt);
 			nt->nt = NULL;
 		}
 	}
 	if (nm_coord_link(n->nc) == NM_LINK_ENDED && !n->ended) {
 		n->ended = 1;
-		pool_no_more(n->pool);
+		pool_no_more(n->loop.pool);
 	}
 }
 
@@ -118,7 +117,7 @@ static void drain_inbox(struct nnode *n)
 	if (read(n->notify_fd, &junk, sizeof(junk)) < 0 && errno != EAGAIN)
 		return;
 	while (inbox_next(n->self, &m) == 1)
-		pool_on_msg(n->pool, &m);   /* only our workers write here */
+		pool_on_msg(n->loop.pool, &m);   /* only our workers write here */
 	inbox_commit(n->self);
 }
 
@@ -193,15 +192,14 @@ static int setup_loop(struct nnode *n, enum setup_step *step)
 	c.arg = n;
 	*step = STEP_POOL;
 	err = node_loop_pool(&n->loop, &c);
-	n->pool = n->loop.pool;
 	return err;
 }
 
 static void drop_local(struct nnode *n)
 {
-	if (n->pool)
-		pool_free(n->pool);
-	n->pool = n->loop.pool = NULL;
+	if (n->loop.pool)
+		pool_free(n->loop.pool);
+	n->loop.pool = NULL;
 	if (n->self)
 		inbox_close(n->self);
 	n->self = NULL;
@@ -256,9 +254,9 @@ static void follow_pause(struct nnode *n)
 		return;
 	n->paused = p;
 	nm_coord_want(n->nc, p ? 0 : n->want);
-	pool_signal(n->pool, p ? SIGSTOP : SIGCONT);
+	pool_signal(n->loop.pool, p ? SIGSTOP : SIGCONT);
 	if (!p)
-		pool_touch(n->pool);   /* frozen time is not silence */
+		pool_touch(n->loop.pool);   /* frozen time is not silence */
 	fprintf(stderr, "swarm: coordinator %s %s\n", n->o->name,
 		p ? "paused" : "resumed");
 }
@@ -286,13 +284,13 @@ static int node_after(void *arg)
 	if (now_ns() - n->last_tick >= 1000000000ull)
 		tick_hooks(n);
 	follow_pause(n);
-	if (n->ended && pool_pending(n->pool)) {
+	if (n->ended && pool_pending(n->loop.pool)) {
 		/* The master has every outcome: what still runs here is a
 		 * redelivered copy nobody waits for. */
 		if (n->paused)
-			pool_signal(n->pool, SIGCONT);
+			pool_signal(n->loop.pool, SIGCONT);
 		n->paused = 0;
-		pool_abort(n->pool, TS_INTERRUPTED, "end of the swarm");
+		pool_abort(n->loop.pool, TS_INTERRUPTED, "end of the swarm");
 	}
 	return n->paused;
 }
@@ -374,13 +372,13 @@ int coord_nats_node(const struct nats_node_opts *o)
 		 * wait seconds on NATS, and whoever sent the signal may not
 		 * wait that long before SIGKILL. Tasks fetched meanwhile are
 		 * handed back by quiesce. */
-		pool_abort(n.pool, TS_INTERRUPTED, "interrupt");
-		pool_shutdown(n.pool, 0);
+		pool_abort(n.loop.pool, TS_INTERRUPTED, "interrupt");
+		pool_shutdown(n.loop.pool, 0);
 		drop_local(&n);
 		nm_coord_quiesce(n.nc);
 		code = 128 + n.loop.stop_sig;
 	} else {
-		pool_shutdown(n.pool, COORD_STOP_GRACE_MS);
+		pool_shutdown(n.loop.pool, COORD_STOP_GRACE_MS);
 	}
 	send_kernel(&n);
 	/* The workers are gone: drop the local bus now, before the NATS
